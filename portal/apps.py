@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The roof: settings, urls, the site shell and the commands that know every app (seed_demo)."""
+
+    name = "portal"
+    verbose_name = "Portal"

@@ -1,0 +1,21 @@
+"""API helpers shared by every app: one exception handler so service errors read the same everywhere."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def validation_error_detail(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [m for e in errs for m in e.messages]
+            for field, errs in error.error_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
+def exception_handler(exc, context):
+    """Django `ValidationError` raised by a service becomes a 400 naming the field and the rule."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=validation_error_detail(exc))
+    return drf_exception_handler(exc, context)
