@@ -27,7 +27,7 @@ from portal.core.history import delete_tracked, save_tracked
 Kind = InventoryEvent.Kind
 
 
-def _event(kind, *, actor, summary, system=None, component=None, payload=None) -> InventoryEvent:
+def record_event(kind, *, actor, summary, system=None, component=None, payload=None) -> InventoryEvent:
     return InventoryEvent.objects.create(
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -60,7 +60,7 @@ def _plain(value):
 def team_create(*, actor, name: str, email: str = "", members: Iterable = ()) -> Team:
     team = save_tracked(Team(name=name, email=email), actor=actor)
     team.members.set(members)
-    _event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {team} created", payload={"team": team.pk})
+    record_event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {team} created", payload={"team": team.pk})
     return team
 
 
@@ -73,7 +73,7 @@ def team_update(*, actor, team: Team, members: Iterable | None = None, **changes
         team.members.set(members)
         changed.append("members")
     if changed:
-        _event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {team} updated", payload={"fields": changed})
+        record_event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {team} updated", payload={"fields": changed})
     return team
 
 
@@ -81,7 +81,7 @@ def team_update(*, actor, team: Team, members: Iterable | None = None, **changes
 def team_delete(*, actor, team: Team) -> None:
     name = team.name
     delete_tracked(team, actor=actor)
-    _event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {name} deleted", payload={"team": name})
+    record_event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {name} deleted", payload={"team": name})
 
 
 # --- AI systems ------------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def ai_system_create(*, actor, jurisdictions: Iterable = (), **fields) -> AISyst
     places = _jurisdictions(jurisdictions)
     system = save_tracked(AISystem(**fields), actor=actor)
     system.jurisdictions.set(places)
-    _event(Kind.SYSTEM_REGISTERED, actor=actor, system=system, summary=f"AI system {system} registered",
+    record_event(Kind.SYSTEM_REGISTERED, actor=actor, system=system, summary=f"AI system {system} registered",
            payload={"risk_class": system.risk_class, "operator_role": system.operator_role})
     return system
 
@@ -119,10 +119,10 @@ def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None 
             changed.append("jurisdictions")
     if not changed:
         return system
-    _event(Kind.SYSTEM_UPDATED, actor=actor, system=system, summary=f"AI system {system} updated",
+    record_event(Kind.SYSTEM_UPDATED, actor=actor, system=system, summary=f"AI system {system} updated",
            payload={"fields": changed})
     if before_risk != system.risk_class:
-        _event(Kind.RISK_CLASSIFIED, actor=actor, system=system,
+        record_event(Kind.RISK_CLASSIFIED, actor=actor, system=system,
                summary=f"Risk class of {system}: {before_risk or 'unassessed'} -> {system.risk_class or 'unassessed'}",
                payload={"from": before_risk, "to": system.risk_class, "rationale": system.risk_rationale})
     return system
@@ -135,7 +135,7 @@ def ai_system_delete(*, actor, system: AISystem) -> None:
     for related in (*system.system_components.all(), *system.raci.all(), *system.escalation_steps.all()):
         delete_tracked(related, actor=actor)
     delete_tracked(system, actor=actor)
-    _event(Kind.SYSTEM_DELETED, actor=actor, summary=f"AI system {name} deleted", payload={"slug": slug})
+    record_event(Kind.SYSTEM_DELETED, actor=actor, summary=f"AI system {name} deleted", payload={"slug": slug})
 
 
 # --- components ------------------------------------------------------------------------------------------
@@ -143,7 +143,8 @@ def ai_system_delete(*, actor, system: AISystem) -> None:
 @transaction.atomic
 def component_create(*, actor, **fields) -> Component:
     component = save_tracked(Component(**fields), actor=actor)
-    _event(Kind.COMPONENT_REGISTERED, actor=actor, component=component, summary=f"Component {component} registered")
+    record_event(Kind.COMPONENT_REGISTERED, actor=actor, component=component,
+                 summary=f"Component {component} registered")
     return component
 
 
@@ -152,7 +153,7 @@ def component_update(*, actor, component: Component, **changes) -> Component:
     changed = _apply(component, changes)
     if changed:
         save_tracked(component, actor=actor, update_fields=changed)
-        _event(Kind.COMPONENT_UPDATED, actor=actor, component=component, summary=f"Component {component} updated",
+        record_event(Kind.COMPONENT_UPDATED, actor=actor, component=component, summary=f"Component {component} updated",
                payload={"fields": changed, "values": {f: _plain(getattr(component, f)) for f in changed}})
     return component
 
@@ -168,7 +169,8 @@ def component_delete(*, actor, component: Component) -> None:
     for dependency in component.dependencies.all():
         delete_tracked(dependency, actor=actor)
     delete_tracked(component, actor=actor)
-    _event(Kind.COMPONENT_DELETED, actor=actor, summary=f"Component {label} deleted", payload={"component": label})
+    record_event(Kind.COMPONENT_DELETED, actor=actor, summary=f"Component {label} deleted",
+                 payload={"component": label})
 
 
 # --- system <-> component links ----------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def system_component_attach(*, actor, system: AISystem, component: Component, us
                             is_active: bool = True) -> SystemComponent:
     link = save_tracked(SystemComponent(system=system, component=component, usage=usage, is_active=is_active),
                         actor=actor)
-    _event(Kind.COMPONENT_ATTACHED, actor=actor, system=system, component=component,
+    record_event(Kind.COMPONENT_ATTACHED, actor=actor, system=system, component=component,
            summary=f"{component} attached to {system}", payload={"usage": usage, "is_active": is_active})
     return link
 
@@ -190,7 +192,7 @@ def system_component_update(*, actor, link: SystemComponent, **changes) -> Syste
     changed = _apply(link, changes)
     if changed:
         save_tracked(link, actor=actor, update_fields=changed)
-        _event(Kind.COMPONENT_ATTACHED, actor=actor, system=link.system, component=link.component,
+        record_event(Kind.COMPONENT_ATTACHED, actor=actor, system=link.system, component=link.component,
                summary=f"Use of {link.component} by {link.system} updated",
                payload={f: _plain(getattr(link, f)) for f in changed})
     return link
@@ -200,7 +202,7 @@ def system_component_update(*, actor, link: SystemComponent, **changes) -> Syste
 def system_component_detach(*, actor, link: SystemComponent) -> None:
     system, component = link.system, link.component
     delete_tracked(link, actor=actor)
-    _event(Kind.COMPONENT_DETACHED, actor=actor, system=system, component=component,
+    record_event(Kind.COMPONENT_DETACHED, actor=actor, system=system, component=component,
            summary=f"{component} detached from {system}")
 
 
@@ -226,7 +228,7 @@ def dependency_add(*, actor, component: Component, depends_on: Component,
     dependency_check(component=component, depends_on=depends_on)
     edge = save_tracked(ComponentDependency(component=component, depends_on=depends_on, relation=relation),
                         actor=actor)
-    _event(Kind.DEPENDENCY_ADDED, actor=actor, component=component, summary=str(edge),
+    record_event(Kind.DEPENDENCY_ADDED, actor=actor, component=component, summary=str(edge),
            payload={"depends_on": depends_on.pk, "relation": relation})
     return edge
 
@@ -235,7 +237,7 @@ def dependency_add(*, actor, component: Component, depends_on: Component,
 def dependency_update(*, actor, edge: ComponentDependency, relation: str) -> ComponentDependency:
     if _apply(edge, {"relation": relation}):
         save_tracked(edge, actor=actor, update_fields=["relation"])
-        _event(Kind.DEPENDENCY_ADDED, actor=actor, component=edge.component, summary=f"{edge} (relation changed)",
+        record_event(Kind.DEPENDENCY_ADDED, actor=actor, component=edge.component, summary=f"{edge} (relation changed)",
                payload={"depends_on": edge.depends_on_id, "relation": relation})
     return edge
 
@@ -244,7 +246,7 @@ def dependency_update(*, actor, edge: ComponentDependency, relation: str) -> Com
 def dependency_remove(*, actor, edge: ComponentDependency) -> None:
     component, label = edge.component, str(edge)
     delete_tracked(edge, actor=actor)
-    _event(Kind.DEPENDENCY_REMOVED, actor=actor, component=component, summary=f"Removed: {label}")
+    record_event(Kind.DEPENDENCY_REMOVED, actor=actor, component=component, summary=f"Removed: {label}")
 
 
 # --- RACI and escalation ------------------------------------------------------------------------------------
@@ -272,7 +274,7 @@ def raci_assign(*, actor, system: AISystem, activity: str, role: str, user=None,
     assignment = RaciAssignment(system=system, activity=activity, role=role, user=user, team=team)
     raci_check(assignment=assignment)
     save_tracked(assignment, actor=actor)
-    _event(Kind.RACI_CHANGED, actor=actor, system=system,
+    record_event(Kind.RACI_CHANGED, actor=actor, system=system,
            summary=f"{assignment.assignee_label}: {assignment.get_role_display()} for "
                    f"{assignment.get_activity_display()}",
            payload={"activity": activity, "role": role, "user": getattr(user, "pk", None),
@@ -288,7 +290,7 @@ def raci_update(*, actor, assignment: RaciAssignment, **changes) -> RaciAssignme
     if changed:
         raci_check(assignment=assignment)
         save_tracked(assignment, actor=actor, update_fields=changed)
-        _event(Kind.RACI_CHANGED, actor=actor, system=assignment.system,
+        record_event(Kind.RACI_CHANGED, actor=actor, system=assignment.system,
                summary=f"RACI updated: {assignment.assignee_label} {assignment.get_role_display()} for "
                        f"{assignment.get_activity_display()}", payload={"fields": changed})
     return assignment
@@ -298,7 +300,7 @@ def raci_update(*, actor, assignment: RaciAssignment, **changes) -> RaciAssignme
 def raci_remove(*, actor, assignment: RaciAssignment) -> None:
     system, label = assignment.system, f"{assignment.assignee_label} {assignment}"
     delete_tracked(assignment, actor=actor)
-    _event(Kind.RACI_CHANGED, actor=actor, system=system, summary=f"RACI removed: {label}")
+    record_event(Kind.RACI_CHANGED, actor=actor, system=system, summary=f"RACI removed: {label}")
 
 
 @transaction.atomic
@@ -306,7 +308,7 @@ def escalation_step_create(*, actor, system: AISystem, severity: str, order: int
                            user=None, team=None) -> EscalationStep:
     step = save_tracked(EscalationStep(system=system, severity=severity, order=order, user=user, team=team,
                                        acknowledge_within_minutes=acknowledge_within_minutes), actor=actor)
-    _event(Kind.ESCALATION_CHANGED, actor=actor, system=system,
+    record_event(Kind.ESCALATION_CHANGED, actor=actor, system=system,
            summary=f"Escalation {step.get_severity_display()} step {order}: {step.assignee_label}",
            payload={"severity": severity, "order": order, "minutes": acknowledge_within_minutes})
     return step
@@ -317,7 +319,7 @@ def escalation_step_update(*, actor, step: EscalationStep, **changes) -> Escalat
     changed = _apply(step, changes)
     if changed:
         save_tracked(step, actor=actor, update_fields=changed)
-        _event(Kind.ESCALATION_CHANGED, actor=actor, system=step.system, summary=f"Escalation {step} updated",
+        record_event(Kind.ESCALATION_CHANGED, actor=actor, system=step.system, summary=f"Escalation {step} updated",
                payload={"fields": changed})
     return step
 
@@ -326,4 +328,4 @@ def escalation_step_update(*, actor, step: EscalationStep, **changes) -> Escalat
 def escalation_step_delete(*, actor, step: EscalationStep) -> None:
     system, label = step.system, str(step)
     delete_tracked(step, actor=actor)
-    _event(Kind.ESCALATION_CHANGED, actor=actor, system=system, summary=f"Escalation {label} removed")
+    record_event(Kind.ESCALATION_CHANGED, actor=actor, system=system, summary=f"Escalation {label} removed")
