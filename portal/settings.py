@@ -29,6 +29,8 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env("DJANGO_DEBUG")
+# Production mode is fixed at start-up (the test runner turns DEBUG off, but that is not production).
+PRODUCTION_MODE = not DEBUG
 
 # Production refuses to start without its secrets; local debug runs get a development-only key.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -70,7 +72,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,6 +81,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.core.audit.AuditSourceMiddleware",
 ]
+
+if not DEBUG:
+    # Static files (admin, API docs) are served by WhiteNoise from STATIC_ROOT (`collectstatic`) in production.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -192,3 +197,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Password of the demo logins that `manage.py seed_demo` creates (local use only; it refuses in production).
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="portal-demo-2026")

@@ -1,4 +1,7 @@
-"""factory_boy factories for the inventory. They write through the services, so every row has history."""
+"""factory_boy factories for the inventory. They create through the services, so every row has history.
+
+Pass `actor=<user>` to name the acting user (default None: a system write).
+"""
 
 import factory
 
@@ -6,33 +9,28 @@ from inventory import services
 from inventory.models import AISystem, Component, ComponentKind, Team
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
-    """Creates through a service function with `actor` (default: None, i.e. a system write)."""
-
-    class Meta:
-        abstract = True
-
-    service = None
-
+def _through(service):
     @classmethod
     def _create(cls, model_class, *args, actor=None, **kwargs):
-        return cls.service(actor=actor, **kwargs)
+        return service(actor=actor, **kwargs)
+
+    return _create
 
 
-class TeamFactory(ServiceFactory):
+class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Team
 
-    service = staticmethod(services.team_create)
+    _create = _through(services.team_create)
     name = factory.Sequence(lambda n: f"Team {n}")
     email = factory.Sequence(lambda n: f"team{n}@example.org")
 
 
-class AISystemFactory(ServiceFactory):
+class AISystemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AISystem
 
-    service = staticmethod(services.ai_system_create)
+    _create = _through(services.ai_system_create)
     name = factory.Sequence(lambda n: f"AI system {n}")
     slug = factory.Sequence(lambda n: f"ai-system-{n}")
     purpose = "Answers customer questions."
@@ -40,11 +38,11 @@ class AISystemFactory(ServiceFactory):
     risk_rationale = "No Annex III use."
 
 
-class ComponentFactory(ServiceFactory):
+class ComponentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Component
 
-    service = staticmethod(services.component_create)
+    _create = _through(services.component_create)
     kind = ComponentKind.MODEL
     name = factory.Sequence(lambda n: f"component-{n}")
     version = "1.0"

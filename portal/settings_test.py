@@ -1,0 +1,10 @@
+"""Settings for the test suite: local (debug) mode unless the environment says otherwise, fast hashing."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from portal.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

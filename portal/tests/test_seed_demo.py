@@ -1,0 +1,68 @@
+"""`seed_demo`: one login per role, a living inventory, idempotent, refuses production mode."""
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from inventory.models import AISystem, RiskClass
+from inventory.selectors import system_readiness_gaps
+from portal.core import roles
+
+pytestmark = pytest.mark.django_db
+
+
+def _row_counts():
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("inventory", "incidents", "reporting", "auth")
+    }
+
+
+def test_demo_users_are_named_after_their_roles_and_can_log_in(client, settings):
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    User = get_user_model()
+    for username, role in [("compliance", roles.COMPLIANCE_OFFICER), ("responder", roles.INCIDENT_RESPONDER),
+                           ("legal", roles.LEGAL_REVIEWER), ("leadership", roles.LEADERSHIP),
+                           ("auditor", roles.AUDITOR)]:
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.is_staff and not user.is_superuser
+        assert client.login(username=username, password="demo-password-for-tests")
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_prints_the_logins(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    for username in ("compliance", "responder", "legal", "leadership", "auditor", "admin"):
+        assert username in out
+    assert "portal-demo-2026" in out
+
+
+def test_running_seed_demo_twice_changes_nothing():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = _row_counts()
+    history_first = AISystem.history.count()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _row_counts() == first
+    assert AISystem.history.count() == history_first
+
+
+def test_demo_inventory_is_alive_and_attributed():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    systems = {s.slug: s for s in AISystem.objects.all()}
+    assert {s.risk_class for s in systems.values()} >= {RiskClass.HIGH_RISK_ANNEX_III, RiskClass.TRANSPARENCY}
+    assert system_readiness_gaps(systems["support-assistant"]) == []
+    assert system_readiness_gaps(systems["cv-screening"])  # a system with gaps to show
+    row = systems["credit-scoring"].history.get()
+    assert row.history_user.username == "admin" and row.history_source == "command"
+
+
+def test_seed_demo_refuses_production_mode(settings):
+    settings.PRODUCTION_MODE = True
+    with pytest.raises(CommandError, match="refuses to run in production mode"):
+        call_command("seed_demo")
+    assert not get_user_model().objects.exists()

@@ -1,0 +1,62 @@
+"""Configuration: production refuses to start without its secrets and passes the deploy checklist."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-0123456789-abcdefghijklmnop",
+    "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+}
+
+
+def _manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_check_deploy_passes_with_production_variables():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr and "must be set when DJANGO_DEBUG is false" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = _manage("check", env={})
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_database_url_switches_the_database_engine():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    env = {"DJANGO_DEBUG": "true", "DATABASE_URL": "postgres://portal@db.example.org:5432/portal"}
+    result = _manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
+    result = _manage("shell", "-v", "0", "-c", code, env={"DJANGO_DEBUG": "true"})
+    assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    settings_text = (ROOT / "portal" / "settings.py").read_text()
+    documented = (ROOT / ".env.example").read_text()
+    import re
+
+    read = set(re.findall(r'^\s+([A-Z][A-Z_]+)=\(', settings_text, re.M))
+    read |= set(re.findall(r'env(?:\.\w+)?\("([A-Z][A-Z_]+)"', settings_text))
+    missing = sorted(name for name in read if name not in documented)
+    assert not missing, f"Undocumented in .env.example: {missing}"
