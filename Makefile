@@ -9,7 +9,7 @@ PORT ?= 8000
 # and must then provide DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see .env.example).
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test venv migrate seed lint check clean
+.PHONY: run test venv migrate seed lint check clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,6 @@ check: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+bench: venv
+	$(PY) bench/blast_radius.py
