@@ -23,6 +23,7 @@ from inventory.models import (
     ComponentDependency,
     ComponentKind,
     EscalationStep,
+    InventoryEvent,
     RaciAssignment,
     RaciRole,
     SystemComponent,
@@ -209,3 +210,7 @@ def system_detail(slug: str) -> AISystem:
         Prefetch("raci", queryset=raci_list()),
         Prefetch("escalation_steps", queryset=escalation_list()),
     ).get(slug=slug)
+
+
+def event_list() -> QuerySet[InventoryEvent]:
+    return InventoryEvent.objects.select_related("system", "component", "actor")
