@@ -1,0 +1,148 @@
+"""The base of every inventory admin page: every save and delete goes through the services.
+
+Django's admin would call `obj.save()`, `form.save_m2m()`, `formset.save()` and `obj.delete()`; here each of those
+becomes a service call with the signed-in user as the actor, so admin writes leave the same history rows and
+timeline events as any other write. A service that refuses (a rule broken by a concurrent change, a row still in
+use) rolls the whole submission back and is shown as a form error or an error message, never as a server error.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from inventory.admin.writes import ServiceRefused, adopt, changed_values, form_values, writes_for
+from inventory.forms import ServiceInlineFormSet, ServiceModelForm
+
+_REFUSAL = "_inventory_service_refusal"
+
+
+class ServiceModelAdmin(SimpleHistoryAdmin):
+    form = ServiceModelForm
+    actions = ["delete_selected"]
+
+    # Reverting from the history page would write without the services; history is for reading here.
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- forms: a refusal after validation comes back as a form error --------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, _REFUSAL, None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"service_refusal": refusal})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # The submission was rolled back as a whole; show it again with the service's reason.
+            setattr(request, _REFUSAL, refused.error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # --- saves ------------------------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        writes = writes_for(self.model)
+        if change:
+            # The services compare with the row's current values, so they get a fresh copy, not the form's.
+            fresh = self.model._default_manager.get(pk=obj.pk)
+            saved = writes.do_update(actor=request.user, instance=fresh, changes=changed_values(form))
+        else:
+            saved = writes.do_create(actor=request.user, data=form_values(form))
+        adopt(obj, saved)
+
+    def save_related(self, request, form, formsets, change):
+        # No `form.save_m2m()`: many-to-many fields went to the service together with the row.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """Save each inline row through its service: deletions first, then changes, then new rows."""
+        writes = writes_for(formset.model)
+        model = formset.model
+        fk_name = getattr(getattr(formset, "fk", None), "name", None)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        deleted = formset.deleted_forms
+        for row in deleted:
+            if row.instance.pk is not None:
+                writes.do_delete(actor=request.user, instance=model._default_manager.get(pk=row.instance.pk))
+                formset.deleted_objects.append(row.instance)
+        changed = [row for row in formset.initial_forms if row not in deleted and row.has_changed()]
+        if isinstance(formset, ServiceInlineFormSet):
+            changed = formset.ordered_for_update(changed)
+        for row in changed:
+            changes = changed_values(row, exclude=[fk_name])
+            if changes:
+                fresh = model._default_manager.get(pk=row.instance.pk)
+                formset.changed_objects.append(
+                    (writes.do_update(actor=request.user, instance=fresh, changes=changes), list(changes))
+                )
+        for row in formset.extra_forms:
+            if row.has_changed() and row not in deleted:
+                saved = writes.do_create(actor=request.user, data=form_values(row))
+                adopt(row.instance, saved)
+                formset.new_objects.append(saved)
+
+    # --- deletes ----------------------------------------------------------------------------------------
+
+    def delete_model(self, request, obj):
+        writes_for(self.model).do_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, f"Not deleted: {refused.message}", messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            )
+
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's delete action, in one transaction: a refusal deletes nothing and says why."""
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except ServiceRefused as refused:
+            self.message_user(request, f"Nothing was deleted: {refused.message}", messages.ERROR)
+            return None
+
+
+class ServiceInline(admin.TabularInline):
+    """An inline whose rows `ServiceModelAdmin.save_formset` writes through the services."""
+
+    formset = ServiceInlineFormSet
+    extra = 0
+    show_change_link = False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reference data and the append-only timeline: everybody with the view permission reads, nobody writes."""
+
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
