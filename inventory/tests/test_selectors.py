@@ -1,6 +1,7 @@
 """Blast radius and evidence-readiness reads."""
 
 from collections import deque
+from itertools import pairwise
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -96,7 +97,7 @@ def test_blast_radius_on_a_thousand_component_graph_is_one_query(django_assert_n
 
 def test_cycle_check_sees_a_long_chain():
     chain = [ComponentFactory(name=f"step-{i}") for i in range(30)]
-    for a, b in zip(chain, chain[1:], strict=False):
+    for a, b in pairwise(chain):
         services.dependency_add(actor=None, component=a, depends_on=b)
     assert selectors.component_depends_on(chain[0], chain[-1])
     assert not selectors.component_depends_on(chain[-1], chain[0])

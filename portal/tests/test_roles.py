@@ -19,7 +19,7 @@ def test_every_role_exists_as_a_group():
     assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLES)
 
 
-@pytest.mark.parametrize("role", roles.READ_ONLY_ROLES + [roles.INCIDENT_RESPONDER])
+@pytest.mark.parametrize("role", [*roles.READ_ONLY_ROLES, roles.INCIDENT_RESPONDER])
 def test_read_only_roles_can_only_view_the_inventory(role):
     perms = _codenames(role)
     assert "view_aisystem" in perms and "view_component" in perms
