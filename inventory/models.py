@@ -219,8 +219,9 @@ HASH_ALGORITHMS = {
     "BLAKE2b-256": 64,
     "BLAKE2b-384": 96,
     "BLAKE2b-512": 128,
-    "BLAKE3": None,
+    "BLAKE3": None,  # any length CycloneDX allows (32, 40, 64, 96 or 128 hex characters)
 }
+_ALLOWED_LENGTHS = (32, 40, 64, 96, 128)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 
@@ -234,9 +235,10 @@ def validate_hashes(value):
         if alg not in HASH_ALGORITHMS:
             raise ValidationError(f"Hash {i + 1}: unknown algorithm {alg!r}; allowed: {', '.join(HASH_ALGORITHMS)}.")
         length = HASH_ALGORITHMS[alg]
-        if not isinstance(content, str) or not _HEX.match(content) or (length and len(content) != length):
+        lengths = (length,) if length else _ALLOWED_LENGTHS
+        if not isinstance(content, str) or not _HEX.match(content) or len(content) not in lengths:
             raise ValidationError(
-                f"Hash {i + 1}: {alg} content must be {length or 'some'} hexadecimal characters."
+                f"Hash {i + 1}: {alg} content must be {' or '.join(map(str, lengths))} hexadecimal characters."
             )
 
 

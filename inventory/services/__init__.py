@@ -1,5 +1,6 @@
 """Every write to the inventory goes through these functions (see registry.py for the common rules)."""
 
+from inventory.services.aibom import ImportResult, aibom_export, aibom_import
 from inventory.services.registry import (
     ai_system_create,
     ai_system_delete,
@@ -28,9 +29,12 @@ from inventory.services.registry import (
 )
 
 __all__ = [
+    "ImportResult",
     "ai_system_create",
     "ai_system_delete",
     "ai_system_update",
+    "aibom_export",
+    "aibom_import",
     "component_create",
     "component_delete",
     "component_update",
