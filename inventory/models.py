@@ -122,9 +122,10 @@ class AISystem(models.Model):
     risk_class = models.CharField(
         max_length=32, choices=RiskClass.choices, blank=True, help_text="Leave empty until the system is assessed."
     )
-    annex_iii_area = models.CharField(max_length=32, choices=AnnexIIIArea.choices, blank=True)
+    annex_iii_area = models.CharField("Annex III area", max_length=32, choices=AnnexIIIArea.choices, blank=True)
     annex_i_product = models.CharField(
-        max_length=200, blank=True, help_text="Annex I product and its Union harmonisation legislation."
+        "Annex I product", max_length=200, blank=True,
+        help_text="Annex I product and its Union harmonisation legislation.",
     )
     risk_rationale = models.TextField(blank=True)
     risk_assessed_by = models.ForeignKey(

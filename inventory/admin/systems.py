@@ -63,11 +63,12 @@ class EscalationStepInline(ServiceInline):
 class AISystemAdmin(ServiceModelAdmin):
     form = AISystemForm
     list_display = [
-        "name", "risk_class", "lifecycle", "operator_role", "owner_team", "accountable_owner", "component_count",
-        "readiness_gap_count",
+        "name", "risk_class", "lifecycle", "readiness_gap_count", "accountable_owner", "owner_team",
+        "component_count", "operator_role",
     ]
     list_filter = [
-        "risk_class", "lifecycle", "operator_role", "deployment_kind", "jurisdictions", EvidenceReadinessFilter,
+        EvidenceReadinessFilter, "risk_class", "lifecycle", "operator_role", "deployment_kind",
+        ("jurisdictions", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["name", "slug", "purpose"]
     prepopulated_fields = {"slug": ["name"]}
