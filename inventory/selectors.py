@@ -1,5 +1,7 @@
 """Reads of the inventory: querysets with their joins, the blast radius and the evidence-readiness gaps."""
 
+from typing import Literal
+
 from django.db.models import (
     CharField,
     Count,
@@ -31,20 +33,37 @@ from inventory.models import (
 )
 
 
-def _reach_sql(direction: str) -> str:
-    """A recursive CTE over the dependency edges, starting from one component id (the only parameter).
+def _reach_sql(direction: Literal["dependents", "dependencies"], *,
+               start: Literal["component", "system"] = "component", derived_from: bool = False) -> str:
+    """A recursive CTE over the component graph; the only parameter is the id of the start.
 
     direction "dependents": every component that depends, directly or not, on the start (who is hit);
     direction "dependencies": every component the start depends on, directly or not (what it uses).
+    start "component": the start is one component, included in the result;
+    start "system": the start is an AI system, whose components (SystemComponent) are the first step.
+    derived_from: also follow Component.derived_from, as an edge from a derived component to its origin.
     UNION (not UNION ALL) makes the recursion stop even on a cyclic graph.
     """
-    table = ComponentDependency._meta.db_table
+    dependency = ComponentDependency._meta.db_table
+    if derived_from:
+        edges = (
+            f"(SELECT component_id, depends_on_id FROM {dependency}"  # noqa: S608 - the models' names, not input
+            f" UNION ALL SELECT id, derived_from_id FROM {Component._meta.db_table}"
+            f" WHERE derived_from_id IS NOT NULL)"
+        )
+    else:
+        edges = dependency
+    if start == "system":
+        link = SystemComponent._meta.db_table
+        seed = f"SELECT component_id FROM {link} WHERE system_id = CAST(%s AS BIGINT)"  # noqa: S608 - the model's table, not input
+    else:
+        seed = "SELECT CAST(%s AS BIGINT)"
     step_from, step_to = ("depends_on_id", "component_id") if direction == "dependents" else (
         "component_id", "depends_on_id")
     return (
-        f"WITH RECURSIVE reach(id) AS ("  # noqa: S608 - table and column names are the model's, not input
-        f" SELECT CAST(%s AS BIGINT)"
-        f" UNION SELECT d.{step_to} FROM {table} d JOIN reach r ON d.{step_from} = r.id"
+        f"WITH RECURSIVE reach(id) AS ("  # noqa: S608 - table and column names are the models', not input
+        f" {seed}"
+        f" UNION SELECT d.{step_to} FROM {edges} d JOIN reach r ON d.{step_from} = r.id"
         f") SELECT id FROM reach"
     )
 
@@ -79,6 +98,28 @@ def component_depends_on(component: Component, target: Component) -> bool:
     """Does `component` depend, directly or transitively, on `target`? One query."""
     reach = RawSQL(_reach_sql("dependencies"), [component.pk])  # noqa: S611 - fixed SQL, the id is a parameter
     return Component.objects.filter(pk=target.pk).filter(pk__in=reach).exists()
+
+
+def _reached_by_system(system: AISystem) -> RawSQL:
+    return RawSQL(  # noqa: S611 - fixed SQL, the system id is a parameter
+        _reach_sql("dependencies", start="system", derived_from=True), [system.pk]
+    )
+
+
+def components_reached_by_system(system: AISystem) -> QuerySet[Component]:
+    """Every component an AI system reaches: its own components, then their dependencies and the components they
+    are derived from, transitively. Ordered by identity (kind, group, name, version). One query (a recursive CTE).
+    """
+    return Component.objects.filter(pk__in=_reached_by_system(system)).order_by(
+        "kind", "group", "name", "version", "pk"
+    )
+
+
+def dependencies_reached_by_system(system: AISystem) -> QuerySet[ComponentDependency]:
+    """The dependency edges among the components an AI system reaches (see `components_reached_by_system`): those
+    leaving a reached component, whose target is then reached too. Unordered. One query.
+    """
+    return ComponentDependency.objects.filter(component_id__in=_reached_by_system(system)).order_by()
 
 
 def _missing_containment_accountables():

@@ -1,6 +1,6 @@
 """AIBOM import and export: CycloneDX 1.6 ML-BOMs in and out of the inventory.
 
-The mapping and the checks that need no database live in `inventory/cyclonedx.py`; this module matches BOM
+The mapping and the checks that need no database live in `inventory/cyclonedx/`; this module matches BOM
 components with inventory rows and writes through the registry services, so every row gets its history row with
 the acting user and its `InventoryEvent`.
 
@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.expressions import RawSQL
 
 from inventory import cyclonedx
 from inventory.cyclonedx import FIELD_LOCATIONS, BomComponent, BomError, BomSystem, ParsedBom
@@ -25,6 +24,7 @@ from inventory.models import (
     InventoryEvent,
     SystemComponent,
 )
+from inventory.selectors import components_reached_by_system, dependencies_reached_by_system
 from inventory.services.registry import (
     ai_system_create,
     component_create,
@@ -253,24 +253,6 @@ def _import_dependencies(actor, parsed: ParsedBom, objects: dict, result: Import
 
 # --- export ---------------------------------------------------------------------------------------------------
 
-def _reach_sql() -> str:
-    """Ids of every component an AI system reaches: its components, then their dependencies and the artefacts they
-    are derived from, transitively (one recursive CTE; UNION stops it on cycles). The only parameter is the system id.
-    """
-    dependency = ComponentDependency._meta.db_table
-    component = Component._meta.db_table
-    link = SystemComponent._meta.db_table
-    return (
-        f"WITH RECURSIVE edge(src, dst) AS ("  # noqa: S608 - table names are the models', not input
-        f" SELECT component_id, depends_on_id FROM {dependency}"
-        f" UNION ALL SELECT id, derived_from_id FROM {component} WHERE derived_from_id IS NOT NULL"
-        f"), reach(id) AS ("
-        f" SELECT component_id FROM {link} WHERE system_id = %s"
-        f" UNION SELECT e.dst FROM edge e JOIN reach r ON e.src = r.id"
-        f") SELECT id FROM reach"
-    )
-
-
 def _bom_refs(components: list[Component], taken: str) -> dict[int, str]:
     """A unique bom-ref per component: the one it was imported with, else one built from its identity."""
     used, refs = {taken}, {}
@@ -292,19 +274,13 @@ def aibom_export(*, actor, system: AISystem) -> dict:
     and derived-from links, and the dependency edges. Validated against the 1.6 schema. A constant number of
     queries, whatever the number of components.
     """
-    components = list(
-        Component.objects.filter(pk__in=RawSQL(_reach_sql(), [system.pk]))  # noqa: S611 - fixed SQL
-        .order_by("kind", "group", "name", "version", "pk")
-    )
+    components = list(components_reached_by_system(system))
     links = {
         component_id: (usage, is_active)
         for component_id, usage, is_active in SystemComponent.objects.filter(system=system)
         .order_by().values_list("component_id", "usage", "is_active")
     }
-    edges = (
-        ComponentDependency.objects.filter(component_id__in=RawSQL(_reach_sql(), [system.pk]))  # noqa: S611
-        .order_by().values_list("component_id", "depends_on_id", "relation")
-    )
+    edges = dependencies_reached_by_system(system).values_list("component_id", "depends_on_id", "relation")
     refs = _bom_refs(components, system.slug)
     position = {obj.pk: i for i, obj in enumerate(components)}
     dependencies: dict[str, dict[str, str]] = {}
