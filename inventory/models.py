@@ -102,7 +102,7 @@ class Team(models.Model):
     email = models.EmailField(blank=True, help_text="Shared mailbox used for escalation notices.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
 
-    history = RegulatedHistory()
+    history = RegulatedHistory(m2m_fields=["members"])
 
     class Meta:
         ordering = ["name"]
@@ -149,7 +149,7 @@ class AISystem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = RegulatedHistory()
+    history = RegulatedHistory(m2m_fields=["jurisdictions"])
 
     class Meta:
         ordering = ["name"]

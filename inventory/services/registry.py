@@ -59,7 +59,7 @@ def _plain(value):
 @transaction.atomic
 def team_create(*, actor, name: str, email: str = "", members: Iterable = ()) -> Team:
     team = save_tracked(Team(name=name, email=email), actor=actor)
-    team.members.set(members)
+    team.members.set(members)  # a history row with the member list, naming the actor (set by save_tracked)
     record_event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {team} created", payload={"team": team.pk})
     return team
 
@@ -69,7 +69,9 @@ def team_update(*, actor, team: Team, members: Iterable | None = None, **changes
     changed = _apply(team, changes)
     if changed:
         save_tracked(team, actor=actor, update_fields=changed)
-    if members is not None:
+    members = None if members is None else list(members)
+    if members is not None and {m.pk for m in members} != set(team.members.values_list("pk", flat=True)):
+        team._history_user = actor
         team.members.set(members)
         changed.append("members")
     if changed:
@@ -115,6 +117,7 @@ def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None 
     if jurisdictions is not None:
         places = _jurisdictions(jurisdictions)
         if {j.pk for j in places} != set(system.jurisdictions.values_list("pk", flat=True)):
+            system._history_user = actor
             system.jurisdictions.set(places)
             changed.append("jurisdictions")
     if not changed:

@@ -23,8 +23,11 @@ def _messages(excinfo):
 def test_creating_a_system_leaves_history_with_the_actor_and_a_timeline_event(alice):
     system = services.ai_system_create(actor=alice, name="Chat", slug="chat", purpose="Answers.",
                                        jurisdictions=["DE", "US-CA"])
-    row = system.history.get()
-    assert row.history_user == alice and row.history_type == "+" and row.history_source == "service"
+    created, with_places = system.history.order_by("history_id")
+    assert created.history_user == alice and created.history_type == "+" and created.history_source == "service"
+    # The jurisdictions (many-to-many) are set after the row exists: a second row records them, same actor.
+    assert with_places.history_user == alice
+    assert sorted(with_places.jurisdictions.values_list("jurisdiction__code", flat=True)) == ["DE", "US-CA"]
     event = InventoryEvent.objects.get(system=system)
     assert event.kind == "system_registered" and event.actor == alice
     assert sorted(system.jurisdictions.values_list("code", flat=True)) == ["DE", "US-CA"]
@@ -205,3 +208,19 @@ def test_inventory_events_are_append_only(alice):
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+
+
+def test_changing_only_jurisdictions_leaves_a_history_row_with_the_new_list(alice):
+    system = AISystemFactory(jurisdictions=["DE"])
+    services.ai_system_update(actor=alice, system=system, jurisdictions=["DE", "FR"])
+    latest = system.history.first()
+    assert latest.history_user == alice
+    assert sorted(latest.jurisdictions.values_list("jurisdiction__code", flat=True)) == ["DE", "FR"]
+
+
+def test_changing_team_members_leaves_a_history_row_naming_the_actor(alice):
+    team = TeamFactory()
+    services.team_update(actor=alice, team=team, members=[alice])
+    latest = team.history.first()
+    assert latest.history_user == alice
+    assert list(latest.members.values_list("user__username", flat=True)) == ["alice"]

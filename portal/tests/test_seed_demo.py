@@ -57,7 +57,7 @@ def test_demo_inventory_is_alive_and_attributed():
     assert {s.risk_class for s in systems.values()} >= {RiskClass.HIGH_RISK_ANNEX_III, RiskClass.TRANSPARENCY}
     assert system_readiness_gaps(systems["support-assistant"]) == []
     assert system_readiness_gaps(systems["cv-screening"])  # a system with gaps to show
-    row = systems["credit-scoring"].history.get()
+    row = systems["credit-scoring"].history.first()
     assert row.history_user.username == "admin" and row.history_source == "command"
 
 
