@@ -108,7 +108,7 @@ def test_inline_rows_are_changed_and_deleted_through_the_services(compliance_cli
 def test_a_dependency_added_inline_on_the_component_page_goes_through_the_service(
     compliance_client, compliance, inventory
 ):
-    tool = ComponentFactory(actor=compliance, kind="tool", name="crm-lookup")
+    tool = inventory.tool
     url = admin_url("component", "change", inventory.model.pk)
     data = add_inline_row(form_data(compliance_client.get(url)), "dependencies", depends_on=str(tool.pk),
                           relation="uses_tool")
