@@ -200,3 +200,27 @@ LOGGING = {
 
 # Password of the demo logins that `manage.py seed_demo` creates (local use only; it refuses in production).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="portal-demo-2026")
+
+# Business calendar for "next business day" SLAs: time zone, end of the business day, holidays (ISO dates).
+BUSINESS_TIME_ZONE = env.str("BUSINESS_TIME_ZONE", default="UTC")
+BUSINESS_DAY_END_HOUR = env.int("BUSINESS_DAY_END_HOUR", default=17)
+BUSINESS_HOLIDAYS = env.list("BUSINESS_HOLIDAYS", default=[])
+
+# Incident SLAs per severity: acknowledge, contain and resolve within, counted from detection. A target is
+# {"minutes": n} or {"business_days": n} (the end of the n-th business day after detection).
+INCIDENT_SLA = {
+    "p0": {"acknowledge": {"minutes": 15}, "contain": {"minutes": 4 * 60}, "resolve": {"minutes": 24 * 60}},
+    "p1": {"acknowledge": {"minutes": 60}, "contain": {"minutes": 24 * 60}, "resolve": {"minutes": 72 * 60}},
+    "p2": {"acknowledge": {"minutes": 4 * 60}, "contain": {"minutes": 72 * 60}, "resolve": {"minutes": 14 * 24 * 60}},
+    "p3": {"acknowledge": {"business_days": 1}, "contain": {"business_days": 5}, "resolve": {"minutes": 30 * 24 * 60}},
+}
+# An SLA is "due soon" when no more than this share of its window is left.
+INCIDENT_SLA_DUE_SOON_SHARE = env.float("INCIDENT_SLA_DUE_SOON_SHARE", default=0.25)
+
+# Evidence uploads: size limit and the content types accepted (checked on the bytes, not only the name).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=50 * 1024 * 1024)
+EVIDENCE_ALLOWED_TYPES = env.list("EVIDENCE_ALLOWED_TYPES", default=[
+    "text/plain", "text/csv", "application/json", "application/x-ndjson", "application/pdf", "image/png",
+    "image/jpeg", "application/zip", "application/gzip",
+])
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

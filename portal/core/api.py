@@ -4,6 +4,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.core.concurrency import StaleRecordError
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The record changed since you loaded it."
+    default_code = "conflict"
+
 
 def validation_error_detail(error: DjangoValidationError):
     if hasattr(error, "error_dict"):
@@ -15,7 +23,10 @@ def validation_error_detail(error: DjangoValidationError):
 
 
 def exception_handler(exc, context):
-    """Django `ValidationError` raised by a service becomes a 400 naming the field and the rule."""
-    if isinstance(exc, DjangoValidationError):
+    """Django `ValidationError` raised by a service becomes a 400 naming the field and the rule; a stale edit
+    (optimistic locking) becomes 409 Conflict naming who changed the record and when."""
+    if isinstance(exc, StaleRecordError):
+        exc = Conflict(detail=" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     return drf_exception_handler(exc, context)

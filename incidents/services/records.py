@@ -1,0 +1,222 @@
+"""Opening, updating and moving incidents through their lifecycle.
+
+Each function runs in a transaction, locks the incident row when it changes one, saves through the history
+wrapper with the acting user, bumps the incident's `version` and appends a `TimelineEvent`.
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents import lifecycle, sla
+from incidents.lifecycle import Guard, Status
+from incidents.models import ChecklistItem, Incident, IncidentSequence, Runbook, TimelineEvent
+from portal.core.audit import current_source
+from portal.core.businesstime import BusinessCalendar
+from portal.core.concurrency import check_version
+from portal.core.history import save_tracked
+
+Kind = TimelineEvent.Kind
+
+M2M_FIELDS = ("systems", "components", "atlas_techniques", "owasp_risks", "jurisdictions")
+
+
+def record_event(incident, kind, *, actor, summary, payload=None, flagged=False) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        source=current_source(),
+        summary=summary[:300],
+        payload=payload or {},
+        flagged=flagged,
+    )
+
+
+def next_reference(year: int) -> str:
+    """AIIR-<year>-<seq>: the year's counter row is incremented under its row lock, so two incidents opened at
+    the same moment get distinct numbers (the unique reference is the last line of defence)."""
+    try:
+        with transaction.atomic():
+            IncidentSequence.objects.get_or_create(year=year)
+    except IntegrityError:
+        pass  # created by a concurrent transaction: fine, it exists now
+    IncidentSequence.objects.filter(year=year).update(last=F("last") + 1)
+    number = IncidentSequence.objects.values_list("last", flat=True).get(year=year)
+    return f"AIIR-{year}-{number:04d}"
+
+
+def sla_due_times(severity: str, detected_at) -> dict:
+    return sla.due_times(severity, detected_at, settings.INCIDENT_SLA, BusinessCalendar.from_settings())
+
+
+def _set_m2m(incident, values: dict, *, actor) -> list[str]:
+    changed = []
+    for name, items in values.items():
+        items = list(items)
+        current = set(getattr(incident, name).values_list("pk", flat=True))
+        if {getattr(i, "pk", i) for i in items} != current:
+            incident._history_user = actor
+            getattr(incident, name).set(items)
+            changed.append(name)
+    return changed
+
+
+def checklist_from_runbook(incident, *, actor) -> int:
+    """Copy the runbook of the incident's class onto the incident as its checklist."""
+    runbook = Runbook.objects.filter(incident_class=incident.incident_class).prefetch_related("steps").first()
+    if runbook is None:
+        return 0
+    for step in runbook.steps.all():
+        save_tracked(ChecklistItem(
+            incident=incident, order=step.order, phase=step.phase, title=step.title, guidance=step.guidance,
+            csf_category_id=step.csf_category_id, atlas_technique_id=step.atlas_technique_id,
+            runbook_version=runbook.version,
+        ), actor=actor)
+    return runbook.steps.count()
+
+
+def _jurisdictions(codes_or_objects):
+    from inventory.models import Jurisdiction
+
+    items = list(codes_or_objects)
+    codes = [j if isinstance(j, str) else j.code for j in items]
+    found = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
+    if unknown := [c for c in codes if c not in found]:
+        raise ValidationError({"jurisdictions": f"Unknown jurisdiction codes: {', '.join(unknown)}."})
+    return [found[c] for c in codes]
+
+
+@transaction.atomic
+def incident_open(*, actor, title: str, track: str, incident_class: str, severity: str, detected_at=None,
+                  systems: Iterable = (), components: Iterable = (), atlas_techniques: Iterable = (),
+                  owasp_risks: Iterable = (), jurisdictions: Iterable = (), **fields) -> Incident:
+    """Open an incident: reference, SLA due times, the runbook as checklist, and an `opened` timeline event.
+
+    `aware_at` defaults to `detected_at` (most regulatory clocks start at awareness; correct it when the
+    organisation became aware later).
+    """
+    detected_at = detected_at or timezone.now()
+    fields.setdefault("aware_at", detected_at)
+    incident = Incident(title=title, track=track, incident_class=incident_class, severity=severity,
+                        detected_at=detected_at, **fields)
+    if severity in settings.INCIDENT_SLA:
+        for name, value in sla_due_times(severity, detected_at).items():
+            setattr(incident, name, value)
+    refresh_sla(incident)
+    incident.full_clean(exclude=["reference"])
+    incident.reference = next_reference(detected_at.year)
+    save_tracked(incident, actor=actor)
+    _set_m2m(incident, {"systems": systems, "components": components, "atlas_techniques": atlas_techniques,
+                        "owasp_risks": owasp_risks, "jurisdictions": _jurisdictions(jurisdictions)}, actor=actor)
+    steps = checklist_from_runbook(incident, actor=actor)
+    record_event(incident, Kind.OPENED, actor=actor,
+                 summary=f"{incident.reference} opened: {incident.get_severity_display()}, "
+                         f"{incident.get_incident_class_display()}",
+                 payload={"severity": severity, "class": incident_class, "checklist_steps": steps,
+                          "detection_source": incident.detection_source})
+    return incident
+
+
+def lock(incident) -> Incident:
+    """The incident re-read under a row lock (PostgreSQL); every change to an incident starts here."""
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def refresh_sla(incident) -> list[str]:
+    """Recompute the next SLA deadline after timestamps, severity or status changed; the fields that moved."""
+    due, warn = sla.next_deadline(incident, settings.INCIDENT_SLA_DUE_SOON_SHARE)
+    changed = [name for name, value in (("sla_next_due_at", due), ("sla_next_warn_at", warn))
+               if getattr(incident, name) != value]
+    incident.sla_next_due_at, incident.sla_next_warn_at = due, warn
+    return changed
+
+
+def bump(incident, *, actor, fields: list[str]) -> Incident:
+    """Save changed fields of a locked incident with the next version and a fresh SLA deadline."""
+    incident.version += 1
+    save_tracked(incident, actor=actor, update_fields=[*fields, *refresh_sla(incident), "version"])
+    return incident
+
+
+@transaction.atomic
+def incident_update(*, actor, incident: Incident, expected_version=None, **changes) -> Incident:
+    """Change facts of an incident. `expected_version` (from the form or payload) refuses a stale edit, naming
+    who changed the incident and when. Severity or detection changes recompute the SLA due times."""
+    locked = lock(incident)
+    check_version(locked, expected_version, label=locked.reference)
+    forbidden = {"status", "reference", "version"} & set(changes)
+    if forbidden:
+        raise ValidationError(dict.fromkeys(forbidden, "Changed through the lifecycle, not edited directly."))
+    m2m = {name: changes.pop(name) for name in M2M_FIELDS if name in changes}
+    if "jurisdictions" in m2m:
+        m2m["jurisdictions"] = _jurisdictions(m2m["jurisdictions"])
+    before = {name: getattr(locked, name) for name in changes}
+    changed = [name for name, value in changes.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, changes[name])
+    if {"severity", "detected_at"} & set(changed) and locked.severity in settings.INCIDENT_SLA:
+        for name, value in sla_due_times(locked.severity, locked.detected_at).items():
+            if getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed.append(name)
+    m2m_changed = _set_m2m(locked, m2m, actor=actor)
+    if not changed and not m2m_changed:
+        return locked
+    bump(locked, actor=actor, fields=changed)
+    if "severity" in changed:
+        record_event(locked, Kind.SEVERITY_CHANGE, actor=actor,
+                     summary=f"Severity {before['severity'].upper()} -> {locked.severity.upper()}",
+                     payload={"from": before["severity"], "to": locked.severity})
+    record_event(locked, Kind.UPDATED, actor=actor, summary=f"Updated: {', '.join(changed + m2m_changed)}",
+                 payload={"fields": changed + m2m_changed})
+    incident.__dict__.update(locked.__dict__)
+    return locked
+
+
+def _guard_facts(incident, note: str) -> dict[str, bool]:
+    return {
+        Guard.SIGNED_RECOVERY_VALIDATION: any(
+            v.is_signed and v.all_tests_passed for v in incident.recovery_validations.all()
+        ),
+        Guard.POST_INCIDENT_REVIEW: hasattr(incident, "review") and bool(incident.review.root_cause.strip()),
+        Guard.DISMISSAL_REASON: bool(note.strip()),
+    }
+
+
+@transaction.atomic
+def incident_transition(*, actor, incident: Incident, to: str, note: str = "", at=None,
+                        expected_version=None) -> Incident:
+    """Move an incident to `to` if the lifecycle table allows it and its guards hold; stamp the matching
+    timestamp (if not already set) and record the status change."""
+    locked = lock(incident)
+    check_version(locked, expected_version, label=locked.reference)
+    if to not in Status.values:
+        raise ValidationError({"status": f"Unknown status {to!r}; one of {', '.join(Status.values)}."})
+    try:
+        transition = lifecycle.transition_for(locked.status, to, _guard_facts(locked, note))
+    except lifecycle.TransitionError as exc:
+        raise ValidationError({"status": str(exc)}) from exc
+    source = locked.status
+    locked.status = to
+    fields = ["status"]
+    if transition.stamps and getattr(locked, transition.stamps) is None:
+        setattr(locked, transition.stamps, at or timezone.now())
+        fields.append(transition.stamps)
+    bump(locked, actor=actor, fields=fields)
+    record_event(locked, Kind.STATUS_CHANGE, actor=actor,
+                 summary=f"{Status(source).label} -> {Status(to).label}" + (f": {note}" if note else ""),
+                 payload={"from": source, "to": to, "note": note})
+    incident.__dict__.update(locked.__dict__)
+    return locked
+
+
+@transaction.atomic
+def incident_note(*, actor, incident: Incident, text: str, kind: str = Kind.NOTE) -> TimelineEvent:
+    if not text.strip():
+        raise ValidationError({"text": "A note needs some text."})
+    return record_event(incident, kind, actor=actor, summary=text.strip()[:300], payload={"text": text.strip()})
