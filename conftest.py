@@ -31,3 +31,9 @@ def role_users(db):
     from portal.tests.factories import make_role_users
 
     return make_role_users()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (evidence) go to a per-test folder, never into the project."""
+    settings.MEDIA_ROOT = tmp_path / "media"
