@@ -17,7 +17,7 @@ def with_sla_state(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
             When(status__in=[Status.CLOSED, Status.DISMISSED], then=Value("")),
             When(sla_next_due_at__isnull=True, then=Value(SlaState.MET)),
             When(sla_next_due_at__lt=Now(), then=Value(SlaState.BREACHED)),
-            When(sla_next_warn_at__lt=Now(), then=Value(SlaState.DUE_SOON)),
+            When(sla_next_warn_at__lte=Now(), then=Value(SlaState.DUE_SOON)),
             default=Value(SlaState.ON_TRACK),
             output_field=CharField(),
         )

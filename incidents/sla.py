@@ -34,16 +34,22 @@ def due_times(severity: str, detected_at: datetime, config: dict, calendar: Busi
     return {DUE_FIELD[t]: due_time(rules[t], detected_at, calendar) for t in TARGETS}
 
 
+def warn_time(due_at: datetime, detected_at: datetime, due_soon_share: float) -> datetime:
+    """The moment a target turns "due soon": when no more than `due_soon_share` of its window is left."""
+    return due_at - (due_at - detected_at) * due_soon_share
+
+
 def target_state(*, due_at, met_at, detected_at, now, due_soon_share: float) -> SlaState | None:
-    """The state of one target: met (in time or late), or for an unmet one on track / due soon / breached."""
+    """The state of one target: met (in time or late), or for an unmet one on track / due soon / breached.
+
+    Uses the same `warn_time` the services store in `sla_next_warn_at`, so this and the database agree."""
     if due_at is None:
         return None
     if met_at is not None:
         return SlaState.MET if met_at <= due_at else SlaState.MISSED
     if now > due_at:
         return SlaState.BREACHED
-    window = (due_at - detected_at).total_seconds()
-    if window <= 0 or (due_at - now).total_seconds() <= window * due_soon_share:
+    if due_at <= detected_at or now >= warn_time(due_at, detected_at, due_soon_share):
         return SlaState.DUE_SOON
     return SlaState.ON_TRACK
 
@@ -67,4 +73,4 @@ def next_deadline(incident, due_soon_share: float) -> tuple[datetime | None, dat
     if not pending:
         return None, None
     due = min(pending)
-    return due, due - (due - incident.detected_at) * due_soon_share
+    return due, warn_time(due, incident.detected_at, due_soon_share)
