@@ -14,7 +14,7 @@ PAIRS = list(itertools.product(Status.values, Status.values))
 
 def test_the_main_path_and_the_exits_are_in_the_table():
     path = ["detected", "triaged", "contained", "investigating", "recovering", "review", "closed"]
-    assert set(zip(path, path[1:], strict=False)) <= ALLOWED
+    assert set(itertools.pairwise(path)) <= ALLOWED
     assert {("detected", "dismissed"), ("triaged", "dismissed"), ("recovering", "investigating")} <= ALLOWED
 
 
