@@ -164,6 +164,7 @@ def system_list() -> QuerySet[AISystem]:
             accountable_owner=accountable_label(Activity.OWN_SYSTEM),
         )
         .prefetch_related("jurisdictions")
+        .order_by("name", "slug")
     )
 
 
