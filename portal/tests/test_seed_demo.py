@@ -66,3 +66,15 @@ def test_seed_demo_refuses_production_mode(settings):
     with pytest.raises(CommandError, match="refuses to run in production mode"):
         call_command("seed_demo")
     assert not get_user_model().objects.exists()
+
+
+def test_demo_incidents_cover_every_state_and_keep_their_history():
+    from incidents.lifecycle import Status
+    from incidents.models import Incident
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert set(Incident.objects.values_list("status", flat=True)) == set(Status.values)
+    override = Incident.objects.get(status="investigating").timeline.filter(flagged=True)
+    assert override.exists()  # an emergency-override containment is visible
+    for incident in Incident.objects.all():
+        assert incident.history.exists() and incident.timeline.exists() and incident.checklist.exists()

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from portal.core import roles
 from portal.core.audit import Source, audit_source
+from portal.demo.incidents import load_incidents
 from portal.demo.inventory import load_inventory
 
 DEMO_USERS = [
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         with audit_source(Source.COMMAND), transaction.atomic():
             users, new_users = self._users(password)
             created = load_inventory(actor=users["admin"], users=users)
+            created["incidents"] = load_incidents(users=users)
 
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(f"Demo data: created {len(new_users)} users, {summary}.")

@@ -1,0 +1,162 @@
+"""The incident REST API: thin adapters over `incidents.selectors` (reads) and `incidents.services` (writes).
+
+Permissions are the role model permissions set globally (`RoleModelPermissions`): compliance officers and incident
+responders read and write, legal reviewers, leadership and auditors read, anonymous users get nothing. Incidents
+are never deleted and never replaced wholesale: no DELETE, no PUT. Every write calls a service with
+`actor=request.user`, so history and timeline name the user for session and token requests alike.
+
+Optimistic locking (see `preconditions.py`): the detail response carries `ETag: "<version>"`; PATCH and
+transitions name the version they were based on (body `version` or `If-Match`), else 428; a stale one gets 409.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, prefetch_related_objects
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from incidents import selectors, services
+from incidents.api import filters, serializers
+from incidents.api.preconditions import etag, expected_version
+from incidents.models import (
+    ChecklistItem,
+    ContainmentAction,
+    CustodyEntry,
+    Evidence,
+    Incident,
+    RecoveryValidation,
+)
+from inventory.api.views import ServiceModelViewSet
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Bad input: the body names each field and the rule it breaks."),
+    409: OpenApiResponse(description="Stale version: the incident was changed since you read it (the message "
+                                     "names who and when); reload and apply your change again."),
+    428: OpenApiResponse(description="No version sent: send `version` or `If-Match: \"<version>\"`."),
+}
+
+# The response records the detail shows, each with the users it names (one query per kind, not per row).
+RESPONSE_RECORDS = (
+    Prefetch("checklist", queryset=ChecklistItem.objects.select_related("done_by")),
+    Prefetch("containment_actions",
+             queryset=ContainmentAction.objects.select_related("target_system", "performed_by", "reverted_by")),
+    Prefetch("evidence", queryset=Evidence.objects.select_related("collected_by").prefetch_related(
+        Prefetch("custody", queryset=CustodyEntry.objects.select_related("actor")))),
+    Prefetch("recovery_validations", queryset=RecoveryValidation.objects.select_related(
+        "engineering_signoff_by", "compliance_signoff_by")),
+    "review__reviewed_by",
+    "review__action_items__owner",
+)
+
+
+def incident_for_detail(reference: str) -> Incident:
+    """The incident with everything the detail shows, or 404."""
+    pk = get_object_or_404(Incident.objects.only("pk"), reference=reference).pk
+    incident = selectors.incident_detail(pk)
+    prefetch_related_objects([incident], *RESPONSE_RECORDS)
+    return incident
+
+
+def _renamed(error: DjangoValidationError, old: str, new: str) -> DjangoValidationError:
+    if hasattr(error, "error_dict") and old in error.error_dict:
+        error.error_dict[new] = error.error_dict.pop(old)
+    return error
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Incidents", description=(
+        "Filter by status, severity, class, track, SLA state, affected system (slug), open=true/false and "
+        "detection time; search by reference and title; order by detection time, severity, status, SLA due "
+        "time, reference or update time.")),
+    retrieve=extend_schema(summary="One incident", description=(
+        "With its timeline, checklist, containment actions, evidence, recovery validations, review, SLA targets "
+        "and response times. The `ETag` header carries its version, for `If-Match` on changes.")),
+    create=extend_schema(summary="Open an incident", description=(
+        "Opens the incident in status detected, with its reference, SLA due times, the runbook of its class as "
+        "checklist and an `opened` timeline event.")),
+    partial_update=extend_schema(summary="Change facts of an incident", description=(
+        "Send the `version` you read (in the body or as `If-Match: \"<version>\"`): without it the change is "
+        "refused with 428 Precondition Required; if the incident changed since, with 409 Conflict naming who "
+        "changed it and when. The status changes only through `transition/`."), responses={
+        200: serializers.IncidentDetailSerializer, **ERROR_RESPONSES}),
+)
+class IncidentViewSet(ServiceModelViewSet):
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_class = filters.IncidentFilter
+    search_fields = ["reference", "title"]
+    ordering_fields = ["reference", "detected_at", "severity", "status", "sla_next_due_at", "updated_at"]
+    ordering = ["-detected_at", "-id"]
+    create_service = staticmethod(services.incident_open)
+    update_service = staticmethod(services.incident_update)
+    instance_argument = "incident"
+
+    def get_queryset(self):
+        return selectors.incident_list()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.IncidentSerializer
+        return serializers.IncidentDetailSerializer
+
+    def get_object(self):
+        if self.action != "retrieve":
+            return super().get_object()
+        incident = incident_for_detail(self.kwargs[self.lookup_field])
+        self.check_object_permissions(self.request, incident)
+        return incident
+
+    def refetched(self, instance):
+        return incident_for_detail(instance.reference)
+
+    def create_arguments(self, validated_data):
+        return {k: v for k, v in validated_data.items() if k != "version"}
+
+    def update_arguments(self, instance, validated_data):
+        changes = {k: v for k, v in validated_data.items() if k != "version"}
+        return {**changes, "expected_version": self.expected}
+
+    def partial_update(self, request, *args, **kwargs):
+        self.expected = expected_version(request)  # 428 before anything else when no version is named
+        return super().partial_update(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if 200 <= response.status_code < 300 and isinstance(data, dict) and {"reference", "version"} <= set(data):
+            response["ETag"] = etag(data["version"])
+        return response
+
+    @extend_schema(summary="Move an incident through its lifecycle", description=(
+        "detected -> triaged -> contained -> investigating -> recovering -> review -> closed; dismissed from "
+        "detected or triaged (with a note saying why). Refused with 400 naming the allowed next states or the "
+        "missing guard (signed recovery validation, post-incident review). Needs the version you read, like PATCH."),
+        request=serializers.TransitionSerializer,
+        responses={200: serializers.IncidentDetailSerializer, **ERROR_RESPONSES})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def transition(self, request, reference=None):
+        incident = self.get_object()
+        version = expected_version(request)
+        payload = serializers.TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            services.incident_transition(actor=request.user, incident=incident, to=data["to"], note=data["note"],
+                                         at=data.get("at"), expected_version=version)
+        except DjangoValidationError as exc:
+            raise _renamed(exc, "status", "to") from exc
+        detail = serializers.IncidentDetailSerializer(self.refetched(incident), context=self.get_serializer_context())
+        return Response(detail.data)
+
+    @extend_schema(summary="Add a note to the timeline", request=serializers.NoteSerializer,
+                   responses={201: serializers.TimelineEventSerializer, 400: ERROR_RESPONSES[400]})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def notes(self, request, reference=None):
+        incident = self.get_object()
+        payload = serializers.NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = services.incident_note(actor=request.user, incident=incident, text=payload.validated_data["text"])
+        return Response(serializers.TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
