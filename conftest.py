@@ -37,3 +37,24 @@ def role_users(db):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files (evidence) go to a per-test folder, never into the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client_as(role_users):
+    """`client_as(role)`: a client signed in as the user of `role` ("admin" for the superuser); None: anonymous."""
+    from django.test import Client
+
+    def make(role):
+        client = Client()
+        if role is not None:
+            client.force_login(role_users[role])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def compliance(role_users):
+    from portal.core import roles
+
+    return role_users[roles.COMPLIANCE_OFFICER]

@@ -4,37 +4,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from incidents.tests.factories import open_incident
 from inventory.tests.factories import make_small_inventory
 from portal.core import roles
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing_and_private_media(settings, tmp_path):
-    """A fast hasher keeps the per-test role users quick; uploads land in a private folder (tests only)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_as(role_users):
-    """`client_as(role)`: a client signed in as the user of `role` ("admin" for the superuser); None: anonymous."""
-
-    def make(role):
-        client = Client()
-        if role is not None:
-            client.force_login(role_users[role])
-        return client
-
-    return make
-
-
-@pytest.fixture
-def compliance(role_users):
-    return role_users[roles.COMPLIANCE_OFFICER]
 
 
 @pytest.fixture
