@@ -1,0 +1,263 @@
+"""From facts to obligations: which regimes apply to an incident, and when each notification is due.
+
+Counting rules (each regime file states the provision behind its numbers):
+
+- hours and "days" run from the clock-start moment itself; a "day" is 24 hours. The EU AI Act (Art. 73) and
+  California SB 53 do not say whether their days are calendar or working days: counting calendar days is the
+  conservative reading, and those stages carry a note and the `uncertain` flag.
+- months: the same day of the month and time of day, clamped to the end of a shorter month (Reg. (EEC, Euratom)
+  No 1182/71 Art. 3(2)(c)); the time of day is kept, which is earlier than 1182/71's end of day, so conservative.
+- business days: see `calendars.add_us_business_days` (SEC Form 8-K).
+- variants: when several limits of a stage apply (EU AI Act Art. 73(2)-(4)), the one that ends first governs.
+- `no_later_than`: an earliest-of rule (DORA initial notification: 4 hours from classification, no later than 24
+  hours after awareness); the second limit is dropped when the clock starts after it has ended.
+- relief: a deadline on a Saturday, Sunday or bank holiday may be met by a fixed time on the next working day (Del.
+  Reg. (EU) 2025/301 Art. 5(4)-(6)), unless the entity is excluded.
+- chained stages start when the earlier stage is submitted (`facts.submitted`); until then they wait, with no due
+  time.
+- a stage whose `applies_from` is after the date its clock starts does not apply; `applies_from_overrides` maps
+  "<regime>" or "<regime>.<stage>" to another date (the stage's own entry wins).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from reporting.clock.calendars import add_months, add_us_business_days, is_working_day, next_working_day
+from reporting.clock.conditions import country_of
+from reporting.clock.facts import Facts
+from reporting.clock.model import SUBMITTED_PREFIX, ContentItem, Regime, Stage
+from reporting.clock.regimes import load_regimes
+
+EVENT_LABELS = {
+    "aware_at": "awareness",
+    "occurred_at": "occurrence",
+    "classified_major_at": "classification as major",
+    "materiality_determined_at": "the materiality determination",
+    "determined_at": "the determination",
+}
+UNIT_LABELS = {"hours": "hours", "days": "days", "calendar_days": "calendar days", "business_days": "business days",
+               "months": "month(s)", "days_after_calendar_year_end": "days after the end of the calendar year"}
+
+
+@dataclass(frozen=True)
+class ObligationSpec:
+    """One notification (or record) an incident owes, with its clock. Datetimes are aware and in UTC."""
+
+    key: str
+    regime: str
+    regime_name: str
+    provision: str
+    stage: str
+    stage_name: str
+    recipient: str
+    jurisdiction: str
+    clock_start_event: str
+    clock_starts_at: datetime | None
+    due_at: datetime | None
+    rule: str
+    unit: str
+    verification: str
+    uncertain: bool
+    note: str
+    source: str
+    depends_on: str
+    content: tuple[ContentItem, ...]
+
+    def to_json(self) -> dict:
+        """The output dict: datetimes as ISO 8601 UTC with `Z` (or null), content as a list of dicts."""
+        return {
+            "key": self.key, "regime": self.regime, "regime_name": self.regime_name, "provision": self.provision,
+            "stage": self.stage, "stage_name": self.stage_name, "recipient": self.recipient,
+            "jurisdiction": self.jurisdiction, "clock_start_event": self.clock_start_event,
+            "clock_starts_at": iso_utc(self.clock_starts_at), "due_at": iso_utc(self.due_at), "rule": self.rule,
+            "unit": self.unit, "verification": self.verification, "uncertain": self.uncertain, "note": self.note,
+            "source": self.source, "depends_on": self.depends_on, "content": [item.to_json() for item in self.content],
+        }
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def describe(unit: str, value: int | None, event: str) -> str:
+    """"72 hours from awareness"."""
+    return f"{value} {UNIT_LABELS.get(unit, unit)} from {EVENT_LABELS.get(event, event)}"
+
+
+def due_time(stage: Stage, unit: str, value: int | None, start: datetime) -> datetime | None:
+    """The due time of `value` `unit`s from `start`; None for a unit without a fixed deadline."""
+    if unit == "hours":
+        return start + timedelta(hours=value)
+    if unit in ("days", "calendar_days"):
+        return start + timedelta(days=value)
+    if unit == "months":
+        return add_months(start, value)
+    if unit == "business_days":
+        calendar = stage.business_days
+        return add_us_business_days(start, value, time_zone=calendar.time_zone, cutoff=calendar.cutoff)
+    if unit == "days_after_calendar_year_end":
+        return datetime(start.year + 1, 1, 1, tzinfo=UTC) + timedelta(days=value)
+    return None
+
+
+def _earliest(candidates):
+    """The candidate (due, ...) that ends first; one without a due time only when none has one."""
+    return min(candidates, key=lambda c: (c[0] is None, c[0] or datetime.min.replace(tzinfo=UTC)))
+
+
+def _apply_limits(stage: Stage, facts: Facts, start: datetime):
+    """(due, unit, provision, rule, notes) after the variants and the `no_later_than` limit of the stage."""
+    candidates = [(due_time(stage, stage.unit, stage.value, start), stage.unit, stage.provision, stage.rule)]
+    candidates += [(due_time(stage, v.unit, v.value, start), v.unit, v.provision, v.rule)
+                   for v in stage.variants if v.when(facts)]
+    due, unit, provision, rule = _earliest(candidates)
+    notes = []
+    others = [c for c in candidates[1:] if c[2] != provision]  # other variants that apply; a variant overrides the base
+    if others:
+        listed = "; ".join(f"{c[2]}: {c[3]}" for c in others)
+        notes.append(f"Several limits apply; the earliest governs ({provision}). Also applicable: {listed}.")
+    limit = stage.no_later_than
+    cap_start = facts.get(limit.clock_start) if limit is not None else None
+    if cap_start is not None and due is not None:
+        cap_due = due_time(stage, limit.unit, limit.value, cap_start)
+        own = describe(unit, stage.value, stage.clock_start)
+        if start > cap_due:
+            rule += f"; clock started after the limit of {limit.rule} had passed, so {own} governs"
+        elif cap_due < due:
+            due = cap_due
+            rule += f"; here the limit of {limit.rule} ends first and governs"
+        else:
+            rule += f"; here {own} ends first and governs"
+    return due, unit, provision, rule, notes
+
+
+def _apply_relief(stage: Stage, facts: Facts, due: datetime | None, bank_holidays):
+    """(due, rule text, note): a weekend/holiday deadline moved to the relief time of the next working day.
+
+    The note is the relief's own caveat, returned only when the relief moved the deadline."""
+    relief = stage.relief
+    if relief is None or due is None or is_working_day(due.date(), bank_holidays):
+        return due, "", ""
+    day = due.date()
+    kind = "a bank holiday" if day in bank_holidays else day.strftime("%A")
+    if relief.excluded(facts):
+        return due, (f"; it falls on {kind} {day.isoformat()}, but the weekend/holiday relief of {relief.provision} "
+                     "does not apply to this entity's report"), ""
+    moved = datetime.combine(next_working_day(day, bank_holidays), relief.at, tzinfo=UTC)
+    text = (f"; it falls on {kind} {day.isoformat()}, so under {relief.provision} it may be filed by "
+            f"{relief.at.strftime('%H:%M')} UTC on {moved.date().isoformat()}, the next working day")
+    return moved, text, relief.note
+
+
+def _parse_overrides(overrides: Mapping | None, regimes: Iterable[Regime]) -> dict[str, date]:
+    known = {r.code for r in regimes} | {f"{r.code}.{s.code}" for r in regimes for s in r.stages}
+    result = {}
+    for key, value in (overrides or {}).items():
+        if key not in known:
+            raise ValueError(f"applies_from_overrides: {key!r} is not a regime or <regime>.<stage>")
+        try:
+            result[key] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"applies_from_overrides: {key!r}: {value!r} is not a date (YYYY-MM-DD)") from None
+    return result
+
+
+def _spec(regime: Regime, stage: Stage, jurisdiction: str | None, **fields) -> ObligationSpec:
+    suffix = f"@{jurisdiction}" if jurisdiction else ""
+    recipient = stage.recipient.replace("{jurisdiction}", jurisdiction or stage.jurisdiction)
+    return ObligationSpec(
+        key=f"{regime.code}.{stage.code}{suffix}", regime=regime.code, regime_name=regime.name,
+        stage=stage.code, stage_name=stage.name, recipient=recipient, jurisdiction=jurisdiction or stage.jurisdiction,
+        verification=stage.verification, source=stage.source, content=stage.content, **fields,
+    )
+
+
+def _notes(stage: Stage, facts: Facts, extra: list[str], relief_note: str = "") -> tuple[str, bool]:
+    """The obligation's note and `uncertain` flag: the stage's, plus matching cautions and a relief caveat."""
+    cautions = [c.note for c in stage.cautions if c.when(facts)]
+    if relief_note:
+        cautions.append(relief_note)
+    note = " ".join(part for part in [stage.note, *extra, *cautions] if part)
+    return note, stage.uncertain or bool(cautions)
+
+
+def _evaluate_regime(regime: Regime, facts: Facts, bank_holidays, overrides) -> list[ObligationSpec]:
+    done: dict[str, list[tuple[ObligationSpec, datetime]]] = {}  # stage code -> [(spec, trigger moment)]
+    result = []
+    for stage in regime.stages:
+        applies_from = overrides.get(f"{regime.code}.{stage.code}") or overrides.get(regime.code) or stage.applies_from
+        if not stage.when(facts):
+            continue
+        made = []
+        if stage.is_chained:
+            for parent, trigger in done.get(stage.after, []):
+                if trigger.date() < applies_from:
+                    continue
+                jurisdiction = parent.jurisdiction if stage.per_location else None
+                made.append((_chained(regime, stage, facts, parent, jurisdiction, bank_holidays), trigger))
+        else:
+            event = stage.clock_start
+            start = facts.get(event)
+            if start is None and stage.clock_start_default:
+                event, start = stage.clock_start_default, facts.get(stage.clock_start_default)
+            if start is None or start.date() < applies_from:
+                continue
+            if stage.per_location:
+                places = sorted({country_of(loc) for loc in facts.locations} & stage.per_location_countries)
+            else:
+                places = [None]
+            for place in places:
+                made.append((_timed(regime, stage, facts, event, start, place, bank_holidays), start))
+        done[stage.code] = made
+        result += [spec for spec, _ in made]
+    return result
+
+
+def _timed(regime, stage, facts, event, start, jurisdiction, bank_holidays) -> ObligationSpec:
+    due, unit, provision, rule, extra = _apply_limits(stage, facts, start)
+    if event != stage.clock_start:
+        rule += f"; {stage.clock_start} is not given here, so the clock counts from {event}"
+    due, relief_text, relief_note = _apply_relief(stage, facts, due, bank_holidays)
+    note, uncertain = _notes(stage, facts, extra, relief_note)
+    return _spec(regime, stage, jurisdiction, provision=provision, clock_start_event=event, clock_starts_at=start,
+                 due_at=due, rule=rule + relief_text, unit=unit, uncertain=uncertain, note=note, depends_on="")
+
+
+def _chained(regime, stage, facts, parent: ObligationSpec, jurisdiction, bank_holidays) -> ObligationSpec:
+    start = facts.submitted.get(parent.key)
+    if start is None:
+        due, unit, provision, rule, extra = None, stage.unit, stage.provision, stage.rule, []
+        rule = f'waiting for {parent.key} ("{parent.stage_name}") to be submitted; then: {rule}'
+        relief_text = relief_note = ""
+    else:
+        due, unit, provision, rule, extra = _apply_limits(stage, facts, start)
+        due, relief_text, relief_note = _apply_relief(stage, facts, due, bank_holidays)
+    note, uncertain = _notes(stage, facts, extra, relief_note)
+    return _spec(regime, stage, jurisdiction, provision=provision, clock_start_event=SUBMITTED_PREFIX + parent.key,
+                 clock_starts_at=start, due_at=due, rule=rule + relief_text, unit=unit, uncertain=uncertain,
+                 note=note, depends_on=parent.key)
+
+
+def evaluate(
+    facts: Facts,
+    *,
+    regimes: Iterable[Regime] | None = None,
+    bank_holidays: Iterable[date] = frozenset(),
+    applies_from_overrides: Mapping[str, date | str] | None = None,
+) -> list[ObligationSpec]:
+    """Every obligation the facts trigger, sorted by due time (None last), then key.
+
+    `regimes`: default the shipped regime files. `bank_holidays`: dates that are not working days for the DORA
+    weekend/holiday relief (Member-State holiday data is not shipped). `applies_from_overrides`: {"<regime>" or
+    "<regime>.<stage>": date}, e.g. {"eu_ai_act_73": "2027-12-02"} for a deployment that reads the Digital
+    Omnibus as deferring Art. 73 for Annex III systems. Raises ValueError for an unknown override key.
+    """
+    regimes = load_regimes() if regimes is None else tuple(regimes)
+    overrides = _parse_overrides(applies_from_overrides, regimes)
+    holidays = frozenset(bank_holidays)
+    specs = []
+    for regime in regimes:
+        if regime.when(facts):
+            specs += _evaluate_regime(regime, facts, holidays, overrides)
+    return sorted(specs, key=lambda s: (s.due_at is None, s.due_at or datetime.min.replace(tzinfo=UTC), s.key))

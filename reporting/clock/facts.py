@@ -1,0 +1,249 @@
+"""The facts of an incident that the regulatory clock reads, and their validation.
+
+`parse_facts(mapping)` turns a JSON object into a frozen `Facts`, or raises `FactsError` naming every bad key at
+once. The allowed values live here and nowhere else (`OPERATOR_ROLES`, `RISK_CLASSES`, `HARMS`, ...); they match
+the choices the inventory and the incident record store (EU AI Act Art. 3(3)-(8) roles, Art. 5/6/50/51 classes,
+Art. 3(49) serious-incident limbs).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+# EU AI Act operator roles (Art. 3(3)-(8)); the inventory's OperatorRole choices.
+OPERATOR_ROLES = (
+    "provider",
+    "deployer",
+    "importer",
+    "distributor",
+    "authorised_representative",
+    "product_manufacturer",
+)
+# EU AI Act risk classes (Art. 5, 6(1) + Annex I, 6(2) + Annex III, 50, 53, 51/55); the inventory's RiskClass choices.
+RISK_CLASSES = (
+    "prohibited",
+    "high_risk_annex_i",
+    "high_risk_annex_iii",
+    "transparency",
+    "minimal",
+    "gpai",
+    "gpai_systemic_risk",
+    "out_of_scope",
+)
+HIGH_RISK_CLASSES = ("high_risk_annex_i", "high_risk_annex_iii")
+# The limbs of a serious incident, EU AI Act Art. 3(49)(a)-(d).
+SERIOUS_HARMS = (
+    "death",
+    "serious_health_harm",
+    "critical_infrastructure_disruption",
+    "fundamental_rights_infringement",
+    "serious_property_or_environmental_harm",
+)
+# Other harm values the incident record stores: accepted, and no clock depends on them.
+OTHER_HARMS = ("financial_loss", "discrimination", "privacy", "psychological", "reputational")
+HARMS = SERIOUS_HARMS + OTHER_HARMS
+# Likely risk of a personal-data breach to people's rights and freedoms (GDPR Art. 33(1), 34(1)).
+RISK_LEVELS = ("none", "risk", "high")
+# DORA entity types for the weekend/holiday relief of Del. Reg. (EU) 2025/301 Art. 5(4)-(6).
+DORA_ENTITY_TYPES = ("credit_institution", "central_counterparty", "trading_venue", "other")
+
+DATETIME_KEYS = ("aware_at", "occurred_at", "classified_major_at", "materiality_determined_at", "determined_at")
+BOOLEAN_KEYS = (
+    "widespread_infringement",
+    "personal_data_breach",
+    "nis2_entity",
+    "significant_incident",
+    "dora_financial_entity",
+    "sec_registrant",
+    "frontier_developer",
+    "critical_safety_incident",
+    "imminent_risk_of_death_or_injury",
+    "covered_defense_information",
+    "phi_breach",
+    "nydfs_covered_entity",
+    "critical_information_infrastructure",
+    "cn_relatively_major_or_above",
+    "provider_unreachable",
+)
+CHOICE_KEYS = {
+    "operator_role": OPERATOR_ROLES,
+    "risk_class": RISK_CLASSES,
+    "risk_to_individuals": RISK_LEVELS,
+    "dora_entity_type": DORA_ENTITY_TYPES,
+}
+OTHER_KEYS = ("locations", "harms", "individuals_affected", "submitted")
+KNOWN_KEYS = frozenset(DATETIME_KEYS + BOOLEAN_KEYS + tuple(CHOICE_KEYS) + OTHER_KEYS)
+
+# ISO 3166-1 alpha-2 ("DE") or ISO 3166-2 ("US-CA", "DE-BY"; subdivision part of one to three letters or digits).
+LOCATION_PATTERN = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+# An obligation key: "<regime>.<stage>" or "<regime>.<stage>@<jurisdiction>".
+OBLIGATION_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*(@[A-Z]{2}(-[A-Z0-9]{1,3})?)?$")
+
+# A date and a time (a date alone is not a moment); `datetime.fromisoformat` parses the rest.
+DATETIME_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}")
+NOT_A_DATETIME = "not an ISO 8601 date-time with a time zone"
+NOT_A_BOOLEAN = "must be a JSON boolean (true or false)"
+
+
+class FactsError(ValueError):
+    """Malformed facts. `errors` maps every bad key to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(sorted(errors.items()))
+        super().__init__("; ".join(f"{key}: {message}" for key, message in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Validated facts; datetimes are aware and in UTC, lists are tuples, `submitted` is read-only."""
+
+    aware_at: datetime
+    occurred_at: datetime | None = None
+    locations: tuple[str, ...] = ()
+    operator_role: str | None = None
+    risk_class: str | None = None
+    harms: tuple[str, ...] = ()
+    widespread_infringement: bool = False
+    personal_data_breach: bool = False
+    risk_to_individuals: str | None = None
+    nis2_entity: bool = False
+    significant_incident: bool = False
+    dora_financial_entity: bool = False
+    dora_entity_type: str = "other"
+    classified_major_at: datetime | None = None
+    sec_registrant: bool = False
+    materiality_determined_at: datetime | None = None
+    frontier_developer: bool = False
+    critical_safety_incident: bool = False
+    imminent_risk_of_death_or_injury: bool = False
+    covered_defense_information: bool = False
+    phi_breach: bool = False
+    individuals_affected: int | None = None
+    nydfs_covered_entity: bool = False
+    determined_at: datetime | None = None
+    critical_information_infrastructure: bool = False
+    cn_relatively_major_or_above: bool = False
+    provider_unreachable: bool = False
+    submitted: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def get(self, key: str) -> Any:
+        """The value of a fact by name (conditions in the regime files refer to facts by name)."""
+        if key not in KNOWN_KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+def parse_datetime(value: Any) -> tuple[datetime | None, str | None]:
+    """An ISO 8601 date-time with an offset or `Z`, as UTC; or the error message."""
+    if not isinstance(value, str) or not DATETIME_PREFIX.match(value):
+        return None, NOT_A_DATETIME
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None, NOT_A_DATETIME
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None, f"{NOT_A_DATETIME} (naive date-time: add Z or an offset such as +01:00)"
+    return moment.astimezone(UTC), None
+
+
+def _parse_locations(value, errors):
+    if not isinstance(value, list):
+        errors["locations"] = "must be a list of ISO 3166-1 alpha-2 or ISO 3166-2 codes (e.g. DE, US-CA)"
+        return ()
+    codes, bad = [], []
+    for item in value:
+        code = item.strip().upper() if isinstance(item, str) else None
+        if code is None or not LOCATION_PATTERN.match(code):
+            bad.append(repr(item))
+        elif code not in codes:
+            codes.append(code)
+    if bad:
+        errors["locations"] = f"not ISO 3166-1 alpha-2 or ISO 3166-2 codes: {', '.join(bad)}"
+    return tuple(codes)
+
+
+def _parse_harms(value, errors):
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors["harms"] = f"must be a list of: {', '.join(HARMS)}"
+        return ()
+    unknown = sorted(set(value) - set(HARMS))
+    if unknown:
+        errors["harms"] = f"unknown harm(s) {', '.join(unknown)}; allowed: {', '.join(HARMS)}"
+        return ()
+    return tuple(dict.fromkeys(value))
+
+
+def _parse_submitted(value, errors):
+    if not isinstance(value, dict):
+        errors["submitted"] = ("must be an object mapping obligation keys to ISO 8601 date-times, "
+                               'e.g. {"nis2.notification": "2027-03-05T10:00:00Z"}')
+        return {}
+    result = {}
+    for key, moment in value.items():
+        if not isinstance(key, str) or not OBLIGATION_KEY_PATTERN.match(key):
+            errors[f"submitted.{key}"] = 'not an obligation key ("<regime>.<stage>" or "<regime>.<stage>@<code>")'
+            continue
+        parsed, message = parse_datetime(moment)
+        if message:
+            errors[f"submitted.{key}"] = message
+        else:
+            result[key] = parsed
+    return result
+
+
+def _parse_count(value, errors, key):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        errors[key] = "must be a non-negative integer"
+        return None
+    return value
+
+
+def parse_facts(mapping: Any) -> Facts:
+    """Validate a JSON object of facts and return `Facts`; raise `FactsError` naming every bad key at once.
+
+    `aware_at` is required. A JSON null counts as "not given" for every optional key, and so does an empty string
+    for a choice (`operator_role`, `risk_class`, `risk_to_individuals`, `dora_entity_type`).
+    """
+    if not isinstance(mapping, dict):
+        raise FactsError({"facts": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for key in sorted(set(mapping) - KNOWN_KEYS, key=str):
+        errors[str(key)] = "unknown fact"
+    if mapping.get("aware_at") is None:
+        errors["aware_at"] = "required (when the organisation became aware of the incident)"
+    for key, value in mapping.items():
+        if key not in KNOWN_KEYS or value is None:
+            continue
+        if key in DATETIME_KEYS:
+            values[key], message = parse_datetime(value)
+            if message:
+                errors[key] = message
+        elif key in BOOLEAN_KEYS:
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                errors[key] = NOT_A_BOOLEAN
+        elif key in CHOICE_KEYS:
+            if value == "":  # a blank choice, as Django stores it: not given
+                continue
+            if isinstance(value, str) and value in CHOICE_KEYS[key]:
+                values[key] = value
+            else:
+                errors[key] = f"{value!r} is not one of: {', '.join(CHOICE_KEYS[key])}"
+        elif key == "locations":
+            values[key] = _parse_locations(value, errors)
+        elif key == "harms":
+            values[key] = _parse_harms(value, errors)
+        elif key == "individuals_affected":
+            values[key] = _parse_count(value, errors, key)
+        elif key == "submitted":
+            values[key] = MappingProxyType(_parse_submitted(value, errors))
+    occurred_at, aware_at = values.get("occurred_at"), values.get("aware_at")
+    if occurred_at and aware_at and occurred_at > aware_at and "occurred_at" not in errors:
+        errors["occurred_at"] = "is after aware_at (an incident cannot be known before it occurs)"
+    if errors:
+        raise FactsError(errors)
+    return Facts(**values)
