@@ -196,6 +196,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every rendering step at INFO; its warnings (a refused URL, a CSS error) still show.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
 
 # Password of the demo logins that `manage.py seed_demo` creates (local use only; it refuses in production).
@@ -224,3 +226,22 @@ EVIDENCE_ALLOWED_TYPES = env.list("EVIDENCE_ALLOWED_TYPES", default=[
     "image/jpeg", "application/zip", "application/gzip",
 ])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Regulatory reporting.
+# The organisation's standing facts, the defaults of every incident's regulatory facts (comma-separated, any of
+# nis2_entity, dora_financial_entity, sec_registrant, frontier_developer, nydfs_covered_entity,
+# critical_information_infrastructure).
+REGULATORY_PROFILE = env.list("REGULATORY_PROFILE", default=[])
+# Bank holidays for the DORA weekend/holiday relief (ISO dates; Member-State holidays are not shipped).
+REGULATORY_BANK_HOLIDAYS = env.list("REGULATORY_BANK_HOLIDAYS", default=[])
+# Who the notifications name as the sender and contact point (GDPR Art. 33(3)(b): DPO or other contact).
+ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Example Organisation")
+ORGANISATION_CONTACT = env.str("ORGANISATION_CONTACT", default="Data Protection Officer, dpo@example.org")
+# Deadline reminders go out this many hours before an obligation is due, and again at breach.
+OBLIGATION_REMINDER_HOURS = env.int("OBLIGATION_REMINDER_HOURS", default=24)
+# PDF rendering bounds; "process" renders in a child process that is killed at the timeout, "inline" in-process.
+PDF_RENDER_ISOLATION = env.str("PDF_RENDER_ISOLATION", default="process")
+PDF_RENDER_TIMEOUT = env.int("PDF_RENDER_TIMEOUT", default=60)
+PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=200)
+PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=20 * 1024 * 1024)
+PDF_MAX_HTML_CHARS = env.int("PDF_MAX_HTML_CHARS", default=2_000_000)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from incidents import lifecycle, sla
 from incidents.lifecycle import Guard, Status
 from incidents.models import ChecklistItem, Incident, IncidentSequence, Runbook, TimelineEvent
+from incidents.signals import incident_changed
 from portal.core.audit import current_source
 from portal.core.businesstime import BusinessCalendar
 from portal.core.concurrency import check_version
@@ -119,6 +120,7 @@ def incident_open(*, actor, title: str, track: str, incident_class: str, severit
                          f"{incident.get_incident_class_display()}",
                  payload={"severity": severity, "class": incident_class, "checklist_steps": steps,
                           "detection_source": incident.detection_source})
+    incident_changed.send(sender=Incident, incident=incident, actor=actor, fields=[], created=True)
     return incident
 
 
@@ -174,6 +176,8 @@ def incident_update(*, actor, incident: Incident, expected_version=None, **chang
                      payload={"from": before["severity"], "to": locked.severity})
     record_event(locked, Kind.UPDATED, actor=actor, summary=f"Updated: {', '.join(changed + m2m_changed)}",
                  payload={"fields": changed + m2m_changed})
+    incident_changed.send(sender=Incident, incident=locked, actor=actor, fields=changed + m2m_changed,
+                          created=False)
     incident.__dict__.update(locked.__dict__)
     return locked
 

@@ -1,0 +1,20 @@
+"""Reporting models, one module per concern, re-exported here."""
+
+from reporting.models.disclosure import Audience, Decision, DisclosureDecision
+from reporting.models.document import Document, DocumentKind
+from reporting.models.facts import DoraEntityType, RegulatoryFacts, RiskToIndividuals
+from reporting.models.obligation import DeadlineBoardEntry, Obligation, ObligationNotice
+
+__all__ = [
+    "Audience",
+    "DeadlineBoardEntry",
+    "Decision",
+    "DisclosureDecision",
+    "Document",
+    "DocumentKind",
+    "DoraEntityType",
+    "Obligation",
+    "ObligationNotice",
+    "RegulatoryFacts",
+    "RiskToIndividuals",
+]

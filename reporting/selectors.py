@@ -1,0 +1,46 @@
+"""Reads for reporting pages: the deadline board and an incident's reporting records."""
+
+from datetime import timedelta
+
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from reporting.models import DisclosureDecision, Document, Obligation
+
+
+def obligation_list():
+    return Obligation.objects.select_related("incident", "submitted_by")
+
+
+def deadline_board(*, now=None, queryset=None):
+    """Open obligations across incidents, soonest first (no fixed deadline last), annotated with `urgency`:
+    0 overdue, 1 due within 24 hours, 2 later, 3 no fixed deadline."""
+    now = now or timezone.now()
+    queryset = Obligation.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(status=Obligation.Status.OPEN)
+        .select_related("incident")
+        .annotate(urgency=Case(
+            When(due_at__isnull=True, then=Value(3)),
+            When(due_at__lt=now, then=Value(0)),
+            When(due_at__lte=now + timedelta(hours=24), then=Value(1)),
+            default=Value(2), output_field=IntegerField(),
+        ))
+        .order_by(F("due_at").asc(nulls_last=True), "incident__reference", "key")
+    )
+
+
+def overdue_q(now):
+    return Q(due_at__lt=now)
+
+
+def due_within_q(now, hours=24):
+    return Q(due_at__gte=now, due_at__lte=now + timedelta(hours=hours))
+
+
+def incident_documents(incident):
+    return Document.objects.filter(incident=incident).select_related("issued_by", "supersedes")
+
+
+def incident_disclosures(incident):
+    return DisclosureDecision.objects.filter(incident=incident).select_related("decided_by", "approved_by")

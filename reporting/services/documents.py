@@ -1,0 +1,299 @@
+"""Issuing PDF documents: a regulatory notification per obligation, a disclosure-decision record, a post-incident
+report. Every one goes through the one renderer (`reporting.pdf`).
+
+What a document shows is first captured as plain JSON (`render_context`), then rendered; the same context renders
+to the same bytes, so a stored document can be re-rendered and compared with its SHA-256 at any time. An issued
+document is immutable: issuing again creates the next version, which names the one it supersedes and why.
+Rendering happens before anything is written; if it fails nothing is issued, and if saving fails the file
+written for it is removed.
+"""
+
+import hashlib
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from incidents.metrics import incident_metrics
+from incidents.models import Incident, TimelineEvent
+from incidents.services import record_event
+from inventory.models import PersonalData
+from portal.core import roles
+from portal.core.history import save_tracked
+from reporting import clock
+from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
+from reporting.pdf import render_pdf
+
+SCHEMA = "ai-incident-governance-portal/document/1"
+TEMPLATES = {
+    DocumentKind.REGULATORY_NOTIFICATION: "reporting/pdf/notification.html",
+    DocumentKind.DISCLOSURE_DECISION: "reporting/pdf/disclosure_decision.html",
+    DocumentKind.POST_INCIDENT_REPORT: "reporting/pdf/post_incident_report.html",
+}
+
+
+def _iso(moment):
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _name(user):
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+def _duration(delta):
+    if delta is None:
+        return None
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return " ".join(f"{v} {u}" for v, u in ((days, "d"), (hours, "h"), (minutes, "min")) if v) or "0 min"
+
+
+def incident_context(incident) -> dict:
+    systems = list(incident.systems.all())
+    return {
+        "reference": incident.reference, "title": incident.title, "summary": incident.summary,
+        "severity": incident.get_severity_display(), "status": incident.get_status_display(),
+        "incident_class": incident.get_incident_class_display(), "track": incident.get_track_display(),
+        "occurred_at": _iso(incident.occurred_at), "detected_at": _iso(incident.detected_at),
+        "aware_at": _iso(incident.aware_at), "contained_at": _iso(incident.contained_at),
+        "recovered_at": _iso(incident.recovered_at),
+        "systems": [f"{s.name} ({s.get_operator_role_display() or 'role not set'}; "
+                    f"{s.get_risk_class_display() or 'risk class not assessed'})" for s in systems],
+        "jurisdictions": [str(j) for j in incident.jurisdictions.all()],
+        "harms": [_harm_label(h) for h in incident.harms or []],
+    }
+
+
+def _harm_label(value):
+    from incidents.models import Harm
+
+    return Harm(value).label if value in Harm.values else value
+
+
+def _source_value(incident, source: str, organisation: dict):
+    """The value of a notification content item whose source is an incident data path."""
+    systems = list(incident.systems.all())
+    values = {
+        "incident.reference": incident.reference, "incident.title": incident.title,
+        "incident.summary": incident.summary or None,
+        "incident.occurred_at": _iso(incident.occurred_at), "incident.detected_at": _iso(incident.detected_at),
+        "incident.aware_at": _iso(incident.aware_at), "incident.contained_at": _iso(incident.contained_at),
+        "incident.recovered_at": _iso(incident.recovered_at), "incident.severity": incident.get_severity_display(),
+        "incident.class": incident.get_incident_class_display(),
+        "incident.harms": [_harm_label(h) for h in incident.harms or []] or None,
+        "incident.deaths": str(incident.deaths), "incident.serious_injuries": str(incident.serious_injuries),
+        "incident.users_affected": _count(incident.users_affected),
+        "incident.data_subjects_affected": _count(incident.data_subjects_affected),
+        "incident.decisions_affected": _count(incident.decisions_affected),
+        "incident.jurisdictions": [str(j) for j in incident.jurisdictions.all()] or None,
+        "incident.systems": [f"{s.name}: {s.purpose}" if getattr(s, "purpose", "") else s.name
+                             for s in systems] or None,
+        "incident.components": [str(c) for c in incident.components.all()] or None,
+        "incident.personal_data_categories": sorted({
+            PersonalData(c).label if c in PersonalData.values else c
+            for s in systems for c in s.personal_data_categories or []}) or None,
+        "incident.containment_actions": [
+            f"{_iso(a.performed_at)}: {a}" + (f" ({a.outcome})" if a.outcome else "")
+            for a in incident.containment_actions.all()] or None,
+        "incident.financial_loss": (f"{incident.financial_loss} {incident.financial_loss_currency}".strip()
+                                    if incident.financial_loss is not None else None),
+        "incident.root_cause": getattr(getattr(incident, "review", None), "root_cause", None) or None,
+        "organisation.name": organisation["name"], "organisation.contact": organisation["contact"],
+    }
+    return values.get(source)
+
+
+def _count(value):
+    return None if value is None else f"{value:,}"
+
+
+def _organisation():
+    from django.conf import settings
+
+    return {"name": settings.ORGANISATION_NAME, "contact": settings.ORGANISATION_CONTACT}
+
+
+def notification_context(obligation: Obligation) -> dict:
+    incident = obligation.incident
+    organisation = _organisation()
+    content = []
+    for item in obligation.content_items:
+        if item.get("source") == "entered":
+            value = obligation.content.get(item["key"]) or None
+        else:
+            value = _source_value(incident, item.get("source", ""), organisation)
+        content.append({"label": item.get("label", item["key"]), "provision": item.get("provision", ""),
+                        "value": value, "missing": value in (None, "", [])})
+    return {
+        "organisation": organisation,
+        "obligation": {
+            "key": obligation.key, "regime_name": obligation.regime_name, "provision": obligation.provision,
+            "stage_name": obligation.stage_name, "recipient": obligation.recipient,
+            "jurisdiction": obligation.jurisdiction, "clock_start_event": obligation.clock_start_event,
+            "clock_starts_at": _iso(obligation.clock_starts_at), "due_at": _iso(obligation.due_at),
+            "rule": obligation.rule, "verification": obligation.verification, "uncertain": obligation.uncertain,
+            "note": obligation.note, "source": obligation.source, "status": obligation.get_status_display(),
+            "submitted_at": _iso(obligation.submitted_at), "authority_reference": obligation.authority_reference,
+        },
+        "content": content,
+    }
+
+
+def disclosure_context(decision: DisclosureDecision) -> dict:
+    # The privileged analysis is never part of a rendered or exported record.
+    return {"decision": {
+        "audience_label": decision.get_audience_display(), "decision_label": decision.get_decision_display(),
+        "rationale": decision.rationale, "legal_basis": decision.legal_basis,
+        "shareable_summary": decision.shareable_summary, "decided_by": _name(decision.decided_by),
+        "decided_at": _iso(decision.decided_at), "approved_by": _name(decision.approved_by),
+        "approved_at": _iso(decision.approved_at), "status_label": decision.get_status_display(),
+        "gdpr_33_5_record": decision.is_gdpr_33_5_record,
+        "revisit_by": decision.revisit_by.isoformat() if decision.revisit_by else None,
+    }}
+
+
+def post_incident_context(incident: Incident) -> dict:
+    review = getattr(incident, "review", None)
+    metrics = incident_metrics(incident)
+    return {
+        "review": None if review is None else {
+            "root_cause": review.root_cause, "contributing_factors": review.contributing_factors,
+            "what_worked": review.what_worked, "lessons": review.lessons,
+            "runbook_updated": review.runbook_updated, "regression_case_added": review.regression_case_added,
+            "action_items": [{"title": a.description, "owner": _name(a.owner), "due_on": a.due_on.isoformat(),
+                              "status": "done" if a.done_at else "open"} for a in review.action_items.all()],
+        },
+        "metrics": {name: _duration(value) for name, value in metrics.items()},
+        "timeline": [{"at": _iso(e.at), "kind": e.get_kind_display(), "summary": e.summary, "actor": _name(e.actor)}
+                     for e in incident.timeline.select_related("actor").order_by("at", "pk")],
+        "obligations": [{"regime_name": o.regime_name, "stage_name": o.stage_name, "jurisdiction": o.jurisdiction,
+                         "due_at": _iso(o.due_at), "status": o.get_status_display(),
+                         "submitted_at": _iso(o.submitted_at), "authority_reference": o.authority_reference}
+                        for o in incident.obligations.all()],
+        "containment": [{"kind": a.get_kind_display(), "target": str(a.target_component or a.target_system),
+                         "performed_at": _iso(a.performed_at), "outcome": a.outcome}
+                        for a in incident.containment_actions.select_related("target_system", "target_component")],
+    }
+
+
+def _subject(kind, *, obligation=None, disclosure=None, incident=None):
+    if kind == DocumentKind.REGULATORY_NOTIFICATION:
+        if obligation is None:
+            raise ValidationError({"obligation": "A regulatory notification is issued for an obligation."})
+        return obligation.incident, f"obligation:{obligation.pk}", (
+            f"{obligation.regime_name}: {obligation.stage_name}"
+            + (f" ({obligation.jurisdiction})" if obligation.jurisdiction else ""))
+    if kind == DocumentKind.DISCLOSURE_DECISION:
+        if disclosure is None:
+            raise ValidationError({"disclosure": "A disclosure-decision record is issued for a decision."})
+        if disclosure.status != DisclosureDecision.Status.APPROVED:
+            raise ValidationError("Only an approved disclosure decision can be issued as a record.")
+        return disclosure.incident, f"disclosure:{disclosure.pk}", (
+            f"Disclosure decision: {disclosure.get_decision_display()} to {disclosure.get_audience_display()}")
+    if kind == DocumentKind.POST_INCIDENT_REPORT:
+        if incident is None:
+            raise ValidationError({"incident": "A post-incident report is issued for an incident."})
+        return incident, f"incident:{incident.pk}", f"Post-incident report {incident.reference}"
+    raise ValidationError({"kind": f"Documents of kind {kind!r} are not issued here."})
+
+
+def _kind_context(kind, *, obligation, disclosure, incident):
+    if kind == DocumentKind.REGULATORY_NOTIFICATION:
+        return notification_context(obligation)
+    if kind == DocumentKind.DISCLOSURE_DECISION:
+        return disclosure_context(disclosure)
+    return post_incident_context(incident)
+
+
+def _file_name(incident, kind, subject, version, digest):
+    return f"documents/{slugify(incident.reference)}/{kind}-{slugify(subject)}-v{version}-{digest[:12]}.pdf"
+
+
+def render_document(render_context: dict, template: str) -> bytes:
+    """The PDF for a stored render context (the document's embedded JSON is that context)."""
+    return render_pdf(template=template, context=render_context, attachment={"schema": SCHEMA, **render_context},
+                      title=render_context["document"]["title"])
+
+
+def document_issue(*, actor, kind, obligation=None, disclosure=None, incident=None,
+                   correction_reason: str = "") -> Document:
+    """Issue the next version of a document for its record. A version after the first supersedes the previous
+    one and needs the reason for the correction.
+
+    The PDF is rendered before any lock is taken (rendering takes a second or more); the write then re-checks,
+    under the incident's row lock, that nobody issued a version of the same record meanwhile.
+    """
+    if roles.COMPLIANCE_OFFICER not in roles.user_roles(actor):
+        raise ValidationError("Only a compliance officer can issue documents.", code="role")
+    incident, subject, title = _subject(kind, obligation=obligation, disclosure=disclosure, incident=incident)
+    previous = Document.objects.filter(kind=kind, subject=subject).order_by("-version").first()
+    version = previous.version + 1 if previous else 1
+    if previous is not None and not correction_reason.strip():
+        raise ValidationError({"correction_reason": f"Version {previous.version} was already issued; say what "
+                                                    "this new version corrects."})
+    incident = Incident.objects.prefetch_related("systems", "jurisdictions").get(pk=incident.pk)
+    issued_at = timezone.now().replace(microsecond=0)
+    reference_version = clock.reference_data_version()
+    context = {
+        "document": {
+            "title": title, "kind_label": DocumentKind(kind).label,
+            "reference": f"{incident.reference}/{kind}/{subject}/v{version}", "version": version,
+            "issued_at": _iso(issued_at), "issued_by": _name(actor),
+            "supersedes": f"v{previous.version}" if previous else None,
+            "correction_reason": correction_reason.strip() or None,
+            "reference_data_version": reference_version,
+        },
+        "incident": incident_context(incident),
+        **_kind_context(kind, obligation=obligation, disclosure=disclosure, incident=incident),
+    }
+    template = TEMPLATES[kind]
+    pdf = render_document(context, template)  # raises RenderError: nothing written yet
+    digest = hashlib.sha256(pdf).hexdigest()
+    name = default_storage.save(_file_name(incident, kind, subject, version, digest), ContentFile(pdf))
+    try:
+        with transaction.atomic():
+            Incident.objects.select_for_update().get(pk=incident.pk)  # serialises versions per incident
+            latest = Document.objects.filter(kind=kind, subject=subject).aggregate(v=Max("version"))["v"] or 0
+            if latest != version - 1:
+                raise ValidationError(f"Version {latest} of this document was issued while this one was being "
+                                      "rendered; issue it again to supersede that one.", code="stale")
+            document = Document(
+                incident=incident, kind=kind, subject=subject, obligation=obligation, disclosure=disclosure,
+                version=version, title=title, file=name, sha256=digest, size=len(pdf), render_context=context,
+                template=template, reference_data_version=reference_version, issued_by=actor,
+                issued_at=issued_at, supersedes=previous, correction_reason=correction_reason.strip(),
+            )
+            save_tracked(document, actor=actor)
+            record_event(incident, TimelineEvent.Kind.DOCUMENT, actor=actor,
+                         summary=f"Issued: {title} v{version}"
+                                 + (f" (supersedes v{previous.version})" if previous else ""),
+                         payload={"document": document.pk, "kind": kind, "subject": subject, "version": version,
+                                  "sha256": digest, "supersedes": previous.pk if previous else None})
+    except Exception:
+        default_storage.delete(name)
+        raise
+    return document
+
+
+def document_verify(document: Document) -> list[str]:
+    """Problems found with an issued document: the stored file's digest, and a fresh render of its stored context
+    (which must give the same bytes). An empty list means it verifies."""
+    problems = []
+    try:
+        with default_storage.open(document.file.name, "rb") as handle:
+            stored = handle.read()
+    except OSError as exc:
+        return [f"The file is missing: {exc}"]
+    if hashlib.sha256(stored).hexdigest() != document.sha256:
+        problems.append("The stored file does not match its recorded SHA-256.")
+    if hashlib.sha256(render_document(document.render_context, document.template)).hexdigest() != document.sha256:
+        problems.append("Re-rendering the recorded content gives different bytes.")
+    return problems

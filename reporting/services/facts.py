@@ -1,0 +1,108 @@
+"""From an incident to the regulatory clock's facts, and changes to the facts the incident does not hold."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from incidents.models import Incident, TimelineEvent
+from incidents.services import record_event
+from portal.core.concurrency import check_version
+from portal.core.history import save_tracked
+from reporting.models import RegulatoryFacts
+
+FACT_FIELDS = (
+    "widespread_infringement", "provider_unreachable", "risk_to_individuals", "nis2_entity", "significant_incident",
+    "dora_financial_entity", "dora_entity_type", "classified_major_at", "sec_registrant",
+    "materiality_determined_at", "frontier_developer", "critical_safety_incident",
+    "imminent_risk_of_death_or_injury", "covered_defense_information", "phi_breach", "nydfs_covered_entity",
+    "determined_at", "critical_information_infrastructure", "cn_relatively_major_or_above",
+)
+MOMENTS = {"classified_major_at", "materiality_determined_at", "determined_at"}
+
+# When several AI systems are involved, each (operator role, risk class) pair is evaluated and the results merged.
+NO_PROFILE = ("", "")
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def regulatory_facts_for(incident) -> RegulatoryFacts:
+    """The incident's regulatory facts row, or an unsaved one with the organisation's profile defaults."""
+    try:
+        return incident.regulatory_facts
+    except RegulatoryFacts.DoesNotExist:
+        return RegulatoryFacts(incident=incident, **RegulatoryFacts.profile_defaults())
+
+
+def system_profiles(incident) -> list[tuple[str, str]]:
+    """The distinct (operator role, risk class) pairs of the incident's AI systems, or one empty pair."""
+    pairs = sorted({(s.operator_role or "", s.risk_class or "") for s in incident.systems.all()})
+    return pairs or [NO_PROFILE]
+
+
+def clock_facts(incident, *, profile=NO_PROFILE, regulatory=None, submitted=None) -> dict:
+    """The facts object the regulatory clock reads (the same format `manage.py regulatory_clock` accepts)."""
+    regulatory = regulatory or regulatory_facts_for(incident)
+    facts = {
+        "aware_at": _iso(incident.aware_at or incident.detected_at),
+        "locations": sorted(j.code for j in incident.jurisdictions.all()),
+        "harms": sorted(incident.harms or []),
+        "personal_data_breach": bool(incident.personal_data_involved),
+        # Not yet assessed: left out, so the clock shows the notification as due and marks it uncertain.
+        "risk_to_individuals": regulatory.risk_to_individuals or None,
+    }
+    if incident.occurred_at:
+        facts["occurred_at"] = _iso(incident.occurred_at)
+    if incident.data_subjects_affected is not None:
+        facts["individuals_affected"] = incident.data_subjects_affected
+    role, risk_class = profile
+    if role:
+        facts["operator_role"] = role
+    if risk_class:
+        facts["risk_class"] = risk_class
+    for name in FACT_FIELDS:
+        if name == "risk_to_individuals":
+            continue
+        value = getattr(regulatory, name)
+        if name in MOMENTS:
+            if value:
+                facts[name] = _iso(value)
+        else:
+            facts[name] = value
+    if submitted:
+        facts["submitted"] = dict(submitted)
+    return facts
+
+
+@transaction.atomic
+def regulatory_facts_update(*, actor, incident, expected_version=None, **changes) -> RegulatoryFacts:
+    """Create or change an incident's regulatory facts, then recompute its obligations."""
+    from reporting.services.obligations import obligations_sync
+
+    if unknown := set(changes) - set(FACT_FIELDS):
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a regulatory fact."))
+    Incident.objects.select_for_update().get(pk=incident.pk)
+    row = RegulatoryFacts.objects.select_for_update().filter(incident=incident).first()
+    created = row is None
+    if created:
+        row = RegulatoryFacts(incident=incident, **RegulatoryFacts.profile_defaults())
+    else:
+        check_version(row, expected_version, label=f"The regulatory facts of {incident.reference}")
+    changed = [name for name, value in changes.items() if getattr(row, name) != value]
+    if not changed and not created:
+        return row
+    for name in changed:
+        setattr(row, name, changes[name])
+    if not created:
+        row.version += 1
+    save_tracked(row, actor=actor)
+    record_event(incident, TimelineEvent.Kind.OBLIGATION, actor=actor,
+                 summary=f"Regulatory facts {'recorded' if created else 'changed'}: {', '.join(changed) or 'defaults'}",
+                 payload={"fields": changed, "values": {n: _jsonable(getattr(row, n)) for n in changed}})
+    incident.regulatory_facts = row
+    obligations_sync(actor=actor, incident=incident, reason=f"regulatory facts changed: {', '.join(changed)}")
+    return row
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
