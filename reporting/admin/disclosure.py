@@ -1,0 +1,134 @@
+"""Disclosure decisions: a compliance officer records and edits them; a legal reviewer (another person) approves
+or returns them. The two-person rule is the service's; the admin only offers the actions."""
+
+from django import forms
+from django.contrib import admin
+
+from inventory.admin.base import ServiceModelAdmin
+from inventory.admin.writes import adopt
+from inventory.forms import ServiceModelForm
+from portal.core import roles
+from reporting import services
+from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each
+from reporting.models import DisclosureDecision, DocumentKind
+
+FIELDS = ["incident", "obligation", "audience", "decision", "rationale", "legal_basis", "shareable_summary",
+          "privileged_analysis", "revisit_by"]
+RECORD = ["status", "decided_by", "decided_at", "approved_by", "approved_at", "review_note"]
+PRIVILEGED_ROLES = {roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER}
+
+
+class DisclosureForm(ServiceModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = DisclosureDecision
+        exclude = ["version"]  # not editable: the form's own hidden field carries it to the check
+        fields = FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class OptionalNoteForm(NoteForm):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False,
+                           label="Note (optional)")
+
+
+@admin.register(DisclosureDecision)
+class DisclosureDecisionAdmin(ServiceModelAdmin):
+    form = DisclosureForm
+    actions = ["approve", "return_to_compliance", "issue_record"]
+    list_display = ["incident", "audience", "decision", "status", "decided_by", "decided_at", "approved_by"]
+    list_filter = ["status", "audience", "decision"]
+    search_fields = ["incident__reference", "legal_basis"]
+    list_select_related = ["incident", "decided_by", "approved_by"]
+    autocomplete_fields = ["incident"]
+    raw_id_fields = ["obligation"]
+
+    def _privileged(self, request) -> bool:
+        return bool(PRIVILEGED_ROLES & roles.user_roles(request.user))
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in FIELDS if f != "privileged_analysis" or self._privileged(request)]
+        if obj is None:
+            return fields
+        return [*fields, *RECORD, "version"] if self.has_change_permission(request, obj) else [*fields, *RECORD]
+
+    def get_fieldsets(self, request, obj=None):
+        return [(None, {"fields": self.get_fields(request, obj)})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.status == DisclosureDecision.Status.APPROVED:
+            return [f for f in self.get_fields(request, obj) if f != "version"]
+        return ["incident", *RECORD]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == DisclosureDecision.Status.APPROVED:
+            return False  # final: a change of course is a new decision
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("reporting.approve_disclosuredecision")
+
+    def has_issue_permission(self, request):
+        return request.user.has_perm("reporting.add_document")
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data}
+        if change:
+            fresh = DisclosureDecision.objects.get(pk=obj.pk)
+            values.pop("incident", None)
+            changes = {k: v for k, v in values.items() if getattr(fresh, k) != v}
+            saved = call(services.disclosure_update, actor=request.user, decision=fresh,
+                         expected_version=form.cleaned_data.get("version"), **changes)
+        else:
+            saved = call(services.disclosure_record, actor=request.user, **values)
+        adopt(obj, saved)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    @admin.action(description="Approve the selected decisions (legal reviewer)", permissions=["approve"])
+    def approve(self, request, queryset):
+        form, response = intermediate(self, request, queryset, action="approve", title="Approve disclosure decisions",
+                                      form_class=OptionalNoteForm, submit="Approve",
+                                      intro="You approve as the second person; you cannot approve a decision "
+                                            "you made yourself.")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Approved", lambda d: services.disclosure_approve(
+            actor=request.user, decision=d, note=form.cleaned_data["note"]))
+        return None
+
+    @admin.action(description="Return the selected decisions to compliance (legal reviewer)",
+                  permissions=["approve"])
+    def return_to_compliance(self, request, queryset):
+        form, response = intermediate(self, request, queryset, action="return_to_compliance",
+                                      title="Return disclosure decisions", form_class=NoteForm, submit="Return")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Returned", lambda d: services.disclosure_return(
+            actor=request.user, decision=d, note=form.cleaned_data["note"]))
+        return None
+
+    @admin.action(description="Issue the decision record PDF for the selected (approved) decisions",
+                  permissions=["issue"])
+    def issue_record(self, request, queryset):
+        form, response = intermediate(self, request, queryset, action="issue_record",
+                                      title="Issue disclosure-decision records", form_class=ReasonForm,
+                                      submit="Issue")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Record issued", lambda d: services.document_issue(
+            actor=request.user, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=d,
+            correction_reason=form.cleaned_data["reason"]))
+        return None
+

@@ -1,0 +1,89 @@
+"""The incident page with its regulatory reporting: obligations, issued documents and disclosure decisions, and
+the actions that issue a post-incident report and export the AI Incident Database submission.
+
+`incidents` does not know `reporting`; this module re-registers the incident admin with a subclass that adds the
+reporting section (reporting -> incidents is the allowed direction)."""
+
+import contextlib
+import json
+
+from django.contrib import admin
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+from incidents.admin import IncidentAdmin
+from incidents.models import Incident
+from reporting import services
+from reporting.admin.base import ReasonForm, intermediate, run_for_each
+from reporting.exports import aiid_submission
+from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
+
+
+class IncidentReportingAdmin(IncidentAdmin):
+    actions = ["issue_post_incident_report", "export_aiid"]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            return None
+        prefetch_related_objects(
+            [obj],
+            Prefetch("obligations", queryset=Obligation.objects.order_by("due_at", "key")),
+            Prefetch("documents", queryset=Document.objects.select_related("issued_by").order_by(
+                "kind", "subject", "-version")),
+            Prefetch("disclosure_decisions", queryset=DisclosureDecision.objects.select_related(
+                "decided_by", "approved_by")),
+        )
+        with contextlib.suppress(Incident.regulatory_facts.RelatedObjectDoesNotExist):
+            obj.regulatory_facts  # noqa: B018  (loaded once, cached for the page)
+        return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "regulatory_reporting"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets[:-2], ("Regulatory reporting", {"fields": ["regulatory_reporting"]}), *fieldsets[-2:]]
+
+    @admin.display(description="obligations, documents and disclosure decisions")
+    def regulatory_reporting(self, obj):
+        try:
+            facts = obj.regulatory_facts
+        except Incident.regulatory_facts.RelatedObjectDoesNotExist:
+            facts = None
+        return render_to_string("reporting/admin/incident_reporting.html", {
+            "incident": obj, "obligations": obj.obligations.all(), "documents": obj.documents.all(),
+            "decisions": obj.disclosure_decisions.all(), "facts": facts,
+        })
+
+    def has_issue_permission(self, request):
+        return request.user.has_perm("reporting.add_document")
+
+    @admin.action(description="Issue the post-incident report PDF", permissions=["issue"])
+    def issue_post_incident_report(self, request, queryset):
+        form, response = intermediate(self, request, queryset, action="issue_post_incident_report",
+                                      title="Issue post-incident reports", form_class=ReasonForm, submit="Issue")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Report issued", lambda i: services.document_issue(
+            actor=request.user, kind=DocumentKind.POST_INCIDENT_REPORT, incident=i,
+            correction_reason=form.cleaned_data["reason"]))
+        return None
+
+    @admin.action(description="Export for the AI Incident Database (sanitized JSON)")
+    def export_aiid(self, request, queryset):
+        incidents = queryset.prefetch_related("systems", "components", "atlas_techniques", "owasp_risks",
+                                              "disclosure_decisions")
+        payload = [aiid_submission(i) for i in incidents]
+        body = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json")
+        name = payload[0]["submission"]["incident_reference"] if len(payload) == 1 else "incidents"
+        response["Content-Disposition"] = f'attachment; filename="{name}-aiid.json"'
+        return response
+
+
+admin.site.unregister(Incident)
+admin.site.register(Incident, IncidentReportingAdmin)

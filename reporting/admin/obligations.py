@@ -1,0 +1,247 @@
+"""Obligations in the admin: the deadline board, and the obligation page where a compliance officer records a
+submission (time, authority reference), a not-applicable decision (rationale) or a reopening, enters the
+notification content the incident record does not hold, and issues the notification PDF."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from inventory.admin.base import ServiceModelAdmin
+from inventory.forms import ServiceModelForm
+from reporting import selectors, services
+from reporting.admin.base import ReasonForm, call, intermediate, run_for_each
+from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
+
+COMPUTED = ["incident_link", "regime_name", "provision", "stage_name", "recipient", "jurisdiction", "rule",
+            "clock_start_event", "clock_starts_at", "due_at", "time_left", "verification", "uncertain", "note",
+            "source", "depends_on", "reference_data_version"]
+RECORDED = ["status", "submitted_at", "submitted_by", "authority_reference", "rationale", "no_longer_applies",
+            "documents_issued"]
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("24h", "Due within 24 hours"), ("later", "Due later"),
+                ("none", "No fixed deadline")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        return {
+            "overdue": lambda: queryset.filter(selectors.overdue_q(now)),
+            "24h": lambda: queryset.filter(selectors.due_within_q(now, 24)),
+            "later": lambda: queryset.filter(due_at__gt=now + timedelta(hours=24)),
+            "none": lambda: queryset.filter(due_at__isnull=True),
+        }.get(self.value(), lambda: queryset)()
+
+
+def time_left(obligation, now=None) -> str:
+    if obligation.due_at is None:
+        return "no fixed deadline"
+    now = now or timezone.now()
+    delta = obligation.due_at - now
+    hours = abs(delta).total_seconds() / 3600
+    text = f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} d"
+    return f"overdue by {text}" if delta.total_seconds() < 0 else f"in {text}"
+
+
+class ObligationForm(ServiceModelForm):
+    record = forms.ChoiceField(
+        required=False, label="record",
+        choices=[("", "no change"), ("submitted", "Mark submitted"), ("not_applicable", "Mark not applicable"),
+                 ("reopen", "Reopen (undo a submission or decision recorded by mistake)")])
+    record_at = forms.DateTimeField(required=False, label="submitted at",
+                                    help_text="When it was submitted to the authority; empty: now.")
+    record_reference = forms.CharField(required=False, max_length=200, label="authority reference")
+    record_why = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                 label="rationale or reason",
+                                 help_text="Why it does not apply, or why it is reopened.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Obligation
+        exclude = ["version"]  # not editable: the form's own hidden field carries it to the check
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        for item in self.instance.content_items:
+            name = f"content__{item['key']}"
+            if name in self.fields:
+                self.fields[name].initial = self.instance.content.get(item["key"], "")
+
+    def clean(self):
+        cleaned = super().clean()
+        record = cleaned.get("record")
+        if record in ("not_applicable", "reopen") and not (cleaned.get("record_why") or "").strip():
+            self.add_error("record_why", "Say why.")
+        return cleaned
+
+
+def _entered_items(obligation):
+    return [item for item in (obligation.content_items if obligation else []) if item.get("source") == "entered"]
+
+
+class IssueNotificationMixin:
+    @admin.action(description="Issue the notification PDF for the selected obligations", permissions=["issue"])
+    def issue_notification(self, request, queryset):
+        form, response = intermediate(
+            self, request, queryset, action="issue_notification", title="Issue regulatory notifications",
+            form_class=ReasonForm, submit="Issue",
+            intro="A PDF is rendered for each obligation from its current facts and content. Where a version was "
+                  "issued before, the new one supersedes it and needs the reason.")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Notification issued", lambda o: services.document_issue(
+            actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION, obligation=o,
+            correction_reason=form.cleaned_data["reason"]))
+        return None
+
+    def has_issue_permission(self, request):
+        return request.user.has_perm("reporting.add_document")
+
+
+@admin.register(Obligation)
+class ObligationAdmin(IssueNotificationMixin, ServiceModelAdmin):
+    form = ObligationForm
+    actions = ["issue_notification"]
+    list_display = ["incident", "regime_name", "stage_name", "jurisdiction", "due_at", "status", "uncertain"]
+    list_filter = ["status", DueFilter, "regime_name", "uncertain"]
+    search_fields = ["incident__reference", "regime_name", "stage_name", "authority_reference"]
+    list_select_related = ["incident"]
+    readonly_fields = [*COMPUTED, *RECORDED]
+
+    def get_queryset(self, request):
+        return selectors.obligation_list().prefetch_related("documents")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        extra = {
+            f"content__{item['key']}": forms.CharField(
+                required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                label=item.get("label", item["key"]), help_text=item.get("provision", ""))
+            for item in _entered_items(obj)
+        }
+        kwargs["form"] = type("ObligationForm", (self.form,), extra)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            ("What is owed", {"fields": COMPUTED}),
+            ("What was done", {"fields": RECORDED}),
+        ]
+        if obj is not None and self.has_change_permission(request, obj):
+            entered = [f"content__{item['key']}" for item in _entered_items(obj)]
+            if entered:
+                fieldsets.append(("Notification content to enter", {
+                    "fields": entered,
+                    "description": "The items this notification must contain that the incident record does not "
+                                   "hold. The rest is taken from the incident when the PDF is issued."}))
+            fieldsets.append(("Record", {"fields": ["record", "record_at", "record_reference", "record_why",
+                                                    "version"]}))
+        return fieldsets
+
+    def has_add_permission(self, request):
+        return False  # obligations come from the regulatory clock
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data, version = form.cleaned_data, form.cleaned_data["version"]
+        fresh = Obligation.objects.get(pk=obj.pk)
+        content = {item["key"]: data.get(f"content__{item['key']}", "") for item in _entered_items(fresh)}
+        if any((fresh.content.get(k) or "") != (v or "").strip() for k, v in content.items()):
+            fresh = call(services.obligation_content_update, actor=request.user, obligation=fresh, content=content,
+                         expected_version=version)
+            version = fresh.version
+        record = data.get("record")
+        if record == "submitted":
+            call(services.obligation_submit, actor=request.user, obligation=fresh, expected_version=version,
+                 submitted_at=data.get("record_at"), authority_reference=data.get("record_reference") or "")
+        elif record == "not_applicable":
+            call(services.obligation_mark_not_applicable, actor=request.user, obligation=fresh,
+                 expected_version=version, rationale=data.get("record_why") or "")
+        elif record == "reopen":
+            call(services.obligation_reopen, actor=request.user, obligation=fresh, expected_version=version,
+                 reason=data.get("record_why") or "")
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    @admin.display(description="incident")
+    def incident_link(self, obj):
+        url = reverse("admin:incidents_incident_change", args=[obj.incident_id])
+        return format_html('<a href="{}">{}</a> {}', url, obj.incident.reference, obj.incident.title)
+
+    @admin.display(description="time left")
+    def time_left(self, obj):
+        return time_left(obj) if obj.status == Obligation.Status.OPEN else "-"
+
+    @admin.display(description="documents issued")
+    def documents_issued(self, obj):
+        documents = list(obj.documents.all())
+        if not documents:
+            return "none yet"
+        return format_html("<br>".join(
+            format_html('<a href="{}">{} v{}</a> ({})', reverse("admin:reporting_document_download", args=[d.pk]),
+                        d.title, d.version, d.issued_at.strftime("%Y-%m-%d %H:%M UTC"))
+            for d in sorted(documents, key=lambda d: -d.version)))
+
+
+@admin.register(DeadlineBoardEntry)
+class DeadlineBoardAdmin(IssueNotificationMixin, SimpleHistoryAdmin):
+    """Open obligations across incidents, soonest first; overdue and due-within-24-hours filters."""
+
+    actions = ["issue_notification"]
+    list_display = ["due", "time_left_display", "incident_link", "regime_name", "stage_name", "jurisdiction",
+                    "recipient", "rule", "uncertain"]
+    list_display_links = ["due"]
+    list_filter = [DueFilter, "regime_name", "uncertain"]
+    search_fields = ["incident__reference", "regime_name", "stage_name"]
+    ordering = [F("due_at").asc(nulls_last=True), "incident__reference", "key"]
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return selectors.deadline_board(queryset=DeadlineBoardEntry.objects.all())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Deadline board: open regulatory obligations"}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from django.shortcuts import redirect
+
+        return redirect("admin:reporting_obligation_change", object_id)
+
+    @admin.display(description="due (UTC)", ordering="due_at")
+    def due(self, obj):
+        return obj.due_at.strftime("%Y-%m-%d %H:%M") if obj.due_at else "no fixed deadline"
+
+    @admin.display(description="time left")
+    def time_left_display(self, obj):
+        text = time_left(obj)
+        colour = {0: "#ba2121", 1: "#c46b00"}.get(obj.urgency)
+        return format_html('<strong style="color:{}">{}</strong>', colour, text) if colour else text
+
+    @admin.display(description="incident", ordering="incident__reference")
+    def incident_link(self, obj):
+        url = reverse("admin:incidents_incident_change", args=[obj.incident_id])
+        return format_html('<a href="{}">{}</a>', url, obj.incident.reference)
