@@ -78,3 +78,27 @@ def test_demo_incidents_cover_every_state_and_keep_their_history():
     assert override.exists()  # an emergency-override containment is visible
     for incident in Incident.objects.all():
         assert incident.history.exists() and incident.timeline.exists() and incident.checklist.exists()
+
+
+def test_demo_reporting_has_obligations_in_every_status_documents_and_decisions():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reporting.models import DisclosureDecision, Document, Obligation
+    from reporting.selectors import deadline_board
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert set(Obligation.objects.values_list("status", flat=True)) == set(Obligation.Status.values)
+    assert Obligation.objects.filter(status="not_applicable", closed_by_clock=True).exists()
+    assert Obligation.objects.filter(status="not_applicable", closed_by_clock=False).exists()
+    board = list(deadline_board())
+    now = timezone.now()
+    assert any(o.due_at and o.due_at < now for o in board)  # overdue
+    assert any(o.due_at and now <= o.due_at <= now + timedelta(hours=24) for o in board)
+    kinds = set(Document.objects.values_list("kind", flat=True))
+    assert kinds == {"regulatory_notification", "disclosure_decision", "post_incident_report"}
+    assert Document.objects.filter(version=2, supersedes__isnull=False).exists()
+    assert set(DisclosureDecision.objects.values_list("status", flat=True)) >= {"approved", "proposed"}
+    for document in Document.objects.all():
+        assert document.history.get().history_user.username == "compliance"

@@ -14,6 +14,7 @@ from portal.core import roles
 from portal.core.audit import Source, audit_source
 from portal.demo.incidents import load_incidents
 from portal.demo.inventory import load_inventory
+from portal.demo.reporting import load_reporting
 
 DEMO_USERS = [
     ("compliance", roles.COMPLIANCE_OFFICER, "Clara", "Compliance"),
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             users, new_users = self._users(password)
             created = load_inventory(actor=users["admin"], users=users)
             created["incidents"] = load_incidents(users=users)
+            created["incidents with regulatory facts"] = load_reporting(users=users)
 
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(f"Demo data: created {len(new_users)} users, {summary}.")

@@ -1,0 +1,124 @@
+"""Demo regulatory reporting: regulatory facts, obligations in every status, issued documents (with a corrected
+version) and disclosure decisions, so the deadline board and the incident pages are alive after `make run`.
+
+Idempotent: an incident that already has regulatory facts is left as it is. Times are relative to now.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from incidents import services as incident_services
+from incidents.models import Incident
+from inventory.models import AISystem
+from reporting import services
+from reporting.models import DocumentKind, Obligation, RegulatoryFacts
+
+NOTIFICATION = DocumentKind.REGULATORY_NOTIFICATION
+
+
+def _incident(title):
+    return Incident.objects.filter(title=title).first()
+
+
+def _obligation(incident, key):
+    return Obligation.objects.filter(incident=incident, key=key).first()
+
+
+def _content(actor, obligation, values: dict):
+    entered = {i["key"] for i in obligation.content_items if i.get("source") == "entered"}
+    services.obligation_content_update(actor=actor, obligation=obligation,
+                                       content={k: v for k, v in values.items() if k in entered})
+
+
+def load_reporting(*, users) -> int:
+    """Returns the number of incidents given regulatory facts."""
+    now = timezone.now().replace(microsecond=0)
+    compliance, legal, responder = users["compliance"], users["legal"], users["responder"]
+    done = 0
+
+    def first_time(incident):
+        return incident is not None and not RegulatoryFacts.objects.filter(incident=incident).exists()
+
+    # The P0 refund-tool leak: NIS2 early warning due within 24 hours, GDPR notification running.
+    leak = _incident("Refund tool leaked other customers' account numbers")
+    if first_time(leak):
+        done += 1
+        services.regulatory_facts_update(actor=compliance, incident=leak, risk_to_individuals="high",
+                                         nis2_entity=True, significant_incident=True)
+
+    # The CV ranker (deployer of a high-risk system): the provider was told; individuals will be told.
+    ranker = _incident("CV ranker down-ranked applicants over 50")
+    if first_time(ranker):
+        done += 1
+        services.regulatory_facts_update(actor=compliance, incident=ranker, risk_to_individuals="risk")
+        inform = _obligation(ranker, "eu_ai_act_26_5.inform_provider")
+        if inform:
+            services.obligation_submit(actor=compliance, obligation=inform,
+                                       submitted_at=ranker.aware_at + timedelta(hours=2),
+                                       authority_reference="Vendor ticket CVR-8841")
+        decision = services.disclosure_record(
+            actor=compliance, incident=ranker, audience="affected_individuals", decision="disclose",
+            rationale="Applicants over 50 were systematically down-ranked; they are entitled to know and to ask "
+                      "for a human review of their application.",
+            legal_basis="EU AI Act Art. 86 (right to explanation); GDPR Art. 22(3)",
+            shareable_summary="A CV-ranking tool we use scored some applicants over 50 lower than it should have. "
+                              "We have stopped using its scores and are re-reviewing the affected applications.",
+            privileged_analysis="Exposure under national anti-discrimination law to be assessed with counsel.")
+        services.disclosure_approve(actor=legal, decision=decision, note="Approved; send with the HR letter.")
+        services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision)
+        services.disclosure_record(
+            actor=compliance, incident=ranker, audience="public", decision="defer",
+            rationale="Wait for the vendor's root-cause analysis before any public statement.",
+            legal_basis="No statutory duty to inform the public at this stage",
+            revisit_by=(now + timedelta(days=14)).date())
+
+    # A new incident: transcripts exposed five days ago in France and the UK. The EU notification is overdue,
+    # the UK one was filed (and its PDF corrected), Art. 34 does not apply after the sessions were invalidated,
+    # and NIS2 no longer applies after the significance assessment.
+    if not _incident("Support transcripts exposed through a misconfigured RAG index"):
+        done += 1
+        aware = now - timedelta(days=5)
+        exposed = incident_services.incident_open(
+            actor=responder, title="Support transcripts exposed through a misconfigured RAG index",
+            track="security", incident_class="data_leakage", severity="p1", intent="unintentional",
+            detection_source="red_team", detected_at=aware, aware_at=aware, occurred_at=aware - timedelta(days=2),
+            systems=list(AISystem.objects.filter(slug="support-assistant")), jurisdictions=["FR", "GB"],
+            personal_data_involved=True, data_subjects_affected=2400, users_affected=2400, harms=["privacy"],
+            commander=responder,
+            summary="A retrieval index over chat transcripts was reachable without authentication for 51 hours.")
+        services.regulatory_facts_update(actor=compliance, incident=exposed, risk_to_individuals="high",
+                                         nis2_entity=True, significant_incident=True)
+        services.regulatory_facts_update(actor=compliance, incident=exposed, significant_incident=False)
+        uk = _obligation(exposed, "uk_gdpr.notification")
+        if uk:
+            _content(compliance, uk, {
+                "records": "About 31,000 chat messages in 2,400 conversations.",
+                "consequences": "Exposure of names, order numbers and support history; phishing risk.",
+            })
+            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=uk)
+            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=uk,
+                                    correction_reason="The number of records was understated in version 1.")
+            services.obligation_submit(actor=compliance, obligation=uk, submitted_at=aware + timedelta(hours=40),
+                                       authority_reference="ICO case IC-418822-Z4M1")
+        subjects = _obligation(exposed, "gdpr.data_subjects")
+        if subjects:
+            services.obligation_mark_not_applicable(
+                actor=compliance, obligation=subjects,
+                rationale="GDPR Art. 34(3)(b): every exposed session was invalidated and the index deleted within "
+                          "the hour, so the high risk is no longer likely to materialise.")
+
+    # The closed supply-chain incident: determined material, 8-K filed, report issued.
+    supply = _incident("Compromised agent framework release")
+    if first_time(supply):
+        done += 1
+        services.regulatory_facts_update(actor=compliance, incident=supply, sec_registrant=True,
+                                         materiality_determined_at=supply.detected_at + timedelta(days=1))
+        filing = _obligation(supply, "sec_8k.item_1_05")
+        if filing:
+            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=filing)
+            services.obligation_submit(actor=compliance, obligation=filing,
+                                       submitted_at=supply.detected_at + timedelta(days=3),
+                                       authority_reference="EDGAR accession 0001234567-26-000042")
+        services.document_issue(actor=compliance, kind=DocumentKind.POST_INCIDENT_REPORT, incident=supply)
+    return done
