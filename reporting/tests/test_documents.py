@@ -158,3 +158,32 @@ def test_a_post_incident_report_has_the_review_metrics_and_filings(compliance, r
     text = _text(document)
     for expected in ("Unfiltered retrieval index.", "Filter PII before indexing.", "3 h", incident.reference):
         assert expected in text
+
+
+HOSTILE = ('<img src="file:///etc/passwd"> <img src="http://169.254.169.254/latest/meta-data/iam/"> '
+           '<link rel="stylesheet" href="http://evil.example/x.css"> <style>@import url(file:///etc/shadow)</style>')
+
+
+def test_hostile_user_text_in_an_issued_document_is_printed_not_fetched(compliance, monkeypatch):
+    """End to end through `document_issue`: the recording fetcher sees only the project's stylesheet, and the
+    markup in the incident's text appears as text."""
+    from reporting import pdf
+
+    fetchers = []
+
+    class Recording(pdf.SafeURLFetcher):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            fetchers.append(self)
+
+    real = documents_module.render_pdf
+    monkeypatch.setattr(documents_module, "render_pdf", lambda **kw: real(**kw, fetcher=Recording()))
+    incident = breach_incident(compliance, title=f"Leak {HOSTILE}"[:200], summary=HOSTILE)
+    obligation = incident.obligations.get(key="gdpr.notification")
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=obligation)
+    (fetcher,) = fetchers
+    assert fetcher.requested and all(url.startswith(pdf.BASE_URL) for url in fetcher.requested)
+    assert fetcher.served == fetcher.requested
+    text = _text(document)
+    assert "file:///etc/passwd" in text and "169.254.169.254" in text
+    assert "root:x:0:0" not in text

@@ -93,7 +93,7 @@ def test_nobody_is_offered_a_delete_not_even_a_superuser(client_as, scene):
 
     assert admin_url("incident", "delete", scene.incident.pk) not in page
     assert delete.status_code == 403
-    assert 'name="action"' not in listing
+    assert 'value="delete_selected"' not in listing
     assert Incident.objects.exists()
 
 

@@ -48,8 +48,10 @@ def test_opening_an_incident_leaves_history_and_an_opened_event_naming_the_user(
     incident = Incident.objects.get(reference=body["reference"])
     # The row and the many-to-many values set after it: same user, same source.
     assert sources_and_users(incident) == {(client.user, "api")}
-    event = incident.timeline.get()
+    event = incident.timeline.get(kind="opened")
     assert (event.kind, event.actor, event.source) == ("opened", client.user, "api")
+    # Opening also recomputed the regulatory obligations: every event names the same user.
+    assert all(e.actor == client.user for e in incident.timeline.all())
 
 
 @pytest.mark.parametrize("auth", AUTH)
