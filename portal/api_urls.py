@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 urlpatterns = [
     path("v1/", include("inventory.api.urls")),
     path("v1/", include("incidents.api.urls")),
+    path("v1/", include("reporting.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
     path(
         "docs/",

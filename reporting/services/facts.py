@@ -5,6 +5,7 @@ from django.db import transaction
 
 from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
+from portal.core import roles
 from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
 from reporting.models import RegulatoryFacts
@@ -79,6 +80,8 @@ def regulatory_facts_update(*, actor, incident, expected_version=None, **changes
     """Create or change an incident's regulatory facts, then recompute its obligations."""
     from reporting.services.obligations import obligations_sync
 
+    if roles.COMPLIANCE_OFFICER not in roles.user_roles(actor):
+        raise ValidationError("Only a compliance officer can record regulatory facts.", code="role")
     if unknown := set(changes) - set(FACT_FIELDS):
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a regulatory fact."))
     Incident.objects.select_for_update().get(pk=incident.pk)

@@ -96,7 +96,7 @@ def _submitted_map(obligations) -> dict:
 @transaction.atomic
 def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
     """Recompute the incident's obligations from its current facts (see the module docstring)."""
-    incident = (Incident.objects.select_for_update().prefetch_related("systems", "jurisdictions")
+    incident = (Incident.objects.select_for_update(of=("self",)).prefetch_related("systems", "jurisdictions")
                 .select_related("regulatory_facts").get(pk=incident.pk))
     existing = {o.key: o for o in Obligation.objects.select_for_update().filter(incident=incident)}
     specs = incident_specs(incident, submitted=_submitted_map(existing.values()))

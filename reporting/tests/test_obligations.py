@@ -189,3 +189,10 @@ def test_regulatory_facts_change_recomputes_and_leaves_history(compliance):
     assert row.history.first().history_user == compliance
     with pytest.raises(ValidationError):
         services.regulatory_facts_update(actor=compliance, incident=incident, shoe_size=42)
+
+
+def test_only_a_compliance_officer_records_regulatory_facts(role_users, compliance):
+    incident = breach_incident(compliance)
+    with pytest.raises(ValidationError, match="compliance officer"):
+        services.regulatory_facts_update(actor=role_users["incident responder"], incident=incident,
+                                         nis2_entity=True)
