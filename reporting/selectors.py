@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from reporting.models import DisclosureDecision, Document, Obligation
+from reporting.models import Obligation
 
 
 def obligation_list():
@@ -36,11 +36,3 @@ def overdue_q(now):
 
 def due_within_q(now, hours=24):
     return Q(due_at__gte=now, due_at__lte=now + timedelta(hours=hours))
-
-
-def incident_documents(incident):
-    return Document.objects.filter(incident=incident).select_related("issued_by", "supersedes")
-
-
-def incident_disclosures(incident):
-    return DisclosureDecision.objects.filter(incident=incident).select_related("decided_by", "approved_by")
