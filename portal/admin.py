@@ -4,11 +4,19 @@ Django lets a user search a related model in an autocomplete field only with the
 A compliance officer assigning a RACI role or a team member needs to find users without being allowed to browse
 the user admin, so the portal also allows the search to anyone who may add or change the model whose field it is:
 the same names a plain drop-down on that form would list.
+
+API tokens are created (their key shown once) and revoked here; see the section at the end.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
+
+from portal.core import tokens
+from portal.core.models import ApiToken, TokenScope
 
 SITE_NAME = "AI Incident Governance Portal"
 
@@ -33,3 +41,90 @@ def autocomplete_view(request):
 
 
 admin.site.autocomplete_view = autocomplete_view
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------------
+# Superusers (and whoever is given the `core.*_apitoken` permissions; no role is) create tokens here. The key is
+# shown once, on the page that answers the creation (never stored, never put in a message cookie), and the token
+# is revoked by the list action; a token is never edited or deleted, so its record and history stay.
+
+
+class ApiTokenCreateForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="read: GET; write: POST, PUT, PATCH, DELETE; alert intake: POST /api/v1/alerts/ only.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scopes", "expires_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("user") is not None:
+            tokens.check_token_request(user=cleaned["user"], expires_at=cleaned.get("expires_at"))
+        return cleaned
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "user", "scope_list", "created_at", "last_used_at", "expires_at", "state"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+    readonly_fields = ["user", "name", "prefix", "scope_list", "created_at", "created_by", "last_used_at",
+                       "expires_at", "revoked_at", "revoked_by", "state"]
+    autocomplete_fields = ["user"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ApiTokenCreateForm.Meta.fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    # A token is never edited or deleted: it is revoked. The change permission is what the revoke action needs.
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes)
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.revoked_at:
+            return "revoked"
+        return "expired" if obj.is_expired else "active"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        token, raw_key = tokens.api_token_create(actor=request.user, user=data["user"], name=data["name"],
+                                                 scopes=data["scopes"], expires_at=data.get("expires_at"))
+        obj.__dict__.update({k: v for k, v in token.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+        request._api_token_key = raw_key
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = TemplateResponse(request, "admin/core/apitoken/key_created.html", {
+            **self.admin_site.each_context(request), "title": "API token created", "token": obj,
+            "raw_key": request._api_token_key, "opts": self.model._meta,
+        })
+        add_never_cache_headers(response)  # the key must not stay in any cache
+        return response
+
+    @admin.action(permissions=["change"], description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            tokens.api_token_revoke(actor=request.user, token=token)
+            revoked += 1
+        self.message_user(request, f"{revoked} token(s) revoked; they stop working at once.", messages.SUCCESS)

@@ -1,27 +1,110 @@
 """The one history wrapper every regulated model uses.
 
-`RegulatedHistory()` is `HistoricalRecords` with the audit fields the portal adds to every history row
-(where the write came from). Later audit features (hash chaining) extend `HistoryAuditFields` in one place.
+`RegulatedHistory()` is `HistoricalRecords` with the audit fields the portal adds to every history row: where the
+write came from (`history_source`) and the hash chain (`chain_prev`, `chain_hash`, see `portal.core.auditchain`).
+The many-to-many snapshot tables simple-history keeps get the chain fields too. A history row is chained as it is
+inserted (single rows in `save()`, batches in the manager's `bulk_create`), never updated afterwards; history rows
+refuse `save()` of an existing row, `delete()` and queryset `update()`/`delete()`.
+
+The acting user on a history row is protected (`on_delete=PROTECT`): deleting a user with history would rewrite
+history rows. Users are deactivated, not deleted.
+
 Writes go through `save_tracked` / `delete_tracked`, which name the acting user on the history row.
 """
 
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from simple_history.models import HistoricalRecords
 
 from portal.core.audit import Source
 
+APPEND_ONLY = "history rows are append-only"
 
-class HistoryAuditFields(models.Model):
+
+class ChainedHistoryQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        from portal.core import auditchain
+
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise TypeError(f"{APPEND_ONLY}: bulk_create with conflict handling cannot be chained")
+        objs = list(objs)
+        return auditchain.append_many(
+            self.model, objs, using=self.db, insert=lambda: super(ChainedHistoryQuerySet, self).bulk_create(
+                objs, *args, **kwargs))
+
+    def update(self, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+    def delete(self):
+        raise TypeError(APPEND_ONLY)
+
+    delete.queryset_only = True
+
+
+class HistoryChainFields(models.Model):
+    """The link of a history row in its table's hash chain: the previous row's hash and this row's."""
+
+    chain_prev = models.CharField(max_length=64, blank=True, default="", editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    objects = models.Manager.from_queryset(ChainedHistoryQuerySet)()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from portal.core import auditchain
+
+        if not self._state.adding:
+            raise TypeError(APPEND_ONLY)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        auditchain.append(self, using=using, insert=lambda: super(HistoryChainFields, self).save(*args, **kwargs))
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+
+class HistoryAuditFields(HistoryChainFields):
     history_source = models.CharField(max_length=16, choices=Source.CHOICES, default=Source.SERVICE)
 
     class Meta:
         abstract = True
 
 
-RegulatedHistory = partial(HistoricalRecords, bases=[HistoryAuditFields], cascade_delete_history=False)
+class RegulatedHistoricalRecords(HistoricalRecords):
+    """`HistoricalRecords` whose history row, its many-to-many snapshot rows and their chain links are written in
+    one transaction, and whose acting user cannot be deleted from under the history."""
+
+    def create_historical_record(self, instance, history_type, using=None):
+        db = using or router.db_for_write(type(instance), instance=instance)
+        with transaction.atomic(using=db, savepoint=False):
+            super().create_historical_record(instance, history_type, using=using)
+
+    def _get_history_user_fields(self):
+        if self.user_id_field is not None:
+            return super()._get_history_user_fields()
+        return {
+            "history_user": models.ForeignKey(
+                self.user_model or getattr(settings, "AUTH_USER_MODEL", "auth.User"),
+                null=True,
+                related_name=self.user_related_name,
+                on_delete=models.PROTECT,
+                db_constraint=self.user_db_constraint,
+            )
+        }
+
+
+RegulatedHistory = partial(
+    RegulatedHistoricalRecords,
+    bases=[HistoryAuditFields],
+    m2m_bases=[HistoryChainFields],
+    cascade_delete_history=False,
+)
 
 
 def save_tracked(instance, *, actor, update_fields=None, validate=True):

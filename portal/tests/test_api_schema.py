@@ -7,10 +7,10 @@ import pytest
 import yaml
 from django.contrib.staticfiles import finders
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from portal.core import roles
+from portal.core.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,9 @@ def test_a_signed_in_user_gets_a_valid_openapi_3_schema_in_yaml(auditor):
 
 def test_the_schema_is_served_as_json_on_request_and_documents_both_authentications(role_users):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=role_users[roles.LEADERSHIP]).key}")
+    user = role_users[roles.LEADERSHIP]
+    _, key = api_token_create(actor=user, user=user, name="schema", scopes=["read"])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     schema = json.loads(response.content)
@@ -65,6 +67,11 @@ def test_the_docs_page_loads_swagger_ui_from_local_static_files_only(auditor):
 
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets, "the page loads its assets"
+    # The start-up script comes from the page's own URL (no inline script: see the Content-Security-Policy).
+    assert "/api/docs/?script=" in assets
+    assets.remove("/api/docs/?script=")
+    script = auditor.get("/api/docs/?script=")
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     for url in assets:
         assert url.startswith("/static/"), url
         assert finders.find(url.removeprefix("/static/")), f"{url} is not a local static file"

@@ -2,11 +2,12 @@
 
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from inventory.tests.factories import make_small_inventory
 from portal.core import roles
+from portal.core.models import TokenScope
+from portal.core.tokens import api_token_create
 
 # Role fixture keys by short name, as the tables of the tests read.
 ROLE_KEYS = {
@@ -31,7 +32,8 @@ def client_for(role_users):
         if auth == "session":
             client.force_login(user)
         else:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+            _, key = api_token_create(actor=user, user=user, name="tests", scopes=TokenScope.values)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         client.user = user
         return client
 

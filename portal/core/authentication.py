@@ -1,0 +1,52 @@
+"""DRF authentication by API token: `Authorization: Token <key>`.
+
+The token's user becomes `request.user` (its role permissions apply) and the token `request.auth`, whose scopes
+`portal.core.permissions` checks. A missing header leaves the request to the other authentication classes (the
+admin session); a wrong, expired or revoked key, or the key of an inactive user, is a 401.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from portal.core import tokens
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header: send `Authorization: Token <key>`."))
+        try:
+            raw_key = parts[1].decode("ascii")
+        except UnicodeError as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token header: the key has characters no key has.")) \
+                from exc
+        token = tokens.api_token_for_key(raw_key)
+        if token is None or not token.is_active or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        tokens.api_token_touch(token)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the token in the OpenAPI schema as `tokenAuth`."""
+
+    target_class = "portal.core.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        scheme = build_bearer_security_scheme_object(header_name="Authorization", token_prefix=self.target.keyword)
+        scheme["description"] = ("An API token issued in the admin or by `manage.py create_api_token`, sent as "
+                                 "`Authorization: Token <key>`. Scopes: `read` for GET/HEAD/OPTIONS, `write` "
+                                 "for other methods, `alert_intake` for POST /api/v1/alerts/.")
+        return scheme

@@ -1,0 +1,86 @@
+"""Kernel models. `ChainHead` is the last link of each history table's hash chain (see `portal.core.auditchain`);
+`ApiToken` is a scoped key for API integrations (see `portal.core.tokens`)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from portal.core.history import RegulatedHistory
+
+
+class ChainHead(models.Model):
+    """The newest row of one history table's chain: appending locks this row, so two transactions never chain
+    to the same predecessor. The heads are also what an operator records elsewhere to anchor the chains."""
+
+    label = models.CharField(max_length=200, primary_key=True, help_text="The history model, app_label.ModelName.")
+    last_history_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = "history chain head"
+
+    def __str__(self):
+        return f"{self.label} #{self.last_history_id} {self.last_hash[:12]}"
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------------
+# A key an integration (a monitoring tool, a script) sends as `Authorization: Token <key>`. Only the SHA-256 of the
+# key is stored, never the key; its first characters (`prefix`) identify it in lists. A token acts as its user (the
+# user's role permissions apply) and its scopes narrow that further. Created and revoked by `portal.core.tokens`.
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "read (GET, HEAD, OPTIONS)"
+    WRITE = "write", "write (POST, PUT, PATCH, DELETE)"
+    ALERT_INTAKE = "alert_intake", "alert intake (POST /api/v1/alerts/)"
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        help_text="The token acts as this user: the user's role permissions apply, narrowed by the scopes.",
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'Datadog alerts'.")
+    prefix = models.CharField(max_length=16, editable=False, db_index=True,
+                              help_text="The first characters of the key, to recognise it; the key is not stored.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list, help_text="Any of: read, write, alert_intake.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   editable=False, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the token does not expire.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   editable=False, related_name="+")
+
+    # `last_used_at` is bookkeeping, not a regulated fact: it is left out of history (see tokens.api_token_touch).
+    history = RegulatedHistory(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def clean(self):
+        if not isinstance(self.scopes, list) or not self.scopes:
+            raise ValidationError({"scopes": "Give at least one scope: read, write or alert_intake."})
+        unknown = sorted({str(s) for s in self.scopes} - set(TokenScope.values))
+        if unknown:
+            raise ValidationError({"scopes": f"Unknown scope {', '.join(unknown)}: use read, write or alert_intake."})
+        if len(set(self.scopes)) != len(self.scopes):
+            raise ValidationError({"scopes": "Each scope once."})
+
+    @property
+    def is_expired(self):
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and not self.is_expired
+
+    def has_scope(self, scope):
+        return scope in self.scopes

@@ -1,0 +1,466 @@
+# ruff: noqa: S608  (raw SQL on the models' own table names, never on input: tampering as an attacker would)
+"""The tamper-evident history: every history row is chained (SHA-256 over its canonical content and the previous
+row's hash), `verify_audit_trail` names the first broken row, and on PostgreSQL the history tables are append-only.
+
+Tampering is done with raw SQL, as someone with database access would; on PostgreSQL the append-only trigger is
+bypassed for that with `session_replication_role = replica` (the test user is a superuser). No test deletes a
+user who has history rows: the history names the user, so users are deactivated, never deleted.
+"""
+
+import json
+import threading
+from contextlib import contextmanager
+from io import StringIO
+from itertools import pairwise
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, models, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from simple_history.utils import bulk_create_with_history
+
+from incidents.tests.factories import open_incident
+from inventory import services as inventory_services
+from inventory.models import AISystem, Component, ComponentKind
+from inventory.tests.factories import AISystemFactory, TeamFactory
+from portal.core import auditchain
+from portal.core.history import save_tracked
+from portal.core.models import ChainHead
+from portal.tests.factories import make_user
+
+HistoricalAISystem = AISystem.history.model
+POSTGRES = connection.vendor == "postgresql"
+only_postgres = pytest.mark.skipif(not POSTGRES, reason="append-only triggers and row locks exist on PostgreSQL only")
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def tampering():
+    """Raw SQL on history tables, as an attacker with database access: on PostgreSQL the append-only trigger is
+    bypassed for the duration (superuser only) and restored afterwards."""
+    with connection.cursor() as cursor:
+        if POSTGRES:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            yield cursor
+        finally:
+            if POSTGRES:
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def table(model=HistoricalAISystem):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def verify(*args):
+    """Run the command; (exit ok?, stdout, error message)."""
+    out = StringIO()
+    try:
+        call_command("verify_audit_trail", *args, stdout=out)
+    except CommandError as exc:
+        return False, out.getvalue(), str(exc)
+    return True, out.getvalue(), ""
+
+
+def system_rows(system):
+    return list(HistoricalAISystem.objects.filter(id=system.pk).order_by("history_id"))
+
+
+def make_history(actor):
+    """History written through the services: a system created and updated twice, a second system, an incident."""
+    team = TeamFactory(actor=actor)
+    system = AISystemFactory(actor=actor, owner_team=team, jurisdictions=["DE"])
+    inventory_services.ai_system_update(actor=actor, system=system, purpose="Drafts replies.")
+    inventory_services.ai_system_update(actor=actor, system=system, risk_class="transparency",
+                                        jurisdictions=["DE", "FR"])
+    other = AISystemFactory(actor=actor)
+    incident = open_incident(actor, systems=[system])
+    return system, other, incident
+
+
+def forge(row, **changes):
+    """An unsaved copy of history row `row` with `changes`, as a forger would build it."""
+    values = {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields if not f.primary_key}
+    values.update(changes)
+    return type(row)(**values)
+
+
+def insert_raw(cursor, row, history_id=None):
+    """INSERT a history row with raw SQL (bypassing the chaining in `save()`)."""
+    model = type(row)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or history_id is not None]
+    if history_id is not None:
+        row.history_id = history_id
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    cursor.execute(f"INSERT INTO {table(model)} ({columns}) VALUES ({marks})", values)
+    cursor.execute(f"SELECT MAX(history_id) FROM {table(model)}")
+    return cursor.fetchone()[0] if history_id is None else history_id
+
+
+def open_gap(model=HistoricalAISystem, size=10):
+    """Make the next history id skip `size` ids, so that a forged row can be put between two real ones."""
+    with connection.cursor() as cursor:
+        if POSTGRES:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'history_id')", [model._meta.db_table])
+            (sequence,) = cursor.fetchone()
+            cursor.execute("SELECT setval(%s, (SELECT MAX(history_id) FROM " + table(model) + ") + %s)",
+                           [sequence, size])
+        else:
+            cursor.execute("UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s", [size, model._meta.db_table])
+
+
+@pytest.fixture
+def actor(db):
+    return make_user("chain-writer")
+
+
+# --- an untouched database verifies ------------------------------------------------------------------------------
+
+
+def test_history_written_through_services_verifies(actor):
+    system, _other, _incident = make_history(actor)
+
+    ok, out, error = verify()
+
+    assert ok, error
+    table_rows = list(HistoricalAISystem.objects.order_by("history_id"))
+    assert len(system_rows(system)) == 5  # created, jurisdictions set, purpose, risk class, jurisdictions changed
+    assert table_rows[0].chain_prev == ""
+    for before, after in pairwise(table_rows):
+        assert after.chain_prev == before.chain_hash
+        assert after.chain_hash == auditchain.row_hash(after, before.chain_hash)
+    head = ChainHead.objects.get(pk="inventory.HistoricalAISystem")
+    last = table_rows[-1]
+    assert (head.last_history_id, head.last_hash) == (last.history_id, last.chain_hash)
+    assert f"head=#{last.history_id} {last.chain_hash}" in out
+    assert "incidents.HistoricalIncident_systems" in out  # many-to-many snapshot tables are chained too
+    assert "history chains verify" in out
+
+
+def test_every_history_table_is_chained_and_verifies(actor):
+    make_history(actor)
+
+    reports = auditchain.verify_all()
+
+    labels = {r.model for r in reports}
+    assert {"inventory.HistoricalAISystem", "inventory.HistoricalAISystem_jurisdictions",
+            "incidents.HistoricalIncident", "incidents.HistoricalIncident_systems",
+            "reporting.HistoricalObligation"} <= labels
+    tracked = [m for m in django_apps.get_models() if getattr(m._meta, "simple_history_manager_attribute", None)]
+    assert {auditchain.history_model_of(m)._meta.label for m in tracked} <= labels
+    assert all(r.ok for r in reports), [r for r in reports if not r.ok]
+    written = {r.model: r.rows for r in reports}
+    assert written["inventory.HistoricalAISystem"] == 6
+    assert written["incidents.HistoricalIncident"] >= 1
+    assert written["incidents.HistoricalIncident_systems"] >= 1
+
+
+def test_json_output_and_one_model(actor):
+    _system, _other, _incident = make_history(actor)
+    out = StringIO()
+
+    call_command("verify_audit_trail", "--json", "--model", "inventory.AISystem", stdout=out)
+
+    data = json.loads(out.getvalue())
+    assert [d["model"] for d in data] == ["inventory.HistoricalAISystem", "inventory.HistoricalAISystem_jurisdictions"]
+    last = HistoricalAISystem.objects.order_by("-history_id").first()
+    assert data[0] == {"model": "inventory.HistoricalAISystem", "ok": True, "rows": 6, "head_id": last.history_id,
+                       "head_hash": last.chain_hash, "first_break": None}
+    ok, out, _ = verify("--model", "incidents.HistoricalIncident")
+    assert ok and out.startswith("incidents.HistoricalIncident ")
+    with pytest.raises(CommandError, match="no chained history table"):
+        call_command("verify_audit_trail", "--model", "inventory.Jurisdiction", stdout=StringIO())
+
+
+def test_bulk_history_and_direct_saves_are_chained(actor):
+    components = [Component(kind=ComponentKind.MODEL, name=f"bulk-{n}", version="1") for n in range(3)]
+    bulk_create_with_history(components, Component, default_user=actor)
+    system = AISystem(name="Direct", slug="direct", purpose="p", risk_class="minimal", risk_rationale="r")
+    system.save()  # outside any transaction: the history row and its chain link still commit together
+    system.jurisdictions.add(*inventory_services.registry._jurisdictions(["DE"]))
+
+    assert all(r.ok for r in auditchain.verify_all())
+    assert auditchain.verify_chain(Component).rows == 3
+    assert auditchain.verify_chain("inventory.HistoricalAISystem_jurisdictions").rows == 1
+
+
+def test_history_rows_refuse_changes_through_the_orm(actor):
+    system, _other, _incident = make_history(actor)
+    row = system_rows(system)[0]
+
+    row.history_change_reason = "rewritten"
+    with pytest.raises(TypeError, match="append-only"):
+        row.save()
+    with pytest.raises(TypeError, match="append-only"):
+        row.delete()
+    with pytest.raises(TypeError, match="append-only"):
+        HistoricalAISystem.objects.filter(pk=row.pk).update(name="x")
+    with pytest.raises(TypeError, match="append-only"):
+        HistoricalAISystem.objects.filter(pk=row.pk).delete()
+    assert auditchain.verify_chain(HistoricalAISystem).ok
+
+
+def test_a_user_with_history_cannot_be_deleted(actor):
+    make_history(actor)
+
+    with pytest.raises(models.ProtectedError):
+        actor.delete()
+    assert get_user_model().objects.filter(pk=actor.pk).exists()
+    assert all(r.ok for r in auditchain.verify_all())
+
+
+def test_canonical_serialization_is_what_the_database_gives_back(actor):
+    """The hash is computed before the insert; verification recomputes it from what the database gives back
+    (jsonb reorders keys and prints 1e16 as an integer, SQLite stores datetimes as text)."""
+    system = AISystemFactory(actor=actor)
+    system.personal_data_categories = {"b": 1, "a": [1.5, None, 1e16, -0.0, "é"]}
+    save_tracked(system, actor=actor, validate=False)
+
+    assert auditchain.verify_chain(HistoricalAISystem).ok
+    read_back = system.history.order_by("-history_id").first()
+    canonical = auditchain.canonical_bytes(read_back)
+    data = json.loads(canonical)
+    assert b'"personal_data_categories":{"a":[1.5,null,10000000000000000,0.0,"\\u00e9"],"b":1}' in canonical
+    assert data["history_date"].endswith("+00:00")
+    assert len(data["history_date"]) == len("2026-01-01T00:00:00.000000+00:00")  # microseconds, UTC
+    assert not {"history_id", "chain_hash", "chain_prev"} & set(data)
+    assert "history_change_reason" not in data  # NULL is left out
+
+
+# --- tampering is detected and the row named ---------------------------------------------------------------------
+
+
+def test_a_modified_row_is_named(actor):
+    system, _other, _incident = make_history(actor)
+    victim = system_rows(system)[1]
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET purpose = %s WHERE history_id = %s", ["Forged.", victim.history_id])
+
+    ok, out, error = verify()
+
+    assert not ok
+    assert (f"inventory.HistoricalAISystem object {system.pk} history id {victim.history_id}: hash mismatch"
+            in error)
+    assert "BROKEN" in out
+    report = auditchain.verify_chain(HistoricalAISystem)
+    assert not report.ok and report.first_break == (victim.history_id, system.pk, auditchain.MODIFIED)
+    assert auditchain.verify_chain("inventory.HistoricalTeam").ok
+
+
+def test_a_modified_timestamp_or_actor_is_named(actor):
+    system, _other, _incident = make_history(actor)
+    first, second = system_rows(system)[:2]
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET history_user_id = NULL WHERE history_id = %s", [second.history_id])
+
+    ok, _out, error = verify("--model", "inventory.HistoricalAISystem")
+
+    assert not ok and f"history id {second.history_id}: hash mismatch" in error
+    assert f"history id {first.history_id}" not in error
+
+
+def test_a_deleted_row_is_named_by_the_row_after_it(actor):
+    system, _other, _incident = make_history(actor)
+    rows = system_rows(system)
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {table()} WHERE history_id = %s", [rows[1].history_id])
+
+    ok, _out, error = verify()
+
+    assert not ok
+    following = HistoricalAISystem.objects.filter(history_id__gt=rows[1].history_id).order_by("history_id").first()
+    assert (f"inventory.HistoricalAISystem object {following.id} history id {following.history_id}: prev mismatch"
+            in error)
+
+
+def test_deleting_the_last_rows_is_named_by_the_recorded_head(actor):
+    make_history(actor)
+    last = HistoricalAISystem.objects.order_by("-history_id").first()
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {table()} WHERE history_id = %s", [last.history_id])
+
+    ok, _out, error = verify()
+
+    assert not ok and f"history id {last.history_id}: chain head mismatch" in error
+
+
+def test_a_forged_copy_with_a_copied_hash_is_named(actor):
+    system, _other, _incident = make_history(actor)
+    original = system_rows(system)[2]
+    open_gap()
+    AISystemFactory(actor=actor)  # a real row after the gap
+    forged = forge(original, purpose="Only answers FAQs.", risk_class="minimal")
+    with tampering() as cursor:
+        # the forged row goes into the gap, between two real rows, with the original's (plausible) links
+        gap_id = HistoricalAISystem.objects.order_by("-history_id").first().history_id - 5
+        forged_id = insert_raw(cursor, forged, history_id=gap_id)
+
+    ok, _out, error = verify()
+
+    assert not ok
+    assert f"inventory.HistoricalAISystem object {system.pk} history id {forged_id}: hash mismatch" in error
+
+
+def test_a_forged_row_with_a_valid_hash_in_the_middle_is_named(actor):
+    _system, _other, _incident = make_history(actor)
+    open_gap()
+    AISystemFactory(actor=actor)
+    last = HistoricalAISystem.objects.order_by("-history_id").first()
+    gap_id = last.history_id - 5
+    before = HistoricalAISystem.objects.filter(history_id__lt=gap_id).order_by("-history_id").first()
+    forged = forge(before, purpose="Never stored personal data.")
+    forged.chain_prev = before.chain_hash
+    forged.chain_hash = auditchain.row_hash(forged, before.chain_hash)  # recomputed: the row itself verifies
+    with tampering() as cursor:
+        insert_raw(cursor, forged, history_id=gap_id)
+
+    ok, _out, error = verify()
+
+    assert not ok
+    assert f"object {before.id} history id {gap_id}: inserted" in error
+
+
+def test_a_forged_row_appended_with_a_valid_hash_is_named(actor):
+    _system, _other, _incident = make_history(actor)
+    last = HistoricalAISystem.objects.order_by("-history_id").first()
+    forged = forge(last, purpose="Forged at the end.")
+    forged.chain_prev = last.chain_hash
+    forged.chain_hash = auditchain.row_hash(forged, last.chain_hash)
+    with tampering() as cursor:
+        forged_id = insert_raw(cursor, forged)
+
+    ok, _out, error = verify()
+
+    assert not ok
+    assert f"object {last.id} history id {forged_id}: row after the recorded chain head" in error
+
+
+def test_object_history_status(actor):
+    system, other, _incident = make_history(actor)
+    assert auditchain.object_history_status(HistoricalAISystem, system.pk) == (True, None)
+    assert auditchain.object_history_status(AISystem, other.pk) == (True, None)
+
+    # another object's row modified: this object's history is still intact, the other's is not
+    other_row = system_rows(other)[0]
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET name = %s WHERE history_id = %s", ["Renamed", other_row.history_id])
+    assert auditchain.object_history_status(HistoricalAISystem, system.pk) == (True, None)
+    ok, first_break = auditchain.object_history_status(HistoricalAISystem, other.pk)
+    assert not ok and first_break.history_id == other_row.history_id and first_break.reason == auditchain.MODIFIED
+
+    # a row deleted: no object of the table can be proven complete any more
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {table()} WHERE history_id = %s", [system_rows(system)[1].history_id])
+    ok, first_break = auditchain.object_history_status(HistoricalAISystem, system.pk)
+    assert not ok and first_break.reason == auditchain.PREV_MISMATCH
+
+
+# --- PostgreSQL: append-only tables, concurrent appends ----------------------------------------------------------
+
+
+@only_postgres
+def test_history_tables_refuse_update_and_delete_on_postgresql(actor):
+    system, _other, _incident = make_history(actor)
+    row = system_rows(system)[0]
+    snapshot = django_apps.get_model("incidents", "HistoricalIncident_systems")
+    assert snapshot.objects.exists()
+    with connection.cursor() as cursor:
+        for sql in (f"UPDATE {table()} SET name = 'x' WHERE history_id = {row.history_id}",
+                    f"DELETE FROM {table()} WHERE history_id = {row.history_id}",
+                    f"DELETE FROM {table(snapshot)}"):
+            with pytest.raises(DatabaseError, match="history rows are append-only"), transaction.atomic():
+                cursor.execute(sql)
+    assert all(r.ok for r in auditchain.verify_all())
+
+
+@only_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_appends_keep_one_chain():
+    actor = make_user("concurrent-writer")
+    systems = [AISystemFactory(actor=actor) for _ in range(4)]
+    rounds = 6
+    barrier = threading.Barrier(len(systems))
+    errors = []
+
+    def writer(system_pk):
+        try:
+            system = AISystem.objects.get(pk=system_pk)
+            barrier.wait()
+            for n in range(rounds):
+                inventory_services.ai_system_update(actor=actor, system=system, purpose=f"Purpose {n} of {system_pk}")
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(s.pk,)) for s in systems]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    report = auditchain.verify_chain(HistoricalAISystem)
+    assert report.ok, report.first_break
+    assert report.rows == len(systems) * (1 + rounds)
+    prevs = list(HistoricalAISystem.objects.values_list("chain_prev", flat=True))
+    assert len(set(prevs)) == len(prevs)  # no two rows chained to the same predecessor
+
+
+# --- the migrations ---------------------------------------------------------------------------------------------
+
+
+CHAINING = ("reporting", "0004_chain_existing_history")
+BEFORE_CHAINING = ("reporting", "0003_history_chain")
+
+
+def _latest(executor):
+    return list(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_chaining_migration_chains_rows_written_before_it():
+    actor = make_user("migration-writer")
+    make_history(actor)
+    executor = MigrationExecutor(connection)
+    executor.migrate([BEFORE_CHAINING])  # reverses the triggers and the chaining: links blanked, heads gone
+    try:
+        assert not ChainHead.objects.exists()
+        assert set(HistoricalAISystem.objects.values_list("chain_hash", flat=True)) == {""}
+        assert not auditchain.verify_chain(HistoricalAISystem).ok
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(_latest(executor))
+
+    reports = auditchain.verify_all()
+    assert all(r.ok for r in reports), [r for r in reports if not r.ok]
+    assert auditchain.verify_chain(HistoricalAISystem).rows == 6
+    # the rows chained by the migration are continued by new writes
+    AISystemFactory(actor=actor)
+    assert auditchain.verify_chain(HistoricalAISystem).ok
+    if POSTGRES:  # the triggers are back
+        with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table()}")
+
+
+@only_postgres
+def test_rechain_reseals_through_the_append_only_trigger(actor):
+    _system, _other, _incident = make_history(actor)
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET chain_hash = '', chain_prev = ''")
+    assert not auditchain.verify_chain(HistoricalAISystem).ok
+
+    state = MigrationLoader(connection).project_state()  # as a migration sees the models
+    with connection.schema_editor() as editor:
+        auditchain.rechain(state.apps, editor)
+
+    assert all(r.ok for r in auditchain.verify_all())
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table()}")
