@@ -47,7 +47,7 @@ def _reach_sql(direction: Literal["dependents", "dependencies"], *,
     dependency = ComponentDependency._meta.db_table
     if derived_from:
         edges = (
-            f"(SELECT component_id, depends_on_id FROM {dependency}"  # noqa: S608 - the models' names, not input
+            f"(SELECT component_id, depends_on_id FROM {dependency}"  # noqa: S608  # nosec B608  # the models' table names, not input
             f" UNION ALL SELECT id, derived_from_id FROM {Component._meta.db_table}"
             f" WHERE derived_from_id IS NOT NULL)"
         )
@@ -55,13 +55,13 @@ def _reach_sql(direction: Literal["dependents", "dependencies"], *,
         edges = dependency
     if start == "system":
         link = SystemComponent._meta.db_table
-        seed = f"SELECT component_id FROM {link} WHERE system_id = CAST(%s AS BIGINT)"  # noqa: S608 - the model's table, not input
+        seed = f"SELECT component_id FROM {link} WHERE system_id = CAST(%s AS BIGINT)"  # noqa: S608  # nosec B608  # the model's table, not input
     else:
         seed = "SELECT CAST(%s AS BIGINT)"
     step_from, step_to = ("depends_on_id", "component_id") if direction == "dependents" else (
         "component_id", "depends_on_id")
     return (
-        f"WITH RECURSIVE reach(id) AS ("  # noqa: S608 - table and column names are the models', not input
+        f"WITH RECURSIVE reach(id) AS ("  # noqa: S608  # nosec B608  # table and column names are the models', not input
         f" {seed}"
         f" UNION SELECT d.{step_to} FROM {edges} d JOIN reach r ON d.{step_from} = r.id"
         f") SELECT id FROM reach"
@@ -84,7 +84,7 @@ def systems_affected_by_component(component: Component) -> QuerySet[AISystem]:
     One SQL query (a recursive CTE inside the filter, the owner as a subquery) on SQLite and PostgreSQL alike.
     Each system carries `accountable_owner` (the Accountable for owning it) and `owner_team_name`.
     """
-    reach = RawSQL(_reach_sql("dependents"), [component.pk])  # noqa: S611 - fixed SQL, the id is a parameter
+    reach = RawSQL(_reach_sql("dependents"), [component.pk])  # noqa: S611  # nosec B611  # fixed SQL, the id is a parameter
     uses = SystemComponent.objects.filter(component_id__in=reach).values("system_id")
     return (
         AISystem.objects.filter(pk__in=uses)
@@ -96,12 +96,12 @@ def systems_affected_by_component(component: Component) -> QuerySet[AISystem]:
 
 def component_depends_on(component: Component, target: Component) -> bool:
     """Does `component` depend, directly or transitively, on `target`? One query."""
-    reach = RawSQL(_reach_sql("dependencies"), [component.pk])  # noqa: S611 - fixed SQL, the id is a parameter
+    reach = RawSQL(_reach_sql("dependencies"), [component.pk])  # noqa: S611  # nosec B611  # fixed SQL, the id is a parameter
     return Component.objects.filter(pk=target.pk).filter(pk__in=reach).exists()
 
 
 def _reached_by_system(system: AISystem) -> RawSQL:
-    return RawSQL(  # noqa: S611 - fixed SQL, the system id is a parameter
+    return RawSQL(  # noqa: S611  # nosec B611  # fixed SQL, the system id is a parameter
         _reach_sql("dependencies", start="system", derived_from=True), [system.pk]
     )
 

@@ -5,9 +5,11 @@ folder and a development-only secret. Production (DJANGO_DEBUG=false, the defaul
 DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. Every variable is documented in `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +26,13 @@ env = environ.Env(
     EMAIL_URL=(str, ""),
     DEFAULT_FROM_EMAIL=(str, "ai-incidents@localhost"),
     API_PAGE_SIZE=(int, 50),
+    API_THROTTLE_USER=(str, "1000/hour"),
+    API_THROTTLE_ANON=(str, "50/hour"),
+    API_THROTTLE_ALERT_INTAKE=(str, "6000/hour"),
+    CACHE_URL=(str, "locmemcache://"),
+    LOGIN_FAILURE_LIMIT=(int, 5),
+    LOGIN_LOCKOUT_MINUTES=(int, 15),
+    DJANGO_SESSION_COOKIE_AGE=(int, 8 * 60 * 60),
 )
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
     environ.Env.read_env(BASE_DIR / ".env")
@@ -58,11 +67,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "portal.core",
     "portal",
     "inventory",
@@ -72,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.core.audit.AuditSourceMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -140,6 +153,26 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username from one IP address,
+# that pair is locked out for LOGIN_LOCKOUT_MINUTES (HTTP 429), even with the right password; a successful login
+# resets the count. The IP is REMOTE_ADDR: behind a proxy that is the proxy's, so the lock is then per username.
+# Every login (admin form, and so the session the API accepts) goes through Django's `authenticate`, which the
+# Axes backend guards; API tokens are not passwords and are throttled by the API's rates instead.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env("LOGIN_LOCKOUT_MINUTES"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
+# Caches: the API's throttle counters. One process: the local-memory default is enough; several processes or hosts
+# share counters through e.g. CACHE_URL=dbcache://portal_cache (`createcachetable`) or a Redis URL (`redis` package).
+CACHES = {"default": env.cache_url("CACHE_URL")}
+
 if env("EMAIL_URL"):
     vars().update(env.email_url_config(env("EMAIL_URL")))
 else:
@@ -147,9 +180,10 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 REST_FRAMEWORK = {
+    # The admin session, or an API token with scopes (`Authorization: Token <key>`; portal.core.tokens).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.core.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.core.permissions.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -161,6 +195,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env("API_PAGE_SIZE"),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.core.api.exception_handler",
+    # Rates per signed-in user and per anonymous address ("N/second|minute|hour|day"); the alert intake has its own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER"),
+        "anon": env("API_THROTTLE_ANON"),
+        "alert_intake": env("API_THROTTLE_ALERT_INTAKE"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -189,7 +233,36 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+# Cookies: the session cookie is never readable by scripts nor sent on cross-site requests (Lax still lets a
+# link from a mail open the portal signed in); the CSRF cookie is not readable by scripts either (the admin and
+# the API docs page put the token in the page). A session ends when the browser closes, and after
+# DJANGO_SESSION_COOKIE_AGE seconds at the latest (default 8 hours).
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env("DJANGO_SESSION_COOKIE_AGE")
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp 4): only the portal's own scripts, no inline script, no eval, no framing,
+# forms post only to the portal. Styles allow 'unsafe-inline': Django's admin writes a <style> block on change
+# lists without actions and the portal's admin pages colour badges with style attributes; inline CSS cannot run
+# code, and scripts, which can, stay strict. The API docs page (Swagger UI) loads its start-up script from
+# /api/docs/?script= (drf-spectacular's split view), so it needs no exception either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -10,3 +10,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Render PDFs in-process (fast); the tests of the child-process time bound switch it back per test.
 PDF_RENDER_ISOLATION = "inline"
+# Throttle counters in this process only; rates high enough that no test is throttled by another's requests (the
+# throttling tests set their own rates).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"user": "1000000/hour", "anon": "1000000/hour", "alert_intake": "1000000/hour"},
+}
+# django-axes refuses `authenticate()` calls without a request, which Django's test `Client.login()` makes; the
+# login-throttling tests (portal/tests/test_security.py) switch it on.
+AXES_ENABLED = False

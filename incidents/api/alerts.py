@@ -1,21 +1,24 @@
 """Alert intake: POST /api/v1/alerts/ for monitoring and guardrail tools.
 
-Token authentication only (a service account's `Authorization: Token <key>`); the token's user needs
-`incidents.add_incident` (an incident responder or compliance officer account). The view parses the payload and
-calls `services.alert_receive`, which opens an incident or appends the alert to the open incident with the same
-deduplication key.
+Token authentication only (a service account's `Authorization: Token <key>`, a token with the `alert_intake`
+scope, which is enough without `write`); the token's user needs `incidents.add_incident` (an incident responder or
+compliance officer account). It has its own throttle rate (`alert_intake`), higher than an ordinary user's.
+The view parses the payload and calls `services.alert_receive`, which opens an incident or appends the alert to
+the open incident with the same deduplication key.
 """
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from incidents import services
 from incidents.models import DetectionSource, Incident, IncidentClass, Track
 from incidents.services.intake import SEVERITY_ALIASES
+from portal.core.authentication import ApiTokenAuthentication
+from portal.core.models import TokenScope
 
 SEVERITY_TABLE = "; ".join(
     f"{target.upper()}: {', '.join(name for name, value in SEVERITY_ALIASES.items() if value == target)}"
@@ -88,7 +91,10 @@ GUARDRAIL_BLOCK = {
 
 
 class AlertIntakeView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
+    token_scope = TokenScope.ALERT_INTAKE  # the token's scope this view needs (portal.core.permissions)
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "alert_intake"
     parser_classes = [JSONParser]
     queryset = Incident.objects.none()  # RoleModelPermissions: POST needs incidents.add_incident
 
@@ -97,8 +103,9 @@ class AlertIntakeView(APIView):
         description=(
             "Opens an incident (201) or, while an incident opened with the same `dedup_key` is open, appends the "
             "alert to it as an `alert` timeline event (200); a higher severity raises the incident's, newly named "
-            "systems and components are added. Token authentication only; the token's user needs permission to "
-            f"add incidents. Severity mapping: {SEVERITY_TABLE}. A malformed payload gets 400 naming each field."
+            "systems and components are added. Token authentication only, with the `alert_intake` scope; the "
+            "token's user needs permission to add incidents. "
+            f"Severity mapping: {SEVERITY_TABLE}. A malformed payload gets 400 naming each field."
         ),
         request=AlertSerializer,
         responses={
@@ -106,7 +113,9 @@ class AlertIntakeView(APIView):
             400: OpenApiResponse(description="Bad payload: each field named with the rule (unknown system slug, "
                                              "severity, missing time zone, observation in the future ...)."),
             401: OpenApiResponse(description="No or invalid token."),
-            403: OpenApiResponse(description="The token's user may not open incidents."),
+            403: OpenApiResponse(description="The token lacks the `alert_intake` scope, or its user may not open "
+                                             "incidents."),
+            429: OpenApiResponse(description="Too many alerts: the `alert_intake` rate is exceeded."),
         },
         examples=[
             OpenApiExample("Observability alert", value=OBSERVABILITY_ALERT, request_only=True,

@@ -127,7 +127,7 @@ class ComponentViewSet(ServiceModelViewSet):
         responses=serializers.BlastRadiusSystemSerializer(many=True),
     )
     @action(detail=True, methods=["get"], url_path="blast-radius", pagination_class=None, filter_backends=[])
-    def blast_radius(self, request, pk=None):
+    def blast_radius(self, request, pk=None, format=None):  # `format`: the `blast-radius.json` route
         component = self.get_object()
         systems = selectors.systems_affected_by_component(component)
         return Response(serializers.BlastRadiusSystemSerializer(systems, many=True).data)

@@ -88,7 +88,7 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
             values.pop("incident", None)
             changes = {k: v for k, v in values.items() if getattr(fresh, k) != v}
             saved = call(services.disclosure_update, actor=request.user, decision=fresh,
-                         expected_version=form.cleaned_data.get("version"), **changes)
+                         expected_version=form.cleaned_data.get("version"), changes=changes)
         else:
             saved = call(services.disclosure_record, actor=request.user, **values)
         adopt(obj, saved)

@@ -314,7 +314,7 @@ class DisclosureDecisionViewSet(ServiceModelViewSet):
 
     def update_arguments(self, instance, validated_data):
         changes = {k: v for k, v in validated_data.items() if k != "version"}
-        return {**changes, "expected_version": self.expected}
+        return {"changes": changes, "expected_version": self.expected}  # `changes`: it may hold `decision`
 
     def partial_update(self, request, *args, **kwargs):
         self.expected = version_sent(request, "decision")  # 428 before anything else when no version is named

@@ -71,8 +71,12 @@ def _locked(decision, expected_version):
 
 
 @transaction.atomic
-def disclosure_update(*, actor, decision, expected_version=None, **changes) -> DisclosureDecision:
-    """Change a decision that is not approved yet (a returned one goes back to awaiting approval)."""
+def disclosure_update(*, actor, decision, expected_version=None, changes=None, **fields) -> DisclosureDecision:
+    """Change a decision that is not approved yet (a returned one goes back to awaiting approval).
+
+    The new values come as keyword arguments or in `changes`; a change of the `decision` field itself can only
+    come in `changes` (the keyword `decision` names the record)."""
+    changes = {**fields, **(changes or {})}
     _require(actor, roles.COMPLIANCE_OFFICER, "change a disclosure decision")
     locked = _locked(decision, expected_version)
     if unknown := set(changes) - set(EDITABLE):
