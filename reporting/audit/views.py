@@ -1,0 +1,138 @@
+"""The audit pages (/audit/): for legal reviewers, auditors and compliance officers (superusers hold every role).
+
+Other roles get 403, anonymous visitors the admin login. The pages read through `reporting.audit.selectors` and
+render inside the admin's shell; they carry no script and no inline style or event handler (CSP).
+"""
+
+import logging
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.core import roles
+from reporting.audit import bundle, selectors
+from reporting.pdf import RenderError
+
+logger = logging.getLogger(__name__)
+
+AUDIT_ROLES = frozenset({roles.LEGAL_REVIEWER, roles.AUDITOR, roles.COMPLIANCE_OFFICER})
+# Who may read a disclosure decision's privileged analysis (as in the admin and the API).
+PRIVILEGED_ROLES = frozenset({roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER})
+PAGE_SIZE = 100
+
+
+def audit_view(view):
+    """Signed in (else the admin login) with an audit role (else 403); GET only; never cached."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        held = roles.user_roles(request.user)
+        if not held & AUDIT_ROLES:
+            raise PermissionDenied("The audit pages are for legal reviewers, auditors and compliance officers.")
+        request.audit_privileged = bool(held & PRIVILEGED_ROLES)
+        return view(request, *args, **kwargs)
+
+    return never_cache(require_GET(login_required(checked)))
+
+
+def _context(request, title, **extra):
+    return {**admin.site.each_context(request), "title": title, "is_nav_sidebar_enabled": False, **extra}
+
+
+@audit_view
+def index(request):
+    results = selectors.audit_search(request.GET.get("q", ""))
+    return TemplateResponse(request, "reporting/audit/index.html", _context(request, "Audit", results=results))
+
+
+def _trail_page(request, trail, *, title, template_context):
+    part = request.GET.get("part") or None
+    if part and part not in {p.part.key for p in trail.parts}:
+        part = None
+    versions = trail.of_part(part)
+    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "reporting/audit/record.html", _context(
+        request, title, trail=trail, page=page, part=part, privileged=request.audit_privileged,
+        **template_context))
+
+
+@audit_view
+def incident_detail(request, reference):
+    incident = selectors.incident_for_audit(reference)
+    if incident is None:
+        raise Http404("No incident with this reference.")
+    trail = selectors.incident_audit_trail(incident, show_privileged=request.audit_privileged)
+    return _trail_page(request, trail, title=f"Audit trail of {incident.reference}", template_context={
+        "kind": "incident", "record_name": f"{incident.reference} {incident.title}",
+        "admin_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
+        "bundle_csv": reverse("audit:incident_bundle_csv", args=[incident.reference]),
+        "bundle_pdf": reverse("audit:incident_bundle_pdf", args=[incident.reference]),
+    })
+
+
+@audit_view
+def system_detail(request, slug):
+    system = selectors.system_for_audit(slug)
+    if system is None:
+        raise Http404("No AI system with this slug.")
+    trail = selectors.system_audit_trail(system, show_privileged=request.audit_privileged)
+    return _trail_page(request, trail, title=f"Audit trail of {system.name}", template_context={
+        "kind": "system", "record_name": f"{system.name} ({system.slug})",
+        "admin_url": reverse("admin:inventory_aisystem_change", args=[system.pk]),
+    })
+
+
+@audit_view
+def document_detail(request, pk):
+    document = selectors.document_for_audit(pk)
+    if document is None:
+        raise Http404("No document with this id.")
+    trail = selectors.document_audit_trail(document, show_privileged=request.audit_privileged)
+    return _trail_page(request, trail, title=f"Audit trail of document {document.pk}", template_context={
+        "kind": "document", "record_name": f"{document.title} v{document.version}", "document": document,
+        "admin_url": reverse("admin:reporting_document_change", args=[document.pk]),
+        "incident_url": reverse("audit:incident", args=[document.incident.reference]),
+    })
+
+
+def _bundle_for(request, reference):
+    incident = selectors.incident_for_audit(reference)
+    if incident is None:
+        raise Http404("No incident with this reference.")
+    data = bundle.incident_bundle(incident, generated_by=request.user)
+    logger.info("Audit bundle of %s exported by %s", incident.reference, request.user.get_username())
+    return incident, data
+
+
+def _download(content, *, content_type, name):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@audit_view
+def incident_bundle_csv(request, reference):
+    _, data = _bundle_for(request, reference)
+    return _download(bundle.bundle_csv(data), content_type="text/csv; charset=utf-8",
+                     name=bundle.bundle_file_name(data, "csv"))
+
+
+@audit_view
+def incident_bundle_pdf(request, reference):
+    incident, data = _bundle_for(request, reference)
+    try:
+        pdf = bundle.bundle_pdf(data, incident)
+    except RenderError as exc:
+        logger.warning("Audit bundle PDF of %s failed: %s", incident.reference, exc)
+        return HttpResponse(f"The audit bundle PDF could not be rendered: {exc}", status=503,
+                            content_type="text/plain; charset=utf-8")
+    return _download(pdf, content_type="application/pdf", name=bundle.bundle_file_name(data, "pdf"))

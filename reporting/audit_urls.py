@@ -1,0 +1,15 @@
+"""Routes of the audit pages for legal (mounted at /audit/)."""
+
+from django.urls import path
+
+from reporting.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("incidents/<str:reference>/", views.incident_detail, name="incident"),
+    path("incidents/<str:reference>/bundle.csv", views.incident_bundle_csv, name="incident_bundle_csv"),
+    path("incidents/<str:reference>/bundle.pdf", views.incident_bundle_pdf, name="incident_bundle_pdf"),
+    path("systems/<slug:slug>/", views.system_detail, name="system"),
+    path("documents/<int:pk>/", views.document_detail, name="document"),
+]
