@@ -42,3 +42,25 @@ clean:
 
 bench: venv
 	$(PY) bench/blast_radius.py
+
+# Chart.js for the governance dashboard, vendored (no CDN): the UMD build and its licence from the npm registry,
+# checked against the registry's SHA-512 integrity. `make vendor-chartjs CHARTJS_VERSION=4.x.y` to move on.
+CHARTJS_VERSION ?= 4.6.1
+CHARTJS_DIR := reporting/static/reporting/vendor/chartjs
+
+.PHONY: vendor-chartjs
+vendor-chartjs:
+	@set -eu; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	tarball=$$(npm view "chart.js@$(CHARTJS_VERSION)" dist.tarball); \
+	integrity=$$(npm view "chart.js@$(CHARTJS_VERSION)" dist.integrity); \
+	case "$$tarball$$integrity" in *" "*|*"'"*|"") echo "CHARTJS_VERSION must name one exact version" >&2; exit 1;; esac; \
+	curl -fsSL --proto '=https' "$$tarball" -o "$$tmp/chart.tgz"; \
+	actual="sha512-$$(openssl dgst -sha512 -binary "$$tmp/chart.tgz" | base64 | tr -d '\n')"; \
+	if [ "$$actual" != "$$integrity" ]; then echo "integrity mismatch: $$actual != $$integrity" >&2; exit 1; fi; \
+	tar -xzf "$$tmp/chart.tgz" -C "$$tmp" package/dist/chart.umd.min.js package/LICENSE.md; \
+	mkdir -p $(CHARTJS_DIR); \
+	cp "$$tmp/package/dist/chart.umd.min.js" $(CHARTJS_DIR)/chart.umd.min.js; \
+	cp "$$tmp/package/LICENSE.md" $(CHARTJS_DIR)/LICENSE.md; \
+	printf 'package: chart.js\nversion: %s\ntarball: %s\nintegrity: %s\nfiles: dist/chart.umd.min.js, LICENSE.md (MIT)\n' \
+		"$(CHARTJS_VERSION)" "$$tarball" "$$integrity" > $(CHARTJS_DIR)/VERSION; \
+	echo "Chart.js $(CHARTJS_VERSION) vendored into $(CHARTJS_DIR) ($$integrity)"

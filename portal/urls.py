@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("reporting.dashboard_urls")),
     path("audit/", include("reporting.audit_urls")),
     path("api/", include("portal.api_urls")),
 ]

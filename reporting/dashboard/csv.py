@@ -1,0 +1,77 @@
+"""The dashboard's figures as CSV: one row per metric and series point.
+
+Columns: metric (which figure), series (which line or bar group), key (the stored value or period: a severity,
+a status, a month YYYY-MM, a risk class, a CSF function or ATLAS tactic id), label (its readable name), value
+(a number; empty where there is none, e.g. a month without the timestamps a mean needs), unit, as_of (UTC).
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC
+
+from reporting.dashboard.presenters import MEASURE_LABELS
+from reporting.dashboard.selectors import DashboardMetrics
+
+HEADER = ["metric", "series", "key", "label", "value", "unit", "as_of"]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A text cell a spreadsheet will not evaluate as a formula; numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def metric_rows(m: DashboardMetrics) -> Iterator[tuple]:
+    """(metric, series, key, label, value, unit) for every figure of the dashboard."""
+    for row in m.open_by_severity:
+        yield "open_incidents_by_severity", "open incidents", row["key"], row["label"], row["count"], "incidents"
+    for row in m.open_by_status:
+        yield "open_incidents_by_status", "open incidents", row["key"], row["label"], row["count"], "incidents"
+    yield "sla_breaches", "breached incidents", "breached", "SLA breached now", m.sla_breaches["count"], "incidents"
+    d = m.deadlines
+    for key, label in (("overdue", "Overdue"), ("due_24h", "Due within 24 hours"),
+                       ("due_soon", f"Due within {d['days']} days (including those within 24 hours)"),
+                       ("no_deadline", "No fixed deadline")):
+        yield "regulatory_deadlines", "open obligations", key, label, d[key], "obligations"
+    for row in m.response_times:
+        month = row["month"].strftime("%Y-%m")
+        yield "response_times_by_month", "incidents detected", month, month, row["incidents"], "incidents"
+        for name, label in MEASURE_LABELS.items():
+            yield "response_times_by_month", name, month, f"{label} {month}", row[name], "hours"
+    for row in m.risk_classes:
+        yield "systems_by_risk_class", "ai systems", row["key"], row["label"], row["count"], "systems"
+    yield ("high_risk_readiness_gaps", "high-risk systems", "all", "High-risk AI systems",
+           m.readiness["systems"], "systems")
+    for row in m.readiness["gaps"]:
+        yield "high_risk_readiness_gaps", "high-risk systems", row["key"], row["label"], row["count"], "systems"
+    for row in m.csf:
+        yield "csf_coverage", "incidents", row["key"], row["label"], row["incidents"], "incidents"
+        yield "csf_coverage", "runbooks", row["key"], row["label"], row["runbooks"], "runbooks"
+    for row in m.atlas:
+        yield "atlas_coverage", "incidents", row["key"], row["label"], row["incidents"], "incidents"
+    logs = m.inference_logs
+    for key, label in (("incidents", "Incidents"), ("complete", "Complete inference logs"),
+                       ("incomplete", "Incomplete inference logs"), ("unknown", "Not recorded")):
+        yield "inference_logs", "incidents", key, label, logs[key], "incidents"
+    yield "inference_logs", "share", "complete_share", "Share with complete inference logs", logs["share"], "ratio"
+    sub = m.submission
+    yield ("time_to_submission", "submitted obligations", "submitted", "Submitted obligations", sub["submitted"],
+           "obligations")
+    yield ("time_to_submission", "median", "median", "Median clock start to submission", sub["median_hours"],
+           "hours")
+
+
+def metrics_csv(m: DashboardMetrics) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    as_of = m.as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for row in metric_rows(m):
+        writer.writerow([*(_cell(v) for v in row), as_of])
+    return out.getvalue()

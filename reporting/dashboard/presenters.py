@@ -1,0 +1,198 @@
+"""From the dashboard's figures to what the page shows: each chart as data for Chart.js (passed to the page with
+`json_script`, drawn by `static/reporting/dashboard/dashboard.js`) and as a table with links to the admin lists.
+
+No queries here: everything comes from `selectors.DashboardMetrics` (the ATLAS technique ids for the links too).
+"""
+
+from dataclasses import dataclass, field
+
+from reporting.dashboard import links
+from reporting.dashboard.selectors import DashboardMetrics
+
+NO_VALUE = "\N{EN DASH}"
+
+MEASURE_LABELS = {
+    "mttd": "MTTD (detect)",
+    "mtta": "MTTA (acknowledge)",
+    "mttc": "MTTC (contain)",
+    "mttr": "MTTR (recover)",
+}
+
+
+@dataclass
+class Series:
+    label: str
+    data: list
+
+
+@dataclass
+class Figure:
+    """One chart: `labels` along one axis, one or more `series`, a link per label and one for the whole figure."""
+
+    id: str
+    title: str
+    caption: str
+    chart: str  # bar, line, doughnut
+    labels: list[str]
+    series: list[Series]
+    links: list[str]
+    link: str
+    link_text: str
+    unit: str = ""
+    horizontal: bool = False
+    palette: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[dict]:
+        """The table under the chart: one row per label, one value per series."""
+        return [{"label": label, "url": url, "values": [s.data[i] for s in self.series]}
+                for i, (label, url) in enumerate(zip(self.labels, self.links, strict=True))]
+
+    def as_chart(self) -> dict:
+        return {"type": self.chart, "title": self.title, "labels": self.labels, "unit": self.unit,
+                "horizontal": self.horizontal, "palette": self.palette, "links": self.links,
+                "datasets": [{"label": s.label, "data": s.data} for s in self.series]}
+
+
+def _counts(rows, *, key="count"):
+    return [row[key] for row in rows]
+
+
+def open_by_severity(m: DashboardMetrics) -> Figure:
+    rows = m.open_by_severity
+    return Figure(
+        id="open-by-severity", title="Open incidents by severity", chart="bar", palette="severity",
+        caption=f"{m.open_incidents} open incidents (not closed or dismissed), by severity.",
+        labels=[r["label"] for r in rows], series=[Series("Open incidents", _counts(rows))],
+        links=[links.open_incidents_of_severity(r["key"]) for r in rows],
+        link=links.open_incidents(), link_text="All open incidents", unit="incidents")
+
+
+def open_by_status(m: DashboardMetrics) -> Figure:
+    rows = m.open_by_status
+    return Figure(
+        id="open-by-status", title="Open incidents by status", chart="bar",
+        caption="Open incidents by lifecycle status.",
+        labels=[r["label"] for r in rows], series=[Series("Open incidents", _counts(rows))],
+        links=[links.incidents_in_status(r["key"]) for r in rows],
+        link=links.open_incidents(), link_text="All open incidents", unit="incidents")
+
+
+def deadlines(m: DashboardMetrics) -> Figure:
+    d = m.deadlines
+    return Figure(
+        id="deadlines", title="Regulatory deadlines", chart="bar", palette="deadlines",
+        caption=f"Open obligations: {d['overdue']} overdue, {d['due_soon']} due within {d['days']} days "
+                f"(of which {d['due_24h']} within 24 hours), {d['no_deadline']} without a fixed deadline.",
+        labels=["Overdue", "Due within 24 hours", f"Due in 1 to {d['days']} days", "No fixed deadline"],
+        series=[Series("Open obligations",
+                       [d["overdue"], d["due_24h"], d["due_soon"] - d["due_24h"], d["no_deadline"]])],
+        links=[links.deadline_board("overdue"), links.deadline_board("24h"), links.deadline_board("later"),
+               links.deadline_board("none")],
+        link=links.deadline_board(), link_text="Deadline board", unit="obligations",
+        notes=[f"Due in 1 to {d['days']} days links to the board's \"due later\" list, soonest first."])
+
+
+def response_times(m: DashboardMetrics) -> Figure:
+    rows = m.response_times
+    return Figure(
+        id="response-times", title="Mean response times by month of detection", chart="line",
+        caption="Mean hours from occurrence to detection (MTTD) and from detection to acknowledgement (MTTA), "
+                "containment (MTTC) and recovery (MTTR), per calendar month (UTC) of detection, last 12 months. "
+                "A gap: no incident of that month has both timestamps yet.",
+        labels=[r["month"].strftime("%Y-%m") for r in rows],
+        series=[Series(label, [r[name] for r in rows]) for name, label in MEASURE_LABELS.items()],
+        links=[links.counted_incidents(detected_at__year=r["month"].year, detected_at__month=r["month"].month)
+               for r in rows],
+        link=links.counted_incidents(), link_text="Incidents", unit="hours")
+
+
+def risk_classes(m: DashboardMetrics) -> Figure:
+    rows = m.risk_classes
+    return Figure(
+        id="risk-classes", title="AI systems by risk class", chart="bar", horizontal=True,
+        caption=f"{sum(_counts(rows))} AI systems in development, production or suspended (retired ones left out), "
+                "by EU AI Act risk class.",
+        labels=[r["label"] for r in rows], series=[Series("AI systems", _counts(rows))],
+        links=[links.systems_of_risk_class(r["key"]) for r in rows],
+        link=links.systems(), link_text="AI systems", unit="systems")
+
+
+def readiness(m: DashboardMetrics) -> Figure:
+    rows = m.readiness["gaps"]
+    return Figure(
+        id="readiness-gaps", title="High-risk systems: evidence-readiness gaps", chart="bar", horizontal=True,
+        palette="gaps",
+        caption=f"Of {m.readiness['systems']} high-risk AI systems (Annex I or Annex III, not retired), how many "
+                "lack each piece of evidence readiness.",
+        labels=[r["label"] for r in rows], series=[Series("High-risk systems", _counts(rows))],
+        links=[links.high_risk_systems_with_gap(r["key"]) for r in rows],
+        link=links.high_risk_systems(), link_text="High-risk AI systems", unit="systems")
+
+
+def csf(m: DashboardMetrics) -> Figure:
+    rows = m.csf
+    return Figure(
+        id="csf-coverage", title="Coverage by NIST CSF 2.0 function", chart="bar",
+        caption="Incidents (not dismissed) with checklist steps, and runbooks with steps, in each CSF 2.0 function "
+                "(through the steps' CSF categories).",
+        labels=[f"{r['key']} {r['label']}" for r in rows],
+        series=[Series("Incidents", _counts(rows, key="incidents")), Series("Runbooks", _counts(rows, key="runbooks"))],
+        links=[links.runbook_steps_of_csf_function(r["key"]) for r in rows],
+        link=links.changelist("incidents_runbook"), link_text="Runbooks", unit="",
+        notes=["Each function links to the runbook steps of its categories."])
+
+
+def atlas(m: DashboardMetrics) -> Figure:
+    rows = m.atlas
+    return Figure(
+        id="atlas-coverage", title="Incidents by MITRE ATLAS tactic", chart="bar", horizontal=True,
+        caption="Incidents (not dismissed) classified with a technique of each ATLAS tactic (a sub-technique counts "
+                "for its parent's tactics). A tactic without incidents links to its techniques.",
+        labels=[r["label"] for r in rows], series=[Series("Incidents", _counts(rows, key="incidents"))],
+        links=[links.incidents_of_tactic(r["key"], r["techniques"]) for r in rows],
+        link=links.counted_incidents(), link_text="Incidents", unit="incidents")
+
+
+def inference_logs(m: DashboardMetrics) -> Figure:
+    logs = m.inference_logs
+    return Figure(
+        id="inference-logs", title="Incidents with complete inference logs", chart="doughnut",
+        palette="logs",
+        caption=f"{logs['complete']} of {logs['incidents']} incidents (not dismissed) have complete inference logs "
+                "for their exposure window.",
+        labels=["Complete", "Incomplete", "Not recorded"],
+        series=[Series("Incidents", [logs["complete"], logs["incomplete"], logs["unknown"]])],
+        links=[links.incidents_with_inference_logs("1"), links.incidents_with_inference_logs("0"),
+               links.counted_incidents(complete_inference_logs__isnull="True")],
+        link=links.counted_incidents(), link_text="Incidents", unit="incidents")
+
+
+FIGURES = {
+    "incidents": (open_by_severity, open_by_status),
+    "deadlines": (deadlines,),
+    "response": (response_times,),
+    "inventory": (risk_classes, readiness),
+    "coverage": (csf, atlas),
+    "evidence": (inference_logs,),
+}
+
+
+def dashboard_figures(m: DashboardMetrics) -> dict[str, list[Figure]]:
+    return {section: [build(m) for build in builders] for section, builders in FIGURES.items()}
+
+
+def chart_data(figures: dict[str, list[Figure]]) -> dict:
+    """What `json_script` hands to the page's script: {figure id: chart spec}."""
+    return {f.id: f.as_chart() for section in figures.values() for f in section}
+
+
+def percent(share: float | None) -> str:
+    return NO_VALUE if share is None else f"{share * 100:.0f}%"
+
+
+def hours_text(hours: float | None) -> str:
+    if hours is None:
+        return NO_VALUE
+    return f"{hours:.1f} h" if hours < 72 else f"{hours / 24:.1f} days"

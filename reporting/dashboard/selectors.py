@@ -1,0 +1,320 @@
+"""The governance dashboard's figures, each computed by database aggregates.
+
+Every function runs a fixed number of queries (one, at most two) whatever the number of incidents, systems or
+obligations; Python only reshapes the grouped rows (at most one per severity, status, month, risk class, CSF function
+or ATLAS tactic), never the records themselves.
+
+Populations:
+- "open" incidents are those not closed or dismissed (`incidents.lifecycle.OPEN_STATUSES`);
+- the other incident figures (response times, coverage, inference logs) count every incident except dismissed ones
+  (a dismissal says it was not an incident);
+- inventory posture counts AI systems that are not retired;
+- regulatory deadlines are open obligations, as on the admin deadline board.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.utils import timezone
+
+from incidents.lifecycle import OPEN_STATUSES, Status
+from incidents.metrics import MEASURES
+from incidents.models import AtlasTactic, ChecklistItem, CsfFunction, Incident, RunbookStep
+from incidents.selectors import with_sla_state
+from incidents.sla import SlaState
+from inventory.models import AISystem, Lifecycle, RiskClass
+from inventory.selectors import system_list
+from portal.core.choices import Severity
+from reporting.models import Obligation
+
+COUNTED_STATUSES = tuple(s for s in Status.values if s != Status.DISMISSED)
+ACTIVE_LIFECYCLES = tuple(v for v in Lifecycle.values if v != Lifecycle.RETIRED)
+HIGH_RISK_CLASSES = (RiskClass.HIGH_RISK_ANNEX_I, RiskClass.HIGH_RISK_ANNEX_III)
+NOT_ASSESSED = ""
+LIST_LIMIT = 10
+DEADLINE_DAYS = 7
+MONTHS = 12
+
+
+def _duration(end: str, start: str) -> ExpressionWrapper:
+    """`end - start` as a duration: an interval on PostgreSQL, microseconds on SQLite (Django converts both)."""
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _hours(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 3600, 2)
+
+
+def _grouped_counts(queryset, field: str) -> dict[str, int]:
+    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
+
+
+def _count_subquery(queryset, group: str, counted: str) -> Coalesce:
+    """COUNT(DISTINCT counted) of `queryset` (already filtered on an OuterRef), as a scalar subquery."""
+    counts = queryset.order_by().values(group).annotate(n=Count(counted, distinct=True)).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+# --- 1. open incidents ----------------------------------------------------------------------------------------
+
+
+def open_incidents_by_severity() -> list[dict]:
+    """[{key, label, count}] per severity, P0 first, zeros included. One query."""
+    counts = _grouped_counts(Incident.objects.filter(status__in=OPEN_STATUSES), "severity")
+    return [{"key": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in Severity]
+
+
+def open_incidents_by_status() -> list[dict]:
+    """[{key, label, count}] per open status, in lifecycle order, zeros included. One query."""
+    counts = _grouped_counts(Incident.objects.filter(status__in=OPEN_STATUSES), "status")
+    return [{"key": s, "label": Status(s).label, "count": counts.get(s, 0)} for s in OPEN_STATUSES]
+
+
+# --- 2. SLA breaches --------------------------------------------------------------------------------------------
+
+
+def sla_breaches(limit: int = LIST_LIMIT) -> dict:
+    """{count, incidents}: incidents whose earliest unmet SLA target is past due now (`with_sla_state`), and the
+    `limit` longest overdue of them. Two queries."""
+    breached = with_sla_state(Incident.objects.all()).filter(sla_state=SlaState.BREACHED)
+    rows = breached.order_by("sla_next_due_at", "id").values(
+        "pk", "reference", "title", "severity", "status", "sla_next_due_at")[:limit]
+    return {"count": breached.count(), "incidents": list(rows)}
+
+
+# --- 3. regulatory deadlines ------------------------------------------------------------------------------------
+
+
+def regulatory_deadlines(*, now: datetime, days: int = DEADLINE_DAYS, limit: int = LIST_LIMIT) -> dict:
+    """Open obligations: {overdue, due_24h, due_soon (within `days`, not overdue), no_deadline, soonest}, where
+    `soonest` lists the `limit` earliest of the overdue and due-soon ones. Two queries."""
+    horizon = now + timedelta(days=days)
+    open_obligations = Obligation.objects.filter(status=Obligation.Status.OPEN)
+    counts = open_obligations.aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        due_24h=Count("pk", filter=Q(due_at__gte=now, due_at__lte=now + timedelta(hours=24))),
+        due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lte=horizon)),
+        no_deadline=Count("pk", filter=Q(due_at__isnull=True)),
+    )
+    soonest = (
+        open_obligations.filter(due_at__lte=horizon)
+        .order_by("due_at", "incident__reference", "key")
+        .values("pk", "due_at", "regime_name", "stage_name", "jurisdiction", "incident_id", "incident__reference")
+    )[:limit]
+    return {**counts, "days": days, "soonest": list(soonest)}
+
+
+# --- 4. response times ------------------------------------------------------------------------------------------
+
+
+def month_starts(now: datetime, months: int = MONTHS) -> list[datetime]:
+    """The first instants (UTC) of the `months` calendar months ending with the month of `now`, oldest first."""
+    now = now.astimezone(UTC)
+    index = now.year * 12 + now.month - 1
+    return [datetime(i // 12, i % 12 + 1, 1, tzinfo=UTC) for i in range(index - months + 1, index + 1)]
+
+
+def response_times_by_month(*, now: datetime, months: int = MONTHS) -> list[dict]:
+    """[{month, incidents, mttd, mtta, mttc, mttr}] for the last `months` calendar months (UTC) by the month of
+    detection, oldest first; the measures are mean hours (None where no incident of the month has both timestamps).
+
+    One query: TruncMonth and Avg of `end - start` durations (`incidents.metrics.MEASURES`) in the database. Avg over
+    a duration is an interval average on PostgreSQL and an average of microseconds on SQLite; Django returns a
+    timedelta either way."""
+    starts = month_starts(now, months)
+    rows = (
+        Incident.objects.filter(status__in=COUNTED_STATUSES, detected_at__gte=starts[0])
+        .annotate(month=TruncMonth("detected_at", tzinfo=UTC))
+        .order_by()
+        .values("month")
+        .annotate(incidents=Count("pk"),
+                  **{name: Avg(_duration(end, start)) for name, (end, start) in MEASURES.items()})
+    )
+    by_month = {row["month"].astimezone(UTC).date(): row for row in rows}
+    result = []
+    for start in starts:
+        row = by_month.get(start.date(), {})
+        result.append({"month": start.date(), "incidents": row.get("incidents", 0),
+                       **{name: _hours(row.get(name)) for name in MEASURES}})
+    return result
+
+
+# --- 5. inventory posture ---------------------------------------------------------------------------------------
+
+
+def systems_by_risk_class() -> list[dict]:
+    """[{key, label, count}] of AI systems not retired, per risk class in the Act's order, then "not yet assessed";
+    zeros included. One query."""
+    counts = _grouped_counts(AISystem.objects.filter(lifecycle__in=ACTIVE_LIFECYCLES), "risk_class")
+    rows = [{"key": c.value, "label": c.label, "count": counts.get(c.value, 0)} for c in RiskClass]
+    return [*rows, {"key": NOT_ASSESSED, "label": "Not yet assessed", "count": counts.get(NOT_ASSESSED, 0)}]
+
+
+READINESS_GAPS = {
+    "no_inference_logging": ("No inference logging", Q(inference_logging=False)),
+    "no_kill_switch_procedure": ("No kill-switch procedure", Q(kill_switch_procedure="")),
+    "no_rollback_procedure": ("No rollback procedure", Q(rollback_procedure="")),
+    "no_containment_accountable": ("No Accountable for every containment activity", Q(containment_gaps__gt=0)),
+}
+
+
+def high_risk_readiness_gaps() -> dict:
+    """{systems, gaps: [{key, label, count}]}: high-risk AI systems not retired, and how many lack each piece of
+    evidence readiness (the conditions of `inventory.selectors.systems_with_readiness_gaps`; the containment gap is
+    the `containment_gaps` annotation of `system_list`: an Accountable missing for one of CONTAINMENT_ACTIVITIES).
+    One query."""
+    systems = system_list().filter(risk_class__in=HIGH_RISK_CLASSES, lifecycle__in=ACTIVE_LIFECYCLES)
+    counts = systems.aggregate(
+        systems=Count("pk"), **{key: Count("pk", filter=condition) for key, (_, condition) in READINESS_GAPS.items()}
+    )
+    return {"systems": counts["systems"],
+            "gaps": [{"key": key, "label": label, "count": counts[key]} for key, (label, _) in READINESS_GAPS.items()]}
+
+
+# --- 6. coverage ------------------------------------------------------------------------------------------------
+
+
+def csf_coverage() -> list[dict]:
+    """[{key, label, incidents, runbooks}] per CSF 2.0 function, in CSF order: incidents (not dismissed) with at
+    least one checklist item, and runbooks with at least one step, whose CSF category belongs to the function.
+    One query (two correlated COUNT DISTINCT subqueries)."""
+    items = ChecklistItem.objects.filter(csf_category__function=OuterRef("pk"), incident__status__in=COUNTED_STATUSES)
+    steps = RunbookStep.objects.filter(csf_category__function=OuterRef("pk"))
+    functions = CsfFunction.objects.order_by("order", "id").annotate(
+        incidents=_count_subquery(items, "csf_category__function", "incident"),
+        runbooks=_count_subquery(steps, "csf_category__function", "runbook"),
+    )
+    return [{"key": f.id, "label": f.name, "incidents": f.incidents, "runbooks": f.runbooks} for f in functions]
+
+
+def _technique_tactic():
+    """A technique's tactic: its own, or for a sub-technique (which ATLAS links to no tactic) its parent's."""
+    return Coalesce(F("atlastechnique__tactics"), F("atlastechnique__parent__tactics"))
+
+
+def atlas_coverage() -> list[dict]:
+    """[{key, label, incidents, techniques}] per ATLAS tactic, in matrix order: incidents (not dismissed) classified
+    with a technique of the tactic (a sub-technique counts for its parent's tactics), and the ids of the techniques
+    used (for the link to the incident list). Two queries: the counts, then the distinct (tactic, technique) pairs
+    in use (bounded by the taxonomy, not by the number of incidents)."""
+    tagged = Incident.atlas_techniques.through.objects.filter(incident__status__in=COUNTED_STATUSES).annotate(
+        tactic=_technique_tactic())
+    tactics = AtlasTactic.objects.order_by("order", "id").annotate(
+        incidents=_count_subquery(tagged.filter(tactic=OuterRef("pk")), "tactic", "incident"))
+    pairs = tagged.filter(tactic__isnull=False).order_by().values_list("tactic", "atlastechnique_id").distinct()
+    used: dict[str, list[str]] = {}
+    for tactic, technique in pairs:
+        used.setdefault(tactic, []).append(technique)
+    return [{"key": t.id, "label": t.name, "incidents": t.incidents, "techniques": sorted(used.get(t.id, []))}
+            for t in tactics]
+
+
+# --- 7. evidence and reporting ----------------------------------------------------------------------------------
+
+
+def inference_log_completeness() -> dict:
+    """{incidents, complete, incomplete, unknown, share}: incidents (not dismissed) by `complete_inference_logs`;
+    `share` is complete / incidents (None when there are none). One query."""
+    counts = Incident.objects.filter(status__in=COUNTED_STATUSES).aggregate(
+        incidents=Count("pk"),
+        complete=Count("pk", filter=Q(complete_inference_logs=True)),
+        incomplete=Count("pk", filter=Q(complete_inference_logs=False)),
+        unknown=Count("pk", filter=Q(complete_inference_logs__isnull=True)),
+    )
+    share = round(counts["complete"] / counts["incidents"], 4) if counts["incidents"] else None
+    return {**counts, "share": share}
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+    def __init__(self, expression, fraction: float = 0.5, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _submissions():
+    return Obligation.objects.filter(
+        status=Obligation.Status.SUBMITTED, submitted_at__isnull=False, clock_starts_at__isnull=False
+    ).annotate(elapsed=_duration("submitted_at", "clock_starts_at")).order_by()
+
+
+def median_time_to_submission() -> dict:
+    """{submitted, median_hours}: submitted obligations with a clock start, and the median of
+    `submitted_at - clock_starts_at` in hours (None when there are none). One query on either backend.
+
+    PostgreSQL computes it with `percentile_cont(0.5)` (the interpolated median). Other backends (SQLite) have no
+    ordered-set aggregate, so the same median comes from window functions: number the durations in order, keep
+    the middle one (odd count) or the middle two (even count) and average them, all in one statement."""
+    submissions = _submissions()
+    if connection.vendor == "postgresql":
+        result = submissions.aggregate(submitted=Count("pk"), median=PercentileCont("elapsed"))
+    else:
+        ranked = submissions.annotate(
+            position=Window(RowNumber(), order_by=[F("elapsed").asc(), F("pk").asc()]),
+            total=Window(Count("pk")),
+        )
+        middle = ranked.filter(position__gte=(F("total") + 1) / 2, position__lte=(F("total") + 2) / 2)
+        result = middle.aggregate(submitted=Coalesce(Avg("total"), 0.0), median=Avg("elapsed"))
+        result["submitted"] = int(result["submitted"])
+    return {"submitted": result["submitted"], "median_hours": _hours(result["median"])}
+
+
+# --- all of them ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardMetrics:
+    as_of: datetime
+    open_by_severity: list
+    open_by_status: list
+    sla_breaches: dict
+    deadlines: dict
+    response_times: list
+    risk_classes: list
+    readiness: dict
+    csf: list
+    atlas: list
+    inference_logs: dict
+    submission: dict
+
+    @property
+    def open_incidents(self) -> int:
+        return sum(row["count"] for row in self.open_by_severity)
+
+
+def dashboard_metrics(now: datetime | None = None) -> DashboardMetrics:
+    """Every figure of the dashboard, as of `now`. A constant number of queries (see the functions above)."""
+    now = now or timezone.now()
+    return DashboardMetrics(
+        as_of=now,
+        open_by_severity=open_incidents_by_severity(),
+        open_by_status=open_incidents_by_status(),
+        sla_breaches=sla_breaches(),
+        deadlines=regulatory_deadlines(now=now),
+        response_times=response_times_by_month(now=now),
+        risk_classes=systems_by_risk_class(),
+        readiness=high_risk_readiness_gaps(),
+        csf=csf_coverage(),
+        atlas=atlas_coverage(),
+        inference_logs=inference_log_completeness(),
+        submission=median_time_to_submission(),
+    )

@@ -1,0 +1,72 @@
+"""The CSV export: one row per metric and series point, with clear headers."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from portal.core import roles
+from reporting.dashboard.csv import HEADER, _cell
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_of(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_the_export_has_a_header_and_a_row_per_point(client_as, incident_scene, inventory_scene):
+    response = client_as(roles.LEADERSHIP).get(reverse("dashboard:metrics_csv"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="governance-metrics-')
+    assert response.content.decode().splitlines()[0] == ",".join(HEADER)
+    rows = rows_of(response)
+    as_of = {row["as_of"] for row in rows}
+    assert len(as_of) == 1 and as_of.pop().endswith("Z")
+
+    def value(metric, series, key):
+        (row,) = [r for r in rows if (r["metric"], r["series"], r["key"]) == (metric, series, key)]
+        return row["value"]
+
+    assert value("open_incidents_by_severity", "open incidents", "p1") == "2"
+    assert value("open_incidents_by_status", "open incidents", "review") == "1"
+    assert value("sla_breaches", "breached incidents", "breached") == "2"
+    month = incident_scene.t1.strftime("%Y-%m")
+    assert value("response_times_by_month", "mttd", month) == "3.0"
+    assert value("response_times_by_month", "incidents detected", month) == "2"
+    assert value("response_times_by_month", "mtta", incident_scene.t5.strftime("%Y-%m")) == ""
+    assert value("systems_by_risk_class", "ai systems", "high_risk_annex_iii") == "2"
+    assert value("systems_by_risk_class", "ai systems", "") == "1"
+    assert value("high_risk_readiness_gaps", "high-risk systems", "all") == "3"
+    assert value("high_risk_readiness_gaps", "high-risk systems", "no_containment_accountable") == "2"
+    assert value("csf_coverage", "incidents", "RS") == "2"
+    assert value("atlas_coverage", "incidents", "AML.TA0005") == "2"
+    assert value("inference_logs", "share", "complete_share") == "0.25"
+    assert value("time_to_submission", "median", "median") == ""
+
+    per_metric = {}
+    for row in rows:
+        per_metric[row["metric"]] = per_metric.get(row["metric"], 0) + 1
+    assert per_metric == {
+        "open_incidents_by_severity": 4, "open_incidents_by_status": 6, "sla_breaches": 1,
+        "regulatory_deadlines": 4, "response_times_by_month": 12 * 5, "systems_by_risk_class": 9,
+        "high_risk_readiness_gaps": 5, "csf_coverage": 12, "atlas_coverage": 16, "inference_logs": 5,
+        "time_to_submission": 2,
+    }
+
+
+def test_the_export_carries_deadlines_and_the_median(client_as, obligation_scene):
+    rows = rows_of(client_as(roles.COMPLIANCE_OFFICER).get(reverse("dashboard:metrics_csv")))
+    found = {(r["metric"], r["key"]): r["value"] for r in rows}
+    assert found[("regulatory_deadlines", "overdue")] == "1"
+    assert found[("regulatory_deadlines", "due_soon")] == "2"
+    assert found[("time_to_submission", "median")] == "30.0"
+    assert found[("time_to_submission", "submitted")] == "3"
+
+
+def test_text_cells_cannot_become_spreadsheet_formulas():
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _cell("-1") == "'-1"
+    assert _cell(-1) == "-1"
+    assert _cell(None) == ""

@@ -1,0 +1,75 @@
+"""The dashboard and its CSV run the same number of queries at 5 and at 60 incidents (with their obligations,
+checklists, ATLAS techniques and AI systems growing alongside)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import services as incident_services
+from incidents.lifecycle import Status
+from incidents.tests.factories import open_incident
+from inventory.tests.factories import AISystemFactory
+from portal.core import roles
+from reporting import services as reporting_services
+from reporting.dashboard import selectors
+from reporting.tests.factories import breach_incident
+
+pytestmark = pytest.mark.django_db
+
+SEVERITIES = ["p0", "p1", "p2", "p3"]
+TECHNIQUES = [["AML.T0051.000"], ["AML.T0015", "AML.T0024"], [], ["AML.T0051"]]
+RISK_CLASSES = [{"risk_class": "minimal"}, {"risk_class": "gpai", "risk_rationale": "A model we provide."},
+                {"risk_class": "high_risk_annex_iii", "annex_iii_area": "employment", "risk_rationale": "Hiring."}]
+
+
+def grow(actor, start, count):
+    """`count` more incidents over the last year: every fourth a GDPR breach (one in two of those submitted), the
+    others spread over severities, lifecycle states and ATLAS techniques; and an AI system per two incidents."""
+    now = timezone.now().replace(microsecond=0)
+    for i in range(start, start + count):
+        detected = now - timedelta(days=(i * 7) % 360, hours=3)
+        if i % 4 == 0:
+            incident = breach_incident(actor, aware_at=detected, title=f"Breach {i}")
+            if i % 8 == 0:
+                reporting_services.obligation_submit(
+                    actor=actor, obligation=incident.obligations.get(key="gdpr.notification"),
+                    submitted_at=detected + timedelta(hours=1 + i % 5))
+        else:
+            incident = open_incident(actor, title=f"Incident {i}", severity=SEVERITIES[i % 4], detected_at=detected,
+                                     occurred_at=detected - timedelta(hours=i % 6), complete_inference_logs=i % 3 == 0,
+                                     atlas_techniques=TECHNIQUES[i % 4])
+            if i % 2:
+                incident_services.incident_transition(actor=actor, incident=incident, to=Status.TRIAGED,
+                                                      at=detected + timedelta(minutes=20 + i))
+        if i % 2:
+            AISystemFactory(actor=actor, slug=f"system-{i}", name=f"System {i}", **RISK_CLASSES[i % 3])
+
+
+def queries(client, url):
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_dashboard_and_its_export_run_a_constant_number_of_queries(client_as, compliance):
+    client = client_as(roles.LEADERSHIP)
+    urls = [reverse("dashboard:index"), reverse("dashboard:metrics_csv")]
+    grow(compliance, 0, 5)
+    small = [queries(client, url) for url in urls]
+    grow(compliance, 5, 55)
+    large = [queries(client, url) for url in urls]
+    assert small == large
+    print("queries", small)
+
+
+def test_the_figures_take_fourteen_queries(compliance):
+    grow(compliance, 0, 8)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.dashboard_metrics()
+    assert len(captured.captured_queries) == 14
