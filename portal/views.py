@@ -3,6 +3,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -10,6 +11,12 @@ from django.views.decorators.http import require_GET
 @require_GET
 def home(request):
     return redirect("admin:index")
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico where a page names no icon (a PDF, a JSON response): the portal's icon."""
+    return redirect(static("portal/favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -174,4 +174,52 @@ def load_incidents(*, users) -> int:
     if incident:
         _walk(incident, responder, ["dismissed"], incident.detected_at,
               notes={"dismissed": "Scheduled red-team exercise; no production users affected."})
+
+    # 9. A year of closed incidents, so the dashboard's monthly response times have a history: detection got
+    # faster and containment shorter over the year, as the runbooks and monitoring matured.
+    for months_ago, title, track, incident_class, severity, system, atlas, detect_h, step_h, logs in PAST_YEAR:
+        detected_at = now - timedelta(days=30 * months_ago)
+        incident = open_once(
+            title, track=track, incident_class=incident_class, severity=severity, intent="unknown",
+            detection_source="monitoring", detected_at=detected_at,
+            occurred_at=detected_at - timedelta(hours=detect_h), systems=[systems[system]],
+            atlas_techniques=atlas, complete_inference_logs=logs,
+            summary="Closed incident of the past year (demo history for the governance dashboard).",
+        )
+        if incident:
+            moment = _walk(incident, responder, ["triaged", "contained", "investigating", "recovering"],
+                           detected_at, step=timedelta(hours=step_h))
+            _validate(incident, users)
+            moment = _walk(incident, responder, ["review"], moment)
+            services.review_record(actor=compliance, incident=incident, root_cause="Recorded in the review.",
+                                   runbook_updated=True)
+            _walk(incident, compliance, ["closed"], moment, step=timedelta(days=3))
     return created
+
+
+# The past year's closed incidents: months ago, title, track, class, severity, system, ATLAS techniques, hours from
+# occurrence to detection, hours per lifecycle step, complete inference logs.
+PAST_YEAR = [
+    (11, "Prompt injection through a shared support macro", "security", "prompt_injection", "p2",
+     "support-assistant", ["AML.T0051"], 96, 10, False),
+    (10, "Credit model drift after a data-feed change", "safety", "model_drift", "p2", "credit-scoring", [], 240, 12,
+     False),
+    (9, "Jailbreak prompts circulated on a forum", "security", "jailbreak", "p3", "support-assistant",
+     ["AML.T0054"], 72, 8, True),
+    (8, "Fraud model evaded by crafted transactions", "security", "model_extraction", "p1", "fraud-triage",
+     ["AML.T0043", "AML.T0015"], 60, 6, False),
+    (7, "Poisoned labels in a CV-screening retraining set", "security", "data_poisoning", "p1", "cv-screening",
+     ["AML.T0020"], 120, 6, True),
+    (6, "Agent invoked a deployment tool outside its scope", "safety", "unauthorised_agent_action", "p2",
+     "devops-agent", ["AML.T0053"], 30, 5, True),
+    (5, "Hallucinated refund policy quoted to customers", "safety", "hallucination", "p3", "support-assistant", [],
+     48, 5, True),
+    (4, "Bulk scraping of the scoring API", "security", "model_extraction", "p2", "credit-scoring",
+     ["AML.T0024"], 20, 4, True),
+    (3, "Denial of service on the assistant's inference endpoint", "security", "other", "p1", "support-assistant",
+     ["AML.T0029"], 4, 3, True),
+    (2, "Biased shortlist rates for one age group", "safety", "harmful_output", "p2", "cv-screening",
+     ["AML.T0048"], 36, 3, True),
+    (1, "Leaked system prompt through a debug mode", "security", "data_leakage", "p3", "support-assistant",
+     ["AML.T0057"], 8, 2, True),
+]

@@ -33,3 +33,28 @@ def test_history_rows_carry_the_source_of_the_write():
     assert current_source() == Source.SERVICE
     row = team.history.get()
     assert (row.history_user, row.history_source) == (user, Source.COMMAND)
+
+
+@pytest.mark.parametrize(("role", "dashboard", "audit"), [
+    ("leadership", True, False),
+    ("compliance officer", True, True),
+    ("legal reviewer", True, True),
+    ("auditor", False, True),
+    ("incident responder", False, False),
+])
+def test_the_header_links_only_the_pages_the_role_may_open(client, role_users, role, dashboard, audit):
+    from django.urls import reverse
+
+    client.force_login(role_users[role])
+    page = client.get(reverse("admin:index")).content.decode()
+    assert (f'<a href="{reverse("dashboard:index")}">Governance dashboard</a>' in page) is dashboard
+    assert (f'<a href="{reverse("audit:index")}">Audit trail</a>' in page) is audit
+
+
+def test_every_admin_page_names_the_portal_icon_and_favicon_ico_redirects_to_it(client, role_users):
+    from django.templatetags.static import static
+
+    client.force_login(role_users["auditor"])
+    assert f'<link rel="icon" href="{static("portal/favicon.svg")}"' in client.get("/admin/").content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == static("portal/favicon.svg")

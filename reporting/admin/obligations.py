@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from inventory.admin.base import ServiceModelAdmin
@@ -191,9 +191,9 @@ class ObligationAdmin(IssueNotificationMixin, ServiceModelAdmin):
         documents = list(obj.documents.all())
         if not documents:
             return "none yet"
-        return format_html("<br>".join(
-            format_html('<a href="{}">{} v{}</a> ({})', reverse("admin:reporting_document_download", args=[d.pk]),
-                        d.title, d.version, d.issued_at.strftime("%Y-%m-%d %H:%M UTC"))
+        return format_html_join("\n", '<div><a href="{}">{} v{}</a> ({})</div>', (
+            (reverse("admin:reporting_document_download", args=[d.pk]), d.title, d.version,
+             d.issued_at.strftime("%Y-%m-%d %H:%M UTC"))
             for d in sorted(documents, key=lambda d: -d.version)))
 
 
@@ -230,6 +230,18 @@ class DeadlineBoardAdmin(IssueNotificationMixin, SimpleHistoryAdmin):
         from django.shortcuts import redirect
 
         return redirect("admin:reporting_obligation_change", object_id)
+
+    # The board is a view of the obligations: their history lives on the obligation's pages (a proxy model has no
+    # history table of its own, so simple-history's views would fail here).
+    def history_view(self, request, object_id, extra_context=None):
+        from django.shortcuts import redirect
+
+        return redirect("admin:reporting_obligation_history", object_id)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        from django.shortcuts import redirect
+
+        return redirect("admin:reporting_obligation_simple_history", object_id, version_id)
 
     @admin.display(description="due (UTC)", ordering="due_at")
     def due(self, obj):

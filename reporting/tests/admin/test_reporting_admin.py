@@ -103,6 +103,9 @@ def test_issuing_a_notification_from_the_admin_and_downloading_it(client_as, rec
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert client_as(None).get(url("document", "download", document.pk)).status_code == 302
+    # The obligation's page links the issued version.
+    page = client.get(url("obligation", "change", obligation.pk)).content.decode()
+    assert f'<a href="{url("document", "download", document.pk)}">{document.title} v1</a>' in page
     # Issued again without a reason: refused per object, nothing new.
     client.post(changelist, {"action": "issue_notification", "_selected_action": [obligation.pk],
                              "apply": "Issue", "reason": ""}, follow=True)
