@@ -42,6 +42,7 @@ clean:
 
 bench: venv
 	$(PY) bench/blast_radius.py
+	$(PY) bench/audit_chain.py
 
 # Chart.js for the governance dashboard, vendored (no CDN): the UMD build and its licence from the npm registry,
 # checked against the registry's SHA-512 integrity. `make vendor-chartjs CHARTJS_VERSION=4.x.y` to move on.
