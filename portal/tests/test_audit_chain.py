@@ -9,7 +9,6 @@ user who has history rows: the history names the user, so users are deactivated,
 
 import json
 import threading
-from contextlib import contextmanager
 from io import StringIO
 from itertools import pairwise
 
@@ -30,6 +29,7 @@ from portal.core import auditchain
 from portal.core.history import save_tracked
 from portal.core.models import ChainHead
 from portal.tests.factories import make_user
+from portal.tests.tampering import tampering
 
 HistoricalAISystem = AISystem.history.model
 POSTGRES = connection.vendor == "postgresql"
@@ -37,20 +37,6 @@ only_postgres = pytest.mark.skipif(not POSTGRES, reason="append-only triggers an
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def tampering():
-    """Raw SQL on history tables, as an attacker with database access: on PostgreSQL the append-only trigger is
-    bypassed for the duration (superuser only) and restored afterwards."""
-    with connection.cursor() as cursor:
-        if POSTGRES:
-            cursor.execute("SET session_replication_role = replica")
-        try:
-            yield cursor
-        finally:
-            if POSTGRES:
-                cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def table(model=HistoricalAISystem):

@@ -4,31 +4,16 @@ deleted or forged behind the portal's back is named, and the altered row is flag
 The tampering is raw SQL, as someone with database access would do it; on PostgreSQL the append-only trigger is
 bypassed for it with `session_replication_role = replica` (the test database user is a superuser)."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from incidents.models import Incident
+from portal.tests.tampering import tampering
 from reporting.audit import chain
 from reporting.tests.audit.conftest import LEGAL, text_of
 
 pytestmark = pytest.mark.django_db
-
-POSTGRES = connection.vendor == "postgresql"
-
-
-@contextmanager
-def tampering():
-    with connection.cursor() as cursor:
-        if POSTGRES:
-            cursor.execute("SET session_replication_role = replica")
-        try:
-            yield cursor
-        finally:
-            if POSTGRES:
-                cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def _rows(incident):
@@ -77,6 +62,25 @@ def test_a_deleted_history_row_breaks_the_record_and_the_bundle_says_so(client_a
     assert incident_chain.break_id == second.history_id  # its link points at a row that is gone
     csv_text = client.get(reverse("audit:incident_bundle_csv", args=[scene.incident.reference])).content.decode()
     assert f"BROKEN: first break at history row #{second.history_id}" in csv_text
+
+
+def test_a_forged_history_row_is_named_on_the_page(client_as, scene):
+    history = Incident.history.model
+    last = _rows(scene.incident)[-1]
+    values = history.objects.filter(history_id=last.history_id).values().get()
+    forged_id = history.objects.order_by("-history_id").values_list("history_id", flat=True)[0] + 1
+    values.update(history_id=forged_id, title="Closed: nothing to report", chain_prev=last.chain_hash,
+                  chain_hash="0" * 64)
+    columns = {history._meta.get_field(name).column: value for name, value in values.items()}
+    quote = connection.ops.quote_name
+    with tampering() as cursor:
+        cursor.execute(f"INSERT INTO {_table()} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+                       f"VALUES ({', '.join(['%s'] * len(columns))})",
+                       [history._meta.get_field(name).get_db_prep_value(value, connection)
+                        for name, value in values.items()])
+    trail = client_as(LEGAL).get(reverse("audit:incident", args=[scene.incident.reference])).context["trail"]
+    assert trail.record_chain.state == chain.BROKEN
+    assert [v.history_id for v in trail.versions if v.chain_break] == [forged_id]
 
 
 def test_several_chains_make_one_verdict():
