@@ -348,6 +348,68 @@ def test_object_history_status(actor):
     assert not ok and first_break.reason == auditchain.PREV_MISMATCH
 
 
+def test_rows_status_rehashes_the_rows_given_and_checks_every_link_in_the_database(actor):
+    system, other, _incident = make_history(actor)
+    full = auditchain.verify_chain(HistoricalAISystem)
+    shown = system_rows(system)
+    report = auditchain.rows_status(HistoricalAISystem, shown)
+    assert report.ok and (report.rows, report.head_id, report.head_hash) == (full.rows, full.head_id, full.head_hash)
+
+    # another object's row modified: not among the rows given, so not seen (verify_chain sees it)
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET name = %s WHERE history_id = %s",
+                       ["Renamed", system_rows(other)[0].history_id])
+    assert auditchain.rows_status(HistoricalAISystem, shown).ok
+    assert not auditchain.verify_chain(HistoricalAISystem).ok
+
+    # a row given modified: named
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET purpose = %s WHERE history_id = %s", ["Forged.", shown[1].history_id])
+    report = auditchain.rows_status(HistoricalAISystem, system_rows(system))
+    assert not report.ok and report.first_break == (shown[1].history_id, system.pk, auditchain.MODIFIED)
+
+    # a row deleted anywhere: the row after it is named, whichever rows are given
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {table()} WHERE history_id = %s", [shown[0].history_id])
+    report = auditchain.rows_status(HistoricalAISystem, [])
+    following = HistoricalAISystem.objects.filter(history_id__gt=shown[0].history_id).order_by("history_id").first()
+    assert report.first_break == (following.history_id, following.id, auditchain.PREV_MISMATCH)
+
+
+def test_rows_status_names_rows_after_the_head_and_a_missing_head_row(actor):
+    make_history(actor)
+    last = HistoricalAISystem.objects.order_by("-history_id").first()
+    forged = forge(last, purpose="Forged at the end.")
+    forged.chain_prev = last.chain_hash
+    forged.chain_hash = auditchain.row_hash(forged, last.chain_hash)
+    with tampering() as cursor:
+        forged_id = insert_raw(cursor, forged)
+    report = auditchain.rows_status(HistoricalAISystem)
+    assert report.first_break == (forged_id, last.id, auditchain.AFTER_HEAD)
+
+    with tampering() as cursor:
+        cursor.execute(f"DELETE FROM {table()} WHERE history_id >= %s", [last.history_id])
+    report = auditchain.rows_status(HistoricalAISystem)
+    assert report.first_break == (last.history_id, None, auditchain.HEAD_MISSING)
+
+
+def test_rows_status_runs_the_same_queries_whatever_the_table_size(actor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_history(actor)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert auditchain.rows_status(HistoricalAISystem).ok
+        return len(captured.captured_queries)
+
+    small = queries()
+    bulk_create_with_history([AISystem(name=f"Bulk {i}", slug=f"bulk-{i}", purpose="x") for i in range(300)],
+                             AISystem)
+    assert queries() == small
+
+
 # --- PostgreSQL: append-only tables, concurrent appends ----------------------------------------------------------
 
 

@@ -1,9 +1,9 @@
 """The chain status shown on the audit pages and printed in the audit bundle, from `portal.core.auditchain`.
 
-* `model_chain_status(history_model)`: the whole history table's chain recomputed (`verify_chain`), asked once per
-  kind of record shown, so a page makes a bounded number of calls whatever the rows;
-* `record_chain_status(history_model, object_id)`: the rows of the one record a page is about
-  (`object_history_status`).
+* `rows_chain_status(history_model, rows)`, on the pages: the rows shown rehashed, and the links of the whole table
+  compared in the database up to its recorded head; a few queries and no table-sized hashing, whatever the size;
+* `model_chain_status(history_model)`, in the bundle: the whole table's chain recomputed (`verify_chain`), as
+  `verify_audit_trail` does.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class ChainStatus:
     head_id: int | None
     head_hash: str
     first_break: auditchain.ChainBreak | None = None
+    rehashed: int | None = None  # rows whose content was recomputed; None: every row of the table
 
     @property
     def state(self) -> str:
@@ -44,10 +45,12 @@ class ChainStatus:
 
     @property
     def text(self) -> str:
-        if self.ok:
-            head = f", head row #{self.head_id}" if self.head_id is not None else ""
+        if not self.ok:
+            return f"BROKEN: first break at {break_text(self.first_break)}"
+        head = f", head row #{self.head_id}" if self.head_id is not None else ""
+        if self.rehashed is None:
             return f"verified: {self.rows} rows{head}"
-        return f"BROKEN: first break at {break_text(self.first_break)}"
+        return f"verified: the {self.rehashed} rows shown, and the links of all {self.rows} rows{head}"
 
     def as_json(self) -> dict:
         return {
@@ -82,9 +85,17 @@ def model_chain_status(history_model) -> ChainStatus:
                        head_hash=report.head_hash, first_break=report.first_break)
 
 
-def record_chain_status(history_model, object_id) -> RecordChainStatus:
-    ok, first_break = auditchain.object_history_status(history_model, object_id)
-    return RecordChainStatus(ok=ok, first_break=first_break)
+def rows_chain_status(history_model, rows) -> ChainStatus:
+    rows = list(rows)
+    report = auditchain.rows_status(history_model, rows)
+    return ChainStatus(model_label=report.model, ok=report.ok, rows=report.rows, head_id=report.head_id,
+                       head_hash=report.head_hash, first_break=report.first_break, rehashed=len(rows))
+
+
+def record_chain_status(history_model, rows) -> RecordChainStatus:
+    """The record's own history `rows` rehashed, and the links of their whole table."""
+    report = auditchain.rows_status(history_model, rows)
+    return RecordChainStatus(ok=report.ok, first_break=report.first_break)
 
 
 def overall(statuses: Iterable[ChainStatus]) -> tuple[str, str]:

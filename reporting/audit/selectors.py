@@ -200,8 +200,10 @@ def _labels(wanted: dict[type[Model], set]) -> dict[type[Model], dict]:
     return labels
 
 
-def audit_trail(parts, subject, *, show_privileged: bool) -> AuditTrail:
-    """Every version of `subject` (the first part) and of the records of the other parts, oldest first."""
+def audit_trail(parts, subject, *, show_privileged: bool, full: bool = False) -> AuditTrail:
+    """Every version of `subject` (the first part) and of the records of the other parts, oldest first, with the
+    chain status: of the rows shown and the links of their tables (a page), or of every row of those tables
+    (`full`, the bundle)."""
     user_model = get_user_model()
     loaded, wanted = [], defaultdict(set)
     for part in parts:
@@ -217,7 +219,15 @@ def audit_trail(parts, subject, *, show_privileged: bool) -> AuditTrail:
 
     versions, summaries = [], []
     for order, (part, rows) in enumerate(loaded):
-        spec, status = part.spec, chain.model_chain_status(part.spec.history_model)
+        spec = part.spec
+        if full:
+            status = chain.model_chain_status(spec.history_model)
+            snapshot_chains = [chain.model_chain_status(m.snapshot_model) for m in spec.m2m]
+        else:
+            status = chain.rows_chain_status(spec.history_model, (row for row, _ in rows))
+            snapshot_chains = [  # the snapshot rows were prefetched with the history rows
+                chain.rows_chain_status(m.snapshot_model, (s for r, _ in rows for s in getattr(r, m.accessor).all()))
+                for m in spec.m2m]
         previous: dict[Any, dict] = {}
         part_versions = []
         for row, values in rows:
@@ -236,12 +246,12 @@ def audit_trail(parts, subject, *, show_privileged: bool) -> AuditTrail:
         versions.extend((v.history_date, order, v.history_id, v) for v in part_versions)
         summaries.append(PartSummary(
             part=part, objects=len({v.object_id for v in part_versions}), versions=len(part_versions), chain=status,
-            snapshot_chains=[chain.model_chain_status(m.snapshot_model) for m in spec.m2m]))
+            snapshot_chains=snapshot_chains))
     versions.sort(key=lambda item: item[:3])
     head = parts[0]
     return AuditTrail(
         subject=subject, versions=[v for *_, v in versions], parts=summaries,
-        record_chain=chain.record_chain_status(head.spec.history_model, subject.pk),
+        record_chain=chain.record_chain_status(head.spec.history_model, (row for row, _ in loaded[0][1])),
     )
 
 
@@ -255,8 +265,8 @@ def _field_change(text: diff.ValueText, spec: diff.HistorySpec, change: diff.Cha
     )
 
 
-def incident_audit_trail(incident: Incident, *, show_privileged: bool = False) -> AuditTrail:
-    return audit_trail(INCIDENT_PARTS, incident, show_privileged=show_privileged)
+def incident_audit_trail(incident: Incident, *, show_privileged: bool = False, full: bool = False) -> AuditTrail:
+    return audit_trail(INCIDENT_PARTS, incident, show_privileged=show_privileged, full=full)
 
 
 def system_audit_trail(system: AISystem, *, show_privileged: bool = False) -> AuditTrail:
