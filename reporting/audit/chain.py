@@ -49,8 +49,9 @@ class ChainStatus:
             return f"BROKEN: first break at {break_text(self.first_break)}"
         head = f", head row #{self.head_id}" if self.head_id is not None else ""
         if self.rehashed is None:
-            return f"verified: {self.rows} rows{head}"
-        return f"verified: the {self.rehashed} rows shown, and the links of all {self.rows} rows{head}"
+            return f"verified: {_rows(self.rows)}{head}"
+        shown = f"{_rows(self.rehashed)} shown rehashed" if self.rehashed else "no rows shown"
+        return f"verified: {shown}; links of all {_rows(self.rows)} intact{head}"
 
     def as_json(self) -> dict:
         return {
@@ -77,6 +78,10 @@ class RecordChainStatus:
         if self.ok:
             return "verified: the history rows of this record are intact"
         return f"BROKEN: first break at {break_text(self.first_break)}"
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
 
 
 def model_chain_status(history_model) -> ChainStatus:

@@ -91,3 +91,8 @@ def test_several_chains_make_one_verdict():
     state, text = chain.overall([ok, broken])
     assert state == chain.BROKEN and text == "BROKEN: 1 of 2 chains fail verification (b.B)"
     assert broken.text == "BROKEN: first break at history row #7 (hash mismatch)"
+    assert ok.text == "verified: 3 rows, head row #3"  # every row recomputed (the bundle)
+    page = chain.ChainStatus("a.A", ok=True, rows=1, head_id=1, head_hash="ab" * 32, rehashed=0)
+    assert page.text == "verified: no rows shown; links of all 1 row intact, head row #1"
+    page = chain.ChainStatus("a.A", ok=True, rows=3, head_id=3, head_hash="ab" * 32, rehashed=1)
+    assert page.text == "verified: 1 row shown rehashed; links of all 3 rows intact, head row #3"
