@@ -17,8 +17,9 @@ locks the table's `ChainHead` row (SELECT ... FOR UPDATE) inside the writing tra
 the head, inserts it once with its hash and moves the head: one locked read and one write per insert. Two
 transactions therefore never chain to the same predecessor, and history id order is chain order.
 
-Verification (`verify_chain`, `verify_all`, `object_history_status`, the `verify_audit_trail` command) recomputes
-the chains and names the first broken row. The migration helpers at the end (`rechain`, `unchain`,
+Verification (`verify_chain`, `verify_all`, the `verify_audit_trail` command) recomputes the chains and names the
+first broken row; `rows_status` (the audit pages) rehashes only the rows given and compares every link in the
+database. The migration helpers at the end (`rechain`, `unchain`,
 `install_append_only_triggers`, `drop_append_only_triggers`) work on migration-state models.
 """
 
@@ -388,27 +389,6 @@ def verify_chain(model) -> ChainReport:
 def verify_all() -> list[ChainReport]:
     """Every chained history table, ordered by label."""
     return [verify_chain(model) for model in chained_models()]
-
-
-def object_history_status(history_model, object_id) -> tuple[bool, ChainBreak | None]:
-    """Whether the history of one object can be trusted: the content of each of its rows hashes to the stored
-    hash, and the links of the whole table are unbroken (a row deleted or inserted anywhere could have been one
-    of this object's, so a broken link anywhere makes the answer False). Content changes to other objects' rows
-    do not count. `history_model`: the history model or the tracked model."""
-    model = history_model_of(history_model)
-    using = router.db_for_read(model)
-    pk = model._meta.pk.attname
-    obj = object_attname(model)
-    manager = model._default_manager.using(using)
-    with _consistent_read(using):
-        head = _head_model().objects.using(using).filter(pk=model._meta.label).first()
-        own = {getattr(row, pk): row_hash(row, row.chain_prev) for row in manager.filter(**{obj: object_id})}
-        walker = _Walker(head)
-        links = manager.order_by("pk").values_list(pk, obj, "chain_prev", "chain_hash")
-        for history_id, row_object, chain_prev, chain_hash in links.iterator(chunk_size=5000):
-            walker.step(history_id, row_object, chain_prev, chain_hash, own.get(history_id))
-        first_break = walker.finish()
-    return first_break is None, first_break
 
 
 def rows_status(model, rows=()) -> ChainReport:

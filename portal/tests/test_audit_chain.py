@@ -328,26 +328,6 @@ def test_a_forged_row_appended_with_a_valid_hash_is_named(actor):
     assert f"object {last.id} history id {forged_id}: row after the recorded chain head" in error
 
 
-def test_object_history_status(actor):
-    system, other, _incident = make_history(actor)
-    assert auditchain.object_history_status(HistoricalAISystem, system.pk) == (True, None)
-    assert auditchain.object_history_status(AISystem, other.pk) == (True, None)
-
-    # another object's row modified: this object's history is still intact, the other's is not
-    other_row = system_rows(other)[0]
-    with tampering() as cursor:
-        cursor.execute(f"UPDATE {table()} SET name = %s WHERE history_id = %s", ["Renamed", other_row.history_id])
-    assert auditchain.object_history_status(HistoricalAISystem, system.pk) == (True, None)
-    ok, first_break = auditchain.object_history_status(HistoricalAISystem, other.pk)
-    assert not ok and first_break.history_id == other_row.history_id and first_break.reason == auditchain.MODIFIED
-
-    # a row deleted: no object of the table can be proven complete any more
-    with tampering() as cursor:
-        cursor.execute(f"DELETE FROM {table()} WHERE history_id = %s", [system_rows(system)[1].history_id])
-    ok, first_break = auditchain.object_history_status(HistoricalAISystem, system.pk)
-    assert not ok and first_break.reason == auditchain.PREV_MISMATCH
-
-
 def test_rows_status_rehashes_the_rows_given_and_checks_every_link_in_the_database(actor):
     system, other, _incident = make_history(actor)
     full = auditchain.verify_chain(HistoricalAISystem)
