@@ -27,7 +27,7 @@ from incidents.models import (
     PostIncidentReview,
     RecoveryValidation,
 )
-from inventory.forms import ServiceInlineFormSet, ServiceModelForm
+from portal.core.forms import ServiceInlineFormSet, ServiceModelForm
 
 LIFECYCLE_FIELDS = ("version", "move_to", "note")
 

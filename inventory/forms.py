@@ -8,7 +8,7 @@ rule before anything is written. Invariants of one row (`Model.clean`, constrain
 from collections import defaultdict
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 
 from inventory.models import (
     AISystem,
@@ -22,19 +22,7 @@ from inventory.models import (
     Team,
 )
 from inventory.services import dependency_check, raci_check
-
-
-def add_validation_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on `form`: on the named field when the form shows it, else on the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields and field != NON_FIELD_ERRORS else None
-            if target is None and field != NON_FIELD_ERRORS:
-                label = field.replace("_", " ").capitalize()
-                errors = [ValidationError(f"{label}: {message}") for e in errors for message in e.messages]
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, error)
+from portal.core.forms import ServiceInlineFormSet, ServiceModelForm, add_validation_error
 
 
 def _current(form, cleaned, name):
@@ -44,22 +32,6 @@ def _current(form, cleaned, name):
     if getattr(form.instance, f"{name}_id", None) is not None:
         return getattr(form.instance, name)
     return None
-
-
-class ServiceModelForm(forms.ModelForm):
-    """Base form of every inventory admin page.
-
-    `service_refusal` is set (on a per-request subclass) when a service refused the save after the form had been
-    validated, e.g. a concurrent change won a race; the form is then shown again with the service's reason.
-    """
-
-    service_refusal = None
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.service_refusal is not None:
-            add_validation_error(self, self.service_refusal)
-        return cleaned
 
 
 class AISystemForm(ServiceModelForm):
@@ -170,19 +142,6 @@ class EscalationStepForm(ServiceModelForm):
 
 
 # --- inline formsets ------------------------------------------------------------------------------------------
-
-class ServiceInlineFormSet(forms.BaseInlineFormSet):
-    """An inline formset whose rows the admin saves one by one through the services."""
-
-    def live_forms(self):
-        """Rows that will exist after the save: valid, not empty, not marked for deletion."""
-        deleted = self.deleted_forms
-        return [f for f in self.forms if f.is_valid() and f.cleaned_data and f not in deleted]
-
-    def ordered_for_update(self, forms_to_update):
-        """The order in which changed rows are saved (a hook for rules that depend on it)."""
-        return forms_to_update
-
 
 class RaciInlineFormSet(ServiceInlineFormSet):
     """Catches a second Accountable inside one submission as well as against rows saved before."""

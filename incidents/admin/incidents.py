@@ -21,8 +21,7 @@ from incidents.forms import LIFECYCLE_FIELDS, IncidentForm, allowed_next_states
 from incidents.metrics import incident_metrics
 from incidents.models import Incident, TimelineEvent
 from incidents.sla import SlaState
-from inventory.admin.base import ServiceModelAdmin, ServiceRefused
-from inventory.admin.writes import adopt, changed_values, form_values
+from portal.core.admin import ServiceModelAdmin, ServiceRefused, adopt, changed_values, form_values
 
 _NOTICES = "_incident_admin_notices"
 

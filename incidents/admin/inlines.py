@@ -21,7 +21,7 @@ from incidents.models import (
     PostIncidentReview,
     RecoveryValidation,
 )
-from inventory.admin.base import ServiceInline
+from portal.core.admin import ServiceInline
 
 
 class IncidentInline(ServiceInline):

@@ -18,7 +18,7 @@ from incidents.models import (
     SlaNotice,
     TimelineEvent,
 )
-from inventory.admin.base import ReadOnlyAdmin
+from portal.core.admin import ReadOnlyAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):

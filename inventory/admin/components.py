@@ -5,9 +5,9 @@ from django.db import models
 from django.template.loader import render_to_string
 
 from inventory import selectors
-from inventory.admin.base import ServiceInline, ServiceModelAdmin
 from inventory.forms import ComponentDependencyForm, ComponentForm, SystemComponentForm
 from inventory.models import Component, ComponentDependency, SystemComponent
+from portal.core.admin import ServiceInline, ServiceModelAdmin
 
 
 class DependencyInline(ServiceInline):

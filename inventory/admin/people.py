@@ -3,9 +3,9 @@
 from django.contrib import admin
 
 from inventory import selectors
-from inventory.admin.base import ServiceModelAdmin
 from inventory.forms import EscalationStepForm, RaciAssignmentForm, TeamForm
 from inventory.models import EscalationStep, RaciAssignment, Team
+from portal.core.admin import ServiceModelAdmin
 
 
 @admin.register(Team)

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from inventory.admin.base import ReadOnlyAdmin
 from inventory.models import InventoryEvent, Jurisdiction
+from portal.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Jurisdiction)

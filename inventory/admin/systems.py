@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 
 from inventory import selectors
-from inventory.admin.base import ServiceInline, ServiceModelAdmin
 from inventory.forms import AISystemForm, EscalationStepForm, RaciInlineForm, RaciInlineFormSet, SystemComponentForm
 from inventory.models import AISystem, EscalationStep, RaciAssignment, SystemComponent
+from portal.core.admin import ServiceInline, ServiceModelAdmin
 
 RECENT_EVENTS = 10
 

@@ -7,15 +7,9 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
-from inventory.admin.base import ServiceRefused
+from portal.core.admin import call
 
-
-def call(service, /, **kwargs):
-    """Run a service; its ValidationError becomes ServiceRefused, which the change form shows as a form error."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        raise ServiceRefused(exc) from exc
+__all__ = ["NoteForm", "ReasonForm", "call", "intermediate", "refusal_text", "run_for_each"]
 
 
 def refusal_text(error: ValidationError) -> str:

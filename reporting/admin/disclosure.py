@@ -4,10 +4,9 @@ or returns them. The two-person rule is the service's; the admin only offers the
 from django import forms
 from django.contrib import admin
 
-from inventory.admin.base import ServiceModelAdmin
-from inventory.admin.writes import adopt
-from inventory.forms import ServiceModelForm
 from portal.core import roles
+from portal.core.admin import ServiceModelAdmin, adopt
+from portal.core.forms import ServiceModelForm
 from reporting import services
 from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each
 from reporting.models import DisclosureDecision, DocumentKind

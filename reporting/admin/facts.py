@@ -4,9 +4,8 @@ recomputes the incident's obligations."""
 from django import forms
 from django.contrib import admin
 
-from inventory.admin.base import ServiceModelAdmin
-from inventory.admin.writes import adopt
-from inventory.forms import ServiceModelForm
+from portal.core.admin import ServiceModelAdmin, adopt
+from portal.core.forms import ServiceModelForm
 from reporting import services
 from reporting.admin.base import call
 from reporting.models import RegulatoryFacts

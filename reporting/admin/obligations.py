@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from inventory.admin.base import ServiceModelAdmin
-from inventory.forms import ServiceModelForm
+from portal.core.admin import ServiceModelAdmin
+from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
 from reporting.admin.base import ReasonForm, call, intermediate, run_for_each
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation

@@ -1,25 +1,121 @@
-"""The base of every inventory admin page: every save and delete goes through the services.
+"""The base of every admin page that writes regulated records: every save and delete goes through the services.
 
 Django's admin would call `obj.save()`, `form.save_m2m()`, `formset.save()` and `obj.delete()`; here each of those
 becomes a service call with the signed-in user as the actor, so admin writes leave the same history rows and
 timeline events as any other write. A service that refuses (a rule broken by a concurrent change, a row still in
 use) rolls the whole submission back and is shown as a form error or an error message, never as a server error.
+
+Which services write a model is registered by the app that owns it (`register_writes`), so the kernel names no
+app. History pages are for reading: reverting from them would write without the services.
 """
+
+from dataclasses import dataclass
+from importlib import import_module
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from inventory.admin.writes import ServiceRefused, adopt, changed_values, form_values, writes_for
-from inventory.forms import ServiceInlineFormSet, ServiceModelForm
+from portal.core.forms import ServiceInlineFormSet, ServiceModelForm
 
-_REFUSAL = "_inventory_service_refusal"
+_REFUSAL = "_service_refusal"
 
+
+class ServiceRefused(Exception):
+    """A service refused a write the form had accepted (a rule broken by a concurrent change, a row in use)."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__("; ".join(error.messages))
+        self.error = error
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+def call(service, /, **kwargs):
+    """Run a service; its ValidationError becomes ServiceRefused, which the change form shows as a form error."""
+    try:
+        return service(**kwargs)
+    except ValidationError as exc:
+        raise ServiceRefused(exc) from exc
+
+
+# --- which services write a model ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Writes:
+    """The service functions that create, update and delete one model, by name on the module `services`, and the
+    keyword the update and delete services take the row by. Looked up when called, so the current function runs."""
+
+    services: str  # dotted module path, e.g. "inventory.services"
+    create: str
+    update: str
+    delete: str
+    keyword: str
+
+    def do_create(self, *, actor, data: dict):
+        return self._call(self.create, actor=actor, **data)
+
+    def do_update(self, *, actor, instance, changes: dict):
+        return self._call(self.update, actor=actor, **{self.keyword: instance}, **changes)
+
+    def do_delete(self, *, actor, instance) -> None:
+        self._call(self.delete, actor=actor, **{self.keyword: instance})
+
+    def _call(self, service_name, /, **kwargs):
+        return call(getattr(import_module(self.services), service_name), **kwargs)
+
+
+_WRITES: dict = {}
+
+
+def register_writes(model, writes: Writes) -> None:
+    _WRITES[model] = writes
+
+
+def writes_for(model) -> Writes:
+    try:
+        return _WRITES[model]
+    except KeyError:
+        raise LookupError(f"No services registered for {model._meta.label}: its admin must save through its "
+                          "own services (override save_model) or register them with register_writes.") from None
+
+
+# --- form values --------------------------------------------------------------------------------------------------
+
+def _writable_names(model) -> set[str]:
+    opts = model._meta
+    concrete = {f.name for f in opts.concrete_fields if not f.primary_key}
+    return concrete | {f.name for f in opts.many_to_many}
+
+
+def form_values(form, *, exclude=()) -> dict:
+    """Every model field the form submitted (many-to-many included: the services take them by name)."""
+    names = _writable_names(form._meta.model) - set(exclude)
+    return {name: value for name, value in form.cleaned_data.items() if name in names}
+
+
+def changed_values(form, *, exclude=()) -> dict:
+    """The model fields the user changed, with their new values."""
+    names = _writable_names(form._meta.model) - set(exclude)
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in names and name in form.cleaned_data}
+
+
+def adopt(target, saved) -> None:
+    """Make `target` (the object Django's admin holds) the row the service saved: same pk and field values."""
+    for field in saved._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+# --- the admin classes --------------------------------------------------------------------------------------------
 
 class ServiceModelAdmin(SimpleHistoryAdmin):
     form = ServiceModelForm
