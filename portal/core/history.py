@@ -24,7 +24,38 @@ from portal.core.audit import Source
 APPEND_ONLY = "history rows are append-only"
 
 
-class ChainedHistoryQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows are added, never changed or removed: queryset `update()` and `delete()` raise."""
+
+    def update(self, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+    def delete(self):
+        raise TypeError(APPEND_ONLY)
+
+    delete.queryset_only = True
+
+
+class AppendOnly(models.Model):
+    """A model whose rows are never saved twice or deleted (history rows, chain heads)."""
+
+    objects = models.Manager.from_queryset(AppendOnlyQuerySet)()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(APPEND_ONLY)
+
+
+class ChainedHistoryQuerySet(AppendOnlyQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         from portal.core import auditchain
 
@@ -34,14 +65,6 @@ class ChainedHistoryQuerySet(models.QuerySet):
         return auditchain.append_many(
             self.model, objs, using=self.db, insert=lambda: super(ChainedHistoryQuerySet, self).bulk_create(
                 objs, *args, **kwargs))
-
-    def update(self, **kwargs):
-        raise TypeError(APPEND_ONLY)
-
-    def delete(self):
-        raise TypeError(APPEND_ONLY)
-
-    delete.queryset_only = True
 
 
 class HistoryChainFields(models.Model):

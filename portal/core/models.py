@@ -1,4 +1,4 @@
-"""Kernel models. `ChainHead` is the last link of each history table's hash chain (see `portal.core.auditchain`);
+"""Kernel models. `ChainHead` records the last link of each history table's hash chain (see `portal.core.auditchain`);
 `ApiToken` is a scoped key for API integrations (see `portal.core.tokens`)."""
 
 from django.conf import settings
@@ -6,19 +6,26 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from portal.core.history import RegulatedHistory
+from portal.core.history import AppendOnly, RegulatedHistory
 
 
-class ChainHead(models.Model):
-    """The newest row of one history table's chain: appending locks this row, so two transactions never chain
-    to the same predecessor. The heads are also what an operator records elsewhere to anchor the chains."""
+class ChainHead(AppendOnly):
+    """One recorded head of one history table's chain: the table's last row (history id and hash) and its row count
+    when the row was appended. Heads are append-only like the history: every append adds a head row, never updates
+    one, so the table's newest head row is its current head and the older ones are the heads it had before (each
+    must still match the row it names). On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE and the runtime
+    role may only SELECT and INSERT here. Operators anchor the heads outside the database with signed checkpoints
+    (`manage.py audit_checkpoint`)."""
 
-    label = models.CharField(max_length=200, primary_key=True, help_text="The history model, app_label.ModelName.")
+    label = models.CharField(max_length=200, help_text="The history model, app_label.ModelName.")
     last_history_id = models.BigIntegerField(null=True, blank=True)
     last_hash = models.CharField(max_length=64, blank=True, default="")
+    rows = models.BigIntegerField(default=0, help_text="Rows in the table once this head was appended.")
+    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "history chain head"
+        indexes = [models.Index(fields=["label", "-id"], name="core_chainhead_label_newest")]
 
     def __str__(self):
         return f"{self.label} #{self.last_history_id} {self.last_hash[:12]}"

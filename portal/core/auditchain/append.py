@@ -1,0 +1,91 @@
+"""Appending history rows to their table's chain.
+
+`append` and `append_many` (called by the history models' `save()` and their manager's `bulk_create`) take the
+table's chain lock inside the writing transaction, hash the row(s) against the current head, insert them once with
+their hashes, and append a new head row (`portal.core.models.ChainHead`): heads are never updated in place, so the
+runtime database role needs only SELECT and INSERT on the history and head tables.
+
+The lock is a transaction-scoped advisory lock on PostgreSQL (`pg_advisory_xact_lock`, keyed by the table's label;
+it needs no privilege on any table), so two transactions never chain to the same predecessor and history id order
+is chain order. SQLite has one writer at a time already.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps as django_apps
+from django.db import connections, transaction
+from django.utils import timezone
+
+from portal.core.auditchain.canonical import GENESIS, row_hash
+
+# The first key of the portal's advisory locks (the second is a hash of the table's label): "chai".
+LOCK_CLASS = 0x63686169
+
+
+def head_model():
+    return django_apps.get_model("core", "ChainHead")
+
+
+def label_of(model) -> str:
+    return model if isinstance(model, str) else model._meta.label
+
+
+def latest_head(model, using):
+    """The newest recorded head of `model`'s chain (a history model or its label), or None."""
+    return head_model().objects.using(using).filter(label=label_of(model)).order_by("-id").first()
+
+
+def lock_chain(model, using) -> None:
+    """Serialise appends to `model`'s chain until the end of the transaction (PostgreSQL; SQLite writes one at a
+    time already)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_CLASS, label_of(model)])
+
+
+def _current(model, using) -> tuple:
+    """(last history id, last hash, rows) of the chain, under the lock. A table written for the first time since
+    heads exist is anchored at its last row."""
+    head = latest_head(model, using)
+    if head is not None:
+        return head.last_history_id, head.last_hash, head.rows
+    manager = model._default_manager.using(using)
+    last = manager.order_by("-pk").values_list("pk", "chain_hash").first()
+    return (last[0], last[1], manager.count()) if last else (None, GENESIS, 0)
+
+
+def record_head(model, *, last_history_id, last_hash, rows, using) -> None:
+    head_model().objects.using(using).create(label=label_of(model), last_history_id=last_history_id,
+                                             last_hash=last_hash, rows=rows, recorded_at=timezone.now())
+
+
+def append(row, *, using, insert):
+    """Chain `row` to its table's head and insert it with its hash, via `insert()`, in the writing transaction."""
+    model = type(row)
+    with transaction.atomic(using=using, savepoint=False):
+        lock_chain(model, using)
+        _last_id, prev, rows = _current(model, using)
+        row.chain_prev = prev
+        row.chain_hash = row_hash(row, prev)
+        result = insert()
+        record_head(model, last_history_id=row.pk, last_hash=row.chain_hash, rows=rows + 1, using=using)
+    return result
+
+
+def append_many(model, rows, *, using, insert):
+    """Chain `rows` (in order) to `model`'s head and insert them in one batch via `insert()`."""
+    if not rows:
+        return insert()
+    with transaction.atomic(using=using, savepoint=False):
+        lock_chain(model, using)
+        _last_id, prev, count = _current(model, using)
+        for row in rows:
+            row.chain_prev = prev
+            row.chain_hash = prev = row_hash(row, prev)
+        result = insert()
+        last_id = rows[-1].pk
+        if last_id is None:  # a backend that cannot return ids from a bulk insert
+            last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
+        record_head(model, last_history_id=last_id, last_hash=prev, rows=count + len(rows), using=using)
+    return result

@@ -1,0 +1,184 @@
+"""Which tables are chained, and the canonical serialization and hash of a history row.
+
+A row's hash is
+
+    SHA-256( b"portal-history-chain/1\\n" + chain_prev + b"\\n" + canonical(row) )
+
+where `chain_prev` is the hash of the row before it in the same table (ordered by the auto-increment history
+id; "" for the first row) and `canonical(row)` is compact JSON with sorted keys of every concrete field of the
+row except the id and the two chain fields, by attname, with values normalised so that what is written and what
+SQLite or PostgreSQL give back serialise to the same bytes (datetimes as UTC ISO 8601 with microseconds, dates and
+times in ISO 8601, decimals as fixed-point strings, durations in microseconds, JSON values canonical with sorted
+keys, booleans, integers; a NULL is left out, so adding a nullable column keeps old hashes valid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.utils import timezone
+
+GENESIS = ""
+CHAIN_FIELDS = ("chain_prev", "chain_hash")
+HASH_DOMAIN = b"portal-history-chain/1\n"
+
+_INTEGER_TYPES = frozenset({
+    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+    "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField",
+})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Which models are chained
+
+
+def is_chained(model) -> bool:
+    names = {f.name for f in model._meta.concrete_fields}
+    return all(name in names for name in CHAIN_FIELDS)
+
+
+def chained_models(apps=None) -> list:
+    """Every chained history model (live models, or those of a migration state), ordered by label."""
+    registry = apps or django_apps
+    return sorted((m for m in registry.get_models() if is_chained(m)), key=lambda m: m._meta.label)
+
+
+def history_model_of(model):
+    """The chained history model meant by `model`: a chained model itself, a tracked model (its history table),
+    or a label of either ("inventory.AISystem", "inventory.HistoricalAISystem")."""
+    if isinstance(model, str):
+        model = django_apps.get_model(model)
+    if is_chained(model):
+        return model
+    attribute = getattr(model._meta, "simple_history_manager_attribute", None)
+    if attribute:
+        history = getattr(model, attribute).model
+        if is_chained(history):
+            return history
+    raise LookupError(f"{model._meta.label} has no chained history.")
+
+
+def chains_of(model) -> list:
+    """The chained tables of `model`: a tracked model gives its history table and its many-to-many snapshot
+    tables; a history model gives itself."""
+    if isinstance(model, str):
+        model = django_apps.get_model(model)
+    if is_chained(model):
+        return [model]
+    history = history_model_of(model)
+    snapshots = [getattr(history, f.name).model for f in getattr(history, "_history_m2m_fields", ())]
+    return [history, *[m for m in snapshots if is_chained(m)]]
+
+
+def object_attname(model) -> str:
+    """The column naming the tracked object on a row of `model`: the tracked model's primary key on a history
+    row, the foreign key to the owning model on a many-to-many snapshot row."""
+    tracked = getattr(model, "instance_type", None)
+    names = {f.name for f in model._meta.concrete_fields}
+    if tracked is not None and "history_date" in names:
+        return tracked._meta.pk.attname
+    if tracked is not None and "history" in names:
+        owner = getattr(model._meta.get_field("history").related_model, "instance_type", None)
+        for field in tracked._meta.concrete_fields:
+            if field.is_relation and field.related_model is owner:
+                return field.attname
+    return "id"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Canonical serialization and hashing
+
+_field_cache: dict = {}
+
+
+def hashed_fields(model) -> list:
+    """The fields a row's hash covers: every concrete field except the primary key (the auto-increment history
+    id) and the chain fields, ordered by attname."""
+    fields = _field_cache.get(model)
+    if fields is None:
+        fields = sorted(
+            (f for f in model._meta.concrete_fields if not f.primary_key and f.name not in CHAIN_FIELDS),
+            key=lambda f: f.attname,
+        )
+        _field_cache[model] = fields
+    return fields
+
+
+def canonical_value(field, value):
+    """`value` of `field` as a JSON-able value that is the same whether taken before the insert or read back."""
+    if value is None:
+        return None
+    kind = field.get_internal_type()
+    if field.is_relation and getattr(field, "target_field", None) is not None:
+        return canonical_value(field.target_field, value)
+    if kind in _INTEGER_TYPES:
+        return int(value)
+    if kind == "BooleanField":
+        return bool(field.to_python(value))
+    if kind == "DateTimeField":
+        value = field.to_python(value)
+        if timezone.is_naive(value):
+            if not settings.USE_TZ:
+                return value.isoformat(timespec="microseconds")
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if kind == "DateField":
+        return field.to_python(value).isoformat()
+    if kind == "TimeField":
+        return field.to_python(value).isoformat(timespec="microseconds")
+    if kind == "DecimalField":
+        number = field.to_python(value)
+        if field.decimal_places is not None:
+            number = number.quantize(decimal.Decimal(1).scaleb(-field.decimal_places), rounding=decimal.ROUND_HALF_UP)
+        return format(number, "f")
+    if kind == "FloatField":
+        return _canonical_float(float(value))
+    if kind == "DurationField":
+        return field.to_python(value) // dt.timedelta(microseconds=1)
+    if kind == "UUIDField":
+        return str(field.to_python(value))
+    if kind == "BinaryField":
+        return bytes(value).hex()
+    if kind == "JSONField":
+        text = json.dumps(value, cls=field.encoder)
+        return _canonical_json(json.loads(text, cls=field.decoder))
+    return str(field.to_python(value))
+
+
+def _canonical_float(number: float):
+    if number == 0:
+        return 0.0  # PostgreSQL numerics have no negative zero
+    if "e+" in repr(number):
+        return int(decimal.Decimal(repr(number)))  # jsonb prints 1e+16 as 10000000000000000
+    return number
+
+
+def _canonical_json(value):
+    if isinstance(value, dict):
+        return {str(k): _canonical_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical_json(v) for v in value]
+    if isinstance(value, float):
+        return _canonical_float(value)
+    return value
+
+
+def canonical_bytes(row) -> bytes:
+    """The canonical serialization of a history row (see the module docstring); NULLs are left out."""
+    document = {}
+    for field in hashed_fields(type(row)):
+        value = canonical_value(field, getattr(row, field.attname))
+        if value is not None:
+            document[field.attname] = value
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return text.encode("ascii")
+
+
+def row_hash(row, prev: str) -> str:
+    """The hash of `row` chained to `prev` (the previous row's hash, "" for the first row)."""
+    return hashlib.sha256(HASH_DOMAIN + prev.encode("ascii") + b"\n" + canonical_bytes(row)).hexdigest()

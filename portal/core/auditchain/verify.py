@@ -1,0 +1,213 @@
+"""Verifying the chains: whole tables (`verify_chain`, `verify_all`, the `verify_audit_trail` command) and the rows a
+page shows (`rows_status`, the audit pages).
+
+`verify_chain` recomputes every row of a table in one consistent snapshot and names the first broken row: a
+recomputed hash that differs (the row was modified), a `chain_prev` that is not the previous row's hash (a row
+deleted or inserted before it; a row the next one links past is named as inserted), rows after the recorded head,
+a recorded head that is gone (rows deleted at the end), a row count other than the head's, or an earlier head
+that names a row which is gone or has another hash (the chain was rewritten after that head was recorded).
+What a role that can rewrite both the rows and the heads does is caught by the signed checkpoints
+(`portal.core.auditchain.checkpoints`), which are kept outside the database.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.db import connections, router, transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Lag
+
+from portal.core.auditchain.append import head_model, latest_head
+from portal.core.auditchain.canonical import GENESIS, chained_models, history_model_of, object_attname, row_hash
+
+MODIFIED = "hash mismatch: the row was modified"
+NOT_CHAINED = "hash missing: the row was written without chaining"
+PREV_MISMATCH = "prev mismatch: a row was deleted or inserted before it"
+INSERTED = "inserted: the row is not part of the chain (the next row links past it)"
+AFTER_HEAD = "row after the recorded chain head: inserted outside the portal"
+NO_HEAD = "no chain head recorded: the row was written without chaining"
+HEAD_MISSING = "chain head mismatch: the recorded last row is missing or altered (rows at the end were deleted)"
+HEAD_ROWS = "row count mismatch: the table holds another number of rows than its recorded head counts"
+STALE_HEAD_GONE = "an earlier recorded head names this row, which is gone: rows were deleted"
+STALE_HEAD_CHANGED = ("an earlier recorded head names this row with another hash: the chain was rewritten after "
+                      "that head was recorded")
+
+
+class ChainBreak(NamedTuple):
+    """The first row of a chain that does not verify: its history id, the tracked object's id, what is wrong."""
+
+    history_id: int | None
+    object_id: Any
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"history_id": self.history_id, "object_id": _plain(self.object_id), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The verification of one history table: rows counted, the head (last history id and hash) as found in the
+    table, and the first break (None when the chain is intact)."""
+
+    model: str
+    ok: bool
+    rows: int
+    head_id: int | None
+    head_hash: str
+    first_break: ChainBreak | None
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model, "ok": self.ok, "rows": self.rows, "head_id": self.head_id,
+            "head_hash": self.head_hash,
+            "first_break": self.first_break.as_dict() if self.first_break else None,
+        }
+
+
+@contextmanager
+def consistent_read(using):
+    """One snapshot for the heads and the rows: a read-only REPEATABLE READ transaction on PostgreSQL (a SQLite
+    transaction is a snapshot already). Inside a caller's transaction, that transaction's view is used."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+class _Walker:
+    """Follows one chain row by row and keeps the first break."""
+
+    def __init__(self, head):
+        self.head = head
+        self.prev = GENESIS
+        self.prev_before = None  # the hash the previous row should have linked to
+        self.previous = None  # (history id, object id) of the previous row
+        self.rows = 0
+        self.last_id = None
+        self.last_hash = GENESIS
+        self.first_break = None
+
+    def step(self, history_id, object_id, chain_prev, chain_hash, recomputed=None):
+        """One row; `recomputed` is its hash recomputed from its content, None when the content is not checked."""
+        self.rows += 1
+        if self.first_break is None:
+            reason = None
+            if self.head is None:
+                reason = NO_HEAD
+            elif self.head.last_history_id is None or history_id > self.head.last_history_id:
+                reason = AFTER_HEAD
+            elif recomputed is not None and recomputed != chain_hash:
+                reason = NOT_CHAINED if not chain_hash else MODIFIED
+            elif chain_prev != self.prev:
+                if self.previous is not None and chain_prev == self.prev_before:
+                    # This row links past the previous one: the previous row was inserted into the chain.
+                    self.first_break = ChainBreak(*self.previous, INSERTED)
+                else:
+                    reason = PREV_MISMATCH
+            if reason:
+                self.first_break = ChainBreak(history_id, object_id, reason)
+        self.prev_before = self.prev
+        self.prev = chain_hash
+        self.previous = (history_id, object_id)
+        self.last_id = history_id
+        self.last_hash = chain_hash
+
+    def finish(self):
+        head = self.head
+        if self.first_break is None and head is not None:
+            if head.last_history_id != self.last_id or head.last_hash != self.last_hash:
+                self.first_break = ChainBreak(head.last_history_id, None, HEAD_MISSING)
+            elif head.rows != self.rows:
+                self.first_break = ChainBreak(head.last_history_id, None, HEAD_ROWS)
+        return self.first_break
+
+
+def stale_head(model, using) -> ChainBreak | None:
+    """The oldest recorded head of `model`'s chain that names a row which is gone or has another hash now (one
+    query, in the database)."""
+    pk = model._meta.pk.attname
+    actual = model._default_manager.using(using).filter(**{pk: OuterRef("last_history_id")}).values("chain_hash")[:1]
+    found = (head_model().objects.using(using).filter(label=model._meta.label, last_history_id__isnull=False)
+             .annotate(actual=Subquery(actual)).filter(Q(actual__isnull=True) | ~Q(actual=F("last_hash")))
+             .order_by("id").values_list("last_history_id", "actual").first())
+    if found is None:
+        return None
+    history_id, actual_hash = found
+    return ChainBreak(history_id, None, STALE_HEAD_GONE if actual_hash is None else STALE_HEAD_CHANGED)
+
+
+def verify_chain(model) -> ChainReport:
+    """Recompute one history table's chain (`model`: the history model, its tracked model or a label)."""
+    model = history_model_of(model)
+    using = router.db_for_read(model)
+    pk = model._meta.pk.attname
+    obj = object_attname(model)
+    with consistent_read(using):
+        walker = _Walker(latest_head(model, using))
+        for row in model._default_manager.using(using).order_by("pk").iterator(chunk_size=2000):
+            walker.step(getattr(row, pk), getattr(row, obj), row.chain_prev, row.chain_hash,
+                        row_hash(row, row.chain_prev))
+        first_break = walker.finish() or stale_head(model, using)
+    return ChainReport(model=model._meta.label, ok=first_break is None, rows=walker.rows, head_id=walker.last_id,
+                       head_hash=walker.last_hash, first_break=first_break)
+
+
+def verify_all() -> list[ChainReport]:
+    """Every chained history table, ordered by label."""
+    return [verify_chain(model) for model in chained_models()]
+
+
+def rows_status(model, rows=()) -> ChainReport:
+    """The chain status for a page that shows some rows of a history table, without rehashing the whole table:
+    the content of each of `rows` (rows of `model` the caller has loaded) hashes to its stored hash, and the links
+    of the whole table are unbroken and end at the recorded head. The links are compared in the database (each
+    row's `chain_prev` against the previous row's `chain_hash`, a window function), so the cost is a few queries
+    and the hashing of `rows`, whatever the table's size. Content changes to rows not given are not seen: the
+    full check is `verify_chain`. `model`: the history model, its tracked model or a label."""
+    model = history_model_of(model)
+    using = router.db_for_read(model)
+    pk = model._meta.pk.attname
+    obj = object_attname(model)
+    manager = model._default_manager.using(using)
+    with consistent_read(using):
+        head = latest_head(model, using)
+        stats = manager.aggregate(rows=Count(pk), last=Max(pk))
+        last = manager.filter(pk=stats["last"]).values_list(pk, "chain_hash").first() if stats["last"] else None
+        expected = Window(Lag("chain_hash", default=Value(GENESIS)), order_by=F(pk).asc())
+        link = (manager.annotate(expected_prev=expected).filter(~Q(chain_prev=F("expected_prev")))
+                .order_by(pk).values_list(pk, obj).first())
+        # The first row past the recorded head (every row when no head is recorded): written without chaining.
+        after = None
+        if last and (head is None or head.last_history_id is None or last[0] > head.last_history_id):
+            beyond = manager.filter(pk__gt=head.last_history_id) if head and head.last_history_id else manager
+            after = beyond.order_by(pk).values_list(pk, obj).first()
+    breaks = []
+    if after:
+        breaks.append(ChainBreak(*after, NO_HEAD if head is None else AFTER_HEAD))
+    for row in rows:
+        stored = row.chain_hash
+        if row_hash(row, row.chain_prev) != stored:
+            breaks.append(ChainBreak(getattr(row, pk), getattr(row, obj), MODIFIED if stored else NOT_CHAINED))
+    if link:
+        breaks.append(ChainBreak(*link, PREV_MISMATCH))
+    first_break = min(breaks, key=lambda b: b.history_id) if breaks else None  # min keeps the first listed on a tie
+    if first_break is None and head is not None and head.last_history_id is not None:
+        if last is None or head.last_history_id != last[0] or head.last_hash != last[1]:
+            first_break = ChainBreak(head.last_history_id, None, HEAD_MISSING)
+        elif head.rows != stats["rows"]:
+            first_break = ChainBreak(head.last_history_id, None, HEAD_ROWS)
+    return ChainReport(model=model._meta.label, ok=first_break is None, rows=stats["rows"],
+                       head_id=last[0] if last else None, head_hash=last[1] if last else GENESIS,
+                       first_break=first_break)
+
+
+def _plain(value):
+    return value if value is None or isinstance(value, int | str | float | bool) else str(value)
