@@ -9,7 +9,7 @@ PORT ?= 8000
 # and must then provide DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see .env.example).
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test venv migrate seed lint check clean bench
+.PHONY: run test venv migrate seed lint check clean bench signing-key
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,14 +21,20 @@ venv: $(VENV)/.installed
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
-seed: migrate
+seed: migrate signing-key
 	$(PY) manage.py seed_demo
+
+# A development key that signs the audit checkpoints (var/ is not committed); production sets AUDIT_SIGNING_KEY_FILE.
+signing-key: venv
+	$(PY) manage.py audit_signing_key --create var/audit-signing-dev.pem --if-missing > /dev/null
 
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite in parallel, one worker per core (pytest-xdist); TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -119,9 +119,14 @@ TEMPLATES = [
 ]
 
 # SQLite in the project folder unless DATABASE_URL names another database (PostgreSQL in production).
+# On PostgreSQL the portal serves with DATABASE_URL's role (the runtime role) and `migrate` runs with
+# MIGRATION_DATABASE_URL's (the owner of the tables; default: the same role). The runtime role may only SELECT and
+# INSERT on the history and chain tables (`portal.core.dbroles`, `manage.py db_grants`).
+DATABASE_URL = env("DATABASE_URL")
+MIGRATION_DATABASE_URL = env.str("MIGRATION_DATABASE_URL", default="") or DATABASE_URL
 DATABASES = {
-    "default": env.db_url_config(env("DATABASE_URL"))
-    if env("DATABASE_URL")
+    "default": env.db_url_config(DATABASE_URL)
+    if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -273,6 +278,15 @@ LOGGING = {
     # WeasyPrint logs every rendering step at INFO; its warnings (a refused URL, a CSS error) still show.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+
+# Signed checkpoints of the history chains (`manage.py audit_checkpoint`, and one with every audit bundle): the
+# Ed25519 private key that signs them (PEM; kept outside the database) and the directory they are written to (to be
+# copied somewhere the database's administrators cannot rewrite). Local use: a development key and folder under
+# var/, which `make run` creates; production: both must be set (`check --deploy` warns).
+AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "audit-signing-dev.pem")
+                                 if DEBUG else "")
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints")
+                               if DEBUG else "")
 
 # Password of the demo logins that `manage.py seed_demo` creates (local use only; it refuses in production).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="portal-demo-2026")

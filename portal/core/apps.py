@@ -9,4 +9,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Portal kernel"
 
     def ready(self):
-        from portal.core import audit  # noqa: F401  (connects the history signal)
+        from portal.core import audit, checks  # noqa: F401  (connects the history signal, registers the checks)

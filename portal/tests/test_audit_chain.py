@@ -2,9 +2,9 @@
 """The tamper-evident history: every history row is chained (SHA-256 over its canonical content and the previous
 row's hash), `verify_audit_trail` names the first broken row, and on PostgreSQL the history tables are append-only.
 
-Tampering is done with raw SQL, as someone with database access would; on PostgreSQL the append-only trigger is
-bypassed for that with `session_replication_role = replica` (the test user is a superuser). No test deletes a
-user who has history rows: the history names the user, so users are deactivated, never deleted.
+Tampering is done with raw SQL, as someone with database access would; on PostgreSQL as the owner of the tables,
+lifting the append-only triggers (`portal.tests.tampering`). No test deletes a user who has history rows: the
+history names the user, so users are deactivated, never deleted.
 """
 
 import json
@@ -29,7 +29,7 @@ from portal.core import auditchain
 from portal.core.history import save_tracked
 from portal.core.models import ChainHead
 from portal.tests.factories import make_user
-from portal.tests.tampering import tampering
+from portal.tests.tampering import as_owner, tamper_db, tampering
 
 HistoricalAISystem = AISystem.history.model
 POSTGRES = connection.vendor == "postgresql"
@@ -92,7 +92,7 @@ def insert_raw(cursor, row, history_id=None):
 
 def open_gap(model=HistoricalAISystem, size=10):
     """Make the next history id skip `size` ids, so that a forged row can be put between two real ones."""
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         if POSTGRES:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'history_id')", [model._meta.db_table])
             (sequence,) = cursor.fetchone()
@@ -122,9 +122,13 @@ def test_history_written_through_services_verifies(actor):
     for before, after in pairwise(table_rows):
         assert after.chain_prev == before.chain_hash
         assert after.chain_hash == auditchain.row_hash(after, before.chain_hash)
-    head = ChainHead.objects.get(pk="inventory.HistoricalAISystem")
+    head = auditchain.latest_head(HistoricalAISystem, "default")
     last = table_rows[-1]
-    assert (head.last_history_id, head.last_hash) == (last.history_id, last.chain_hash)
+    assert (head.last_history_id, head.last_hash, head.rows) == (last.history_id, last.chain_hash, len(table_rows))
+    # heads are appended, never updated: one head row per history row appended here (after the empty table's)
+    appended = ChainHead.objects.filter(label="inventory.HistoricalAISystem", last_history_id__isnull=False)
+    assert list(appended.order_by("id").values_list("last_history_id", flat=True)) == [
+        r.history_id for r in table_rows]
     assert f"head=#{last.history_id} {last.chain_hash}" in out
     assert "incidents.HistoricalIncident_systems" in out  # many-to-many snapshot tables are chained too
     assert "history chains verify" in out
@@ -193,6 +197,22 @@ def test_history_rows_refuse_changes_through_the_orm(actor):
     assert auditchain.verify_chain(HistoricalAISystem).ok
 
 
+def test_chain_heads_refuse_changes_through_the_orm(actor):
+    make_history(actor)
+    head = auditchain.latest_head(HistoricalAISystem, "default")
+
+    head.last_hash = "0" * 64
+    with pytest.raises(TypeError, match="append-only"):
+        head.save()
+    with pytest.raises(TypeError, match="append-only"):
+        head.delete()
+    with pytest.raises(TypeError, match="append-only"):
+        ChainHead.objects.filter(pk=head.pk).update(last_hash="")
+    with pytest.raises(TypeError, match="append-only"):
+        ChainHead.objects.all().delete()
+    assert auditchain.verify_chain(HistoricalAISystem).ok
+
+
 def test_a_user_with_history_cannot_be_deleted(actor):
     make_history(actor)
 
@@ -223,6 +243,7 @@ def test_canonical_serialization_is_what_the_database_gives_back(actor):
 # --- tampering is detected and the row named ---------------------------------------------------------------------
 
 
+@tamper_db
 def test_a_modified_row_is_named(actor):
     system, _other, _incident = make_history(actor)
     victim = system_rows(system)[1]
@@ -240,6 +261,7 @@ def test_a_modified_row_is_named(actor):
     assert auditchain.verify_chain("inventory.HistoricalTeam").ok
 
 
+@tamper_db
 def test_a_modified_timestamp_or_actor_is_named(actor):
     system, _other, _incident = make_history(actor)
     first, second = system_rows(system)[:2]
@@ -252,6 +274,7 @@ def test_a_modified_timestamp_or_actor_is_named(actor):
     assert f"history id {first.history_id}" not in error
 
 
+@tamper_db
 def test_a_deleted_row_is_named_by_the_row_after_it(actor):
     system, _other, _incident = make_history(actor)
     rows = system_rows(system)
@@ -266,6 +289,7 @@ def test_a_deleted_row_is_named_by_the_row_after_it(actor):
             in error)
 
 
+@tamper_db
 def test_deleting_the_last_rows_is_named_by_the_recorded_head(actor):
     make_history(actor)
     last = HistoricalAISystem.objects.order_by("-history_id").first()
@@ -277,6 +301,7 @@ def test_deleting_the_last_rows_is_named_by_the_recorded_head(actor):
     assert not ok and f"history id {last.history_id}: chain head mismatch" in error
 
 
+@tamper_db
 def test_a_forged_copy_with_a_copied_hash_is_named(actor):
     system, _other, _incident = make_history(actor)
     original = system_rows(system)[2]
@@ -294,6 +319,7 @@ def test_a_forged_copy_with_a_copied_hash_is_named(actor):
     assert f"inventory.HistoricalAISystem object {system.pk} history id {forged_id}: hash mismatch" in error
 
 
+@tamper_db
 def test_a_forged_row_with_a_valid_hash_in_the_middle_is_named(actor):
     _system, _other, _incident = make_history(actor)
     open_gap()
@@ -313,6 +339,7 @@ def test_a_forged_row_with_a_valid_hash_in_the_middle_is_named(actor):
     assert f"object {before.id} history id {gap_id}: inserted" in error
 
 
+@tamper_db
 def test_a_forged_row_appended_with_a_valid_hash_is_named(actor):
     _system, _other, _incident = make_history(actor)
     last = HistoricalAISystem.objects.order_by("-history_id").first()
@@ -328,6 +355,7 @@ def test_a_forged_row_appended_with_a_valid_hash_is_named(actor):
     assert f"object {last.id} history id {forged_id}: row after the recorded chain head" in error
 
 
+@tamper_db
 def test_rows_status_rehashes_the_rows_given_and_checks_every_link_in_the_database(actor):
     system, other, _incident = make_history(actor)
     full = auditchain.verify_chain(HistoricalAISystem)
@@ -356,6 +384,7 @@ def test_rows_status_rehashes_the_rows_given_and_checks_every_link_in_the_databa
     assert report.first_break == (following.history_id, following.id, auditchain.PREV_MISMATCH)
 
 
+@tamper_db
 def test_rows_status_names_rows_after_the_head_and_a_missing_head_row(actor):
     make_history(actor)
     last = HistoricalAISystem.objects.order_by("-history_id").first()
@@ -394,15 +423,23 @@ def test_rows_status_runs_the_same_queries_whatever_the_table_size(actor):
 
 
 @only_postgres
-def test_history_tables_refuse_update_and_delete_on_postgresql(actor):
+@tamper_db
+def test_history_tables_and_heads_refuse_update_delete_and_truncate_even_to_their_owner(actor):
+    """The triggers hold for whoever does not lift them, the owner included (the runtime role is refused before the
+    trigger, for want of the privilege: test_database_roles)."""
     system, _other, _incident = make_history(actor)
     row = system_rows(system)[0]
     snapshot = django_apps.get_model("incidents", "HistoricalIncident_systems")
+    heads = connection.ops.quote_name(ChainHead._meta.db_table)
     assert snapshot.objects.exists()
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         for sql in (f"UPDATE {table()} SET name = 'x' WHERE history_id = {row.history_id}",
                     f"DELETE FROM {table()} WHERE history_id = {row.history_id}",
-                    f"DELETE FROM {table(snapshot)}"):
+                    f"DELETE FROM {table(snapshot)}",
+                    f"TRUNCATE {table(snapshot)}",
+                    f"UPDATE {heads} SET last_hash = ''",
+                    f"DELETE FROM {heads}",
+                    f"TRUNCATE {heads}"):
             with pytest.raises(DatabaseError, match="history rows are append-only"), transaction.atomic():
                 cursor.execute(sql)
     assert all(r.ok for r in auditchain.verify_all())
@@ -457,15 +494,16 @@ def _latest(executor):
 def test_the_chaining_migration_chains_rows_written_before_it():
     actor = make_user("migration-writer")
     make_history(actor)
-    executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE_CHAINING])  # reverses the triggers and the chaining: links blanked, heads gone
-    try:
-        assert not ChainHead.objects.exists()
-        assert set(HistoricalAISystem.objects.values_list("chain_hash", flat=True)) == {""}
-        assert not auditchain.verify_chain(HistoricalAISystem).ok
-    finally:
-        executor.loader.build_graph()
-        executor.migrate(_latest(executor))
+    with as_owner():  # migrations run as the owner of the tables
+        executor = MigrationExecutor(connection)
+        executor.migrate([BEFORE_CHAINING])  # reverses the triggers and the chaining: links blanked, heads gone
+        try:
+            assert not ChainHead.objects.exists()
+            assert set(HistoricalAISystem.objects.values_list("chain_hash", flat=True)) == {""}
+            assert not auditchain.verify_chain(HistoricalAISystem).ok
+        finally:
+            executor.loader.build_graph()
+            executor.migrate(_latest(executor))
 
     reports = auditchain.verify_all()
     assert all(r.ok for r in reports), [r for r in reports if not r.ok]
@@ -474,11 +512,12 @@ def test_the_chaining_migration_chains_rows_written_before_it():
     AISystemFactory(actor=actor)
     assert auditchain.verify_chain(HistoricalAISystem).ok
     if POSTGRES:  # the triggers are back
-        with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        with as_owner(), pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table()}")
 
 
 @only_postgres
+@tamper_db
 def test_rechain_reseals_through_the_append_only_trigger(actor):
     _system, _other, _incident = make_history(actor)
     with tampering() as cursor:
@@ -486,9 +525,10 @@ def test_rechain_reseals_through_the_append_only_trigger(actor):
     assert not auditchain.verify_chain(HistoricalAISystem).ok
 
     state = MigrationLoader(connection).project_state()  # as a migration sees the models
-    with connection.schema_editor() as editor:
+    with as_owner(), connection.schema_editor() as editor:
         auditchain.rechain(state.apps, editor)
 
     assert all(r.ok for r in auditchain.verify_all())
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with as_owner(), pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table()}")

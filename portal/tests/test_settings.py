@@ -16,17 +16,40 @@ PRODUCTION = {
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("DJANGO_", "DATABASE_URL", "MIGRATION_DATABASE_URL", "AUDIT_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
         capture_output=True, text=True, timeout=120, check=False,
     )
 
 
-def test_check_deploy_passes_with_production_variables():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+@pytest.fixture
+def signing(tmp_path, audit_signing_key_file):
+    """The audit signing variables production sets."""
+    return {"AUDIT_SIGNING_KEY_FILE": str(audit_signing_key_file), "AUDIT_CHECKPOINT_DIR": str(tmp_path)}
+
+
+def test_check_deploy_passes_with_production_variables(signing):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, **signing})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_an_audit_signing_key():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr and "AUDIT_SIGNING_KEY_FILE is not set" in result.stderr
+    assert "AUDIT_CHECKPOINT_DIR is not set" in result.stderr
+
+
+def test_check_deploy_warns_when_postgresql_serves_with_the_owner_role(signing):
+    env = {**PRODUCTION, **signing, "DATABASE_URL": "postgres://portal@db.example.org:5432/portal"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0 and "portal.W002" in result.stderr
+    env["MIGRATION_DATABASE_URL"] = "postgres://portal_owner@db.example.org:5432/portal"
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert "portal.W002" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
