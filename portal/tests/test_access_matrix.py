@@ -145,7 +145,8 @@ EXPECTED = {
     "dashboard:metrics_csv": allow(CO, LR, LE, SU),
     # --- the audit pages: legal reviewers, auditors and compliance officers
     **{f"audit:{name}": allow(CO, LR, AU, SU)
-       for name in ("index", "incident", "incident_bundle_csv", "incident_bundle_pdf", "system", "document")},
+       for name in ("index", "incident", "incident_bundle_csv", "incident_bundle_pdf", "incident_bundle_zip", "system",
+                    "document")},
     # --- the REST API: every role reads; writes are POST-only endpoints here (their roles: the POST checks)
     **{name: allow(*READERS) for name in (
         "api-root", "schema", "api-docs",

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.core import roles
+from portal.core.auditchain import checkpoints
 from reporting.audit import bundle, selectors
 from reporting.pdf import RenderError
 
@@ -75,6 +76,7 @@ def incident_detail(request, reference):
         "admin_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
         "bundle_csv": reverse("audit:incident_bundle_csv", args=[incident.reference]),
         "bundle_pdf": reverse("audit:incident_bundle_pdf", args=[incident.reference]),
+        "bundle_zip": reverse("audit:incident_bundle_zip", args=[incident.reference]),
     })
 
 
@@ -103,13 +105,45 @@ def document_detail(request, pk):
     })
 
 
+class BundleUnavailable(Exception):
+    """The bundle cannot be made (no signing key, a chain broken at its head, the PDF failed): the message says
+    why, and the view answers 503 with it."""
+
+
 def _bundle_for(request, reference):
+    """The incident and its bundle, with a signed checkpoint taken for it (also kept in AUDIT_CHECKPOINT_DIR)."""
     incident = selectors.incident_for_audit(reference)
     if incident is None:
         raise Http404("No incident with this reference.")
-    data = bundle.incident_bundle(incident, generated_by=request.user)
+    try:
+        signed, _path = checkpoints.take_and_keep(reason=f"audit bundle {incident.reference}")
+    except checkpoints.CheckpointError as exc:
+        logger.warning("Audit bundle of %s not made: %s", incident.reference, exc)
+        raise BundleUnavailable(f"The audit bundle cannot be signed: {exc}") from exc
+    data = bundle.incident_bundle(incident, generated_by=request.user, checkpoint=signed)
     logger.info("Audit bundle of %s exported by %s", incident.reference, request.user.get_username())
     return incident, data
+
+
+def _pdf(data, incident):
+    try:
+        return bundle.bundle_pdf(data, incident)
+    except RenderError as exc:
+        logger.warning("Audit bundle PDF of %s failed: %s", incident.reference, exc)
+        raise BundleUnavailable(f"The audit bundle PDF could not be rendered: {exc}") from exc
+
+
+def bundle_view(view):
+    """An audit view whose bundle could not be made answers 503 with the reason, never 500."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BundleUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+
+    return audit_view(guarded)
 
 
 def _download(content, *, content_type, name):
@@ -119,20 +153,22 @@ def _download(content, *, content_type, name):
     return response
 
 
-@audit_view
+@bundle_view
 def incident_bundle_csv(request, reference):
     _, data = _bundle_for(request, reference)
     return _download(bundle.bundle_csv(data), content_type="text/csv; charset=utf-8",
                      name=bundle.bundle_file_name(data, "csv"))
 
 
-@audit_view
+@bundle_view
 def incident_bundle_pdf(request, reference):
     incident, data = _bundle_for(request, reference)
-    try:
-        pdf = bundle.bundle_pdf(data, incident)
-    except RenderError as exc:
-        logger.warning("Audit bundle PDF of %s failed: %s", incident.reference, exc)
-        return HttpResponse(f"The audit bundle PDF could not be rendered: {exc}", status=503,
-                            content_type="text/plain; charset=utf-8")
-    return _download(pdf, content_type="application/pdf", name=bundle.bundle_file_name(data, "pdf"))
+    return _download(_pdf(data, incident), content_type="application/pdf", name=bundle.bundle_file_name(data, "pdf"))
+
+
+@bundle_view
+def incident_bundle_zip(request, reference):
+    """The signed archive: PDF, CSV, checkpoint, public key, signed SHA-256 sums, and how to verify them."""
+    incident, data = _bundle_for(request, reference)
+    archive = bundle.bundle_archive(data, pdf=_pdf(data, incident), csv_text=bundle.bundle_csv(data))
+    return _download(archive, content_type="application/zip", name=bundle.bundle_file_name(data, "zip"))

@@ -4,7 +4,11 @@ event and the chain heads with their verification; a PDF through the one rendere
 import csv
 import io
 import json
+import shutil
+import subprocess
+import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -22,6 +26,7 @@ from incidents.models import (
     RecoveryValidation,
     TimelineEvent,
 )
+from portal.core.auditchain import checkpoints
 from reporting.audit import bundle
 from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
 from reporting.pdf import extract_attachment
@@ -85,7 +90,7 @@ def test_the_csv_opens_with_the_bundle_and_the_chain_heads(client_as, scene):
     rows = _rows(client_as(LEGAL).get(reverse("audit:incident_bundle_csv", args=[scene.incident.reference])))
     sections = [r["section"] for r in rows]
     assert sections[0] == "bundle"
-    assert sections == sorted(sections, key=["bundle", "chain", "history", "timeline"].index)
+    assert sections == sorted(sections, key=["bundle", "chain", "checkpoint", "history", "timeline"].index)
     head = rows[0]
     assert head["user"] == "legal" and head["at_utc"].endswith("Z")
     assert "chain verification:" in head["summary"]
@@ -152,7 +157,8 @@ def test_the_pdf_goes_through_the_one_renderer(monkeypatch, scene, legal_user):
         return b"%PDF-1.7 stand-in"
 
     monkeypatch.setattr(bundle, "render_pdf", fake_render)
-    data = bundle.incident_bundle(scene.incident, generated_by=legal_user)
+    data = bundle.incident_bundle(scene.incident, generated_by=legal_user,
+                                  checkpoint=checkpoints.take(reason="test"))
     assert bundle.bundle_pdf(data, scene.incident) == b"%PDF-1.7 stand-in"
     (call,) = calls
     assert call["template"] == "reporting/pdf/audit_bundle.html"
@@ -185,3 +191,60 @@ def test_a_first_version_with_related_records_exports_no_earlier_value():
     text = diff.ValueText({}, show_privileged=False)
     assert text.plain(field, None) is None
     assert text.plain(field, [3, 1]) == [1, 3]
+
+
+# --- the signed checkpoint and the signed archive -------------------------------------------------------------------
+
+def test_every_bundle_takes_a_signed_checkpoint_kept_outside_the_database(client_as, scene, settings):
+    rows = _rows(client_as(LEGAL).get(reverse("audit:incident_bundle_csv", args=[scene.incident.reference])))
+
+    (kept,) = Path(settings.AUDIT_CHECKPOINT_DIR).glob("checkpoint-*.json")
+    (row,) = [r for r in rows if r["section"] == "checkpoint"]
+    carried = json.loads(row["payload"])
+    assert row["object"] == kept.name
+    assert carried["document"].encode("ascii") == kept.read_bytes()  # the exact bytes signed
+    assert f"audit bundle {scene.incident.reference}" in carried["document"]
+    assert carried["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+    signature = Path(str(kept) + ".sig").read_bytes()
+    checkpoints.signing_key().public_key().verify(signature, kept.read_bytes())
+
+
+@pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("sha256sum")), reason="needs openssl, sha256sum")
+def test_the_signed_archive_verifies_offline_with_openssl_and_sha256sum(client_as, scene, monkeypatch, tmp_path):
+    monkeypatch.setattr(bundle, "render_pdf", lambda **kwargs: b"%PDF-1.7 stand-in")  # the layout is not the point
+    response = client_as(AUDITOR).get(reverse("audit:incident_bundle_zip", args=[scene.incident.reference]))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].endswith('.zip"')
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        archive.extractall(tmp_path / "unzipped")
+    (folder,) = (tmp_path / "unzipped").iterdir()
+    names = sorted(p.name for p in folder.iterdir())
+    checkpoint = next(n for n in names if n.startswith("checkpoint-") and n.endswith(".json"))
+    assert {"SHA256SUMS", "SHA256SUMS.sig", "VERIFY.txt", "audit-signing-key.pub.pem", checkpoint,
+            checkpoint + ".sig"} <= set(names)
+    assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".csv") for n in names)
+
+    def run(*command):
+        return subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+
+    key = "audit-signing-key.pub.pem"
+    assert run("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", key, "-rawin", "-in", "SHA256SUMS",
+               "-sigfile", "SHA256SUMS.sig").returncode == 0
+    assert run("sha256sum", "-c", "SHA256SUMS").returncode == 0
+    assert run("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", key, "-rawin", "-in", checkpoint,
+               "-sigfile", checkpoint + ".sig").returncode == 0
+    verify_text = (folder / "VERIFY.txt").read_text()
+    assert "sha256sum -c SHA256SUMS" in verify_text and checkpoint in verify_text
+
+    csv_file = next(folder.glob("*.csv"))
+    csv_file.write_text(csv_file.read_text().replace("verified", "VERIFIED", 1))  # an edited bundle
+    assert run("sha256sum", "-c", "SHA256SUMS").returncode != 0
+
+
+def test_without_a_signing_key_the_bundle_is_a_503_naming_why(client_as, scene, settings):
+    settings.AUDIT_SIGNING_KEY_FILE = ""
+    for name in ("audit:incident_bundle_csv", "audit:incident_bundle_pdf", "audit:incident_bundle_zip"):
+        response = client_as(LEGAL).get(reverse(name, args=[scene.incident.reference]))
+        assert response.status_code == 503
+        assert "cannot be signed: AUDIT_SIGNING_KEY_FILE is not set" in response.content.decode()
