@@ -84,7 +84,7 @@ def _zip():
     (PNG, "image/png"),
     (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/jpeg"),
     (_zip(), "application/zip"),
-    (gzip.compress(b"prompt log"), "application/gzip"),
+    (gzip.compress(b"prompt log", mtime=0), "application/gzip"),
     (b'{"alert": "prompt injection", "score": 0.97}', "application/json"),
     (b'{"n": 1}\n{"n": 2}\n{"n": 3}\n', "application/x-ndjson"),
     (b"user,decision\n42,denied\n43,approved\n", "text/csv"),
