@@ -223,5 +223,7 @@ def test_import_queries_grow_by_a_bounded_amount_per_component(alice):
 
     small, large = queries(5, "small"), queries(25, "large")
     per_component = (large - small) / 20
-    assert per_component <= 40, f"{per_component} queries per component (create, link, dependency)"
+    # Each history row written costs its insert, the chain lock, the newest head's read and the head's insert
+    # (PostgreSQL; SQLite takes no lock); a component writes about a dozen history rows here.
+    assert per_component <= 44, f"{per_component} queries per component (create, link, dependency)"
     assert SystemComponent.objects.count() == 30

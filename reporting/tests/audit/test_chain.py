@@ -1,15 +1,15 @@
 """The chain status on the audit pages and in the bundle: an untouched trail verifies; a history row altered,
 deleted or forged behind the portal's back is named, and the altered row is flagged on the record's page.
 
-The tampering is raw SQL, as someone with database access would do it; on PostgreSQL the append-only trigger is
-bypassed for it with `session_replication_role = replica` (the test database user is a superuser)."""
+The tampering is raw SQL, as someone with database access would do it; on PostgreSQL as the owner of the tables,
+lifting the append-only triggers (`portal.tests.tampering`), in tests that commit (`tamper_db`)."""
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from incidents.models import Incident
-from portal.tests.tampering import tampering
+from portal.tests.tampering import tamper_db, tampering
 from reporting.audit import chain
 from reporting.tests.audit.conftest import LEGAL, text_of
 
@@ -34,6 +34,7 @@ def test_an_untouched_trail_verifies_on_the_page_and_in_the_bundle(client_as, sc
     assert "BROKEN" not in csv_text and "verified: all " in csv_text
 
 
+@tamper_db
 def test_a_history_row_altered_outside_the_portal_is_named_and_flagged(client_as, scene):
     client = client_as(LEGAL)
     url = reverse("audit:incident", args=[scene.incident.reference])
@@ -51,6 +52,7 @@ def test_a_history_row_altered_outside_the_portal_is_named_and_flagged(client_as
     assert "first break of the chain" in text
 
 
+@tamper_db
 def test_a_deleted_history_row_breaks_the_record_and_the_bundle_says_so(client_as, scene):
     client = client_as(LEGAL)
     first, second, *_ = _rows(scene.incident)
@@ -64,6 +66,7 @@ def test_a_deleted_history_row_breaks_the_record_and_the_bundle_says_so(client_a
     assert f"BROKEN: first break at history row #{second.history_id}" in csv_text
 
 
+@tamper_db
 def test_a_forged_history_row_is_named_on_the_page(client_as, scene):
     history = Incident.history.model
     last = _rows(scene.incident)[-1]
