@@ -25,7 +25,6 @@ from inventory.models import (
 )
 from portal.core import references
 from portal.core.audit import current_source
-from portal.core.choices import Severity
 from portal.core.history import delete_tracked, save_tracked
 from portal.core.references import Referrers
 
@@ -147,7 +146,7 @@ def team_delete_check(*, team: Team) -> None:
     steps = Referrers("is on the escalation path of", _labels(
         EscalationStep.objects.filter(team=team).order_by("system__name", "severity", "order").values_list(
             "system__name", "severity", "order"),
-        lambda system, severity, order: f"{system} ({Severity(severity).label} step {order})"))
+        lambda system, severity, order: f"{system} ({severity.upper()} step {order})"))
     _refuse_delete(f"Team '{team.name}'", references.referrers(team), [owned, raci, steps], RETIRE_TEAM)
 
 

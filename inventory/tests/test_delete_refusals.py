@@ -188,7 +188,7 @@ def test_a_team_answering_for_a_system_named_on_an_incident_is_not_deleted(alice
     assert message.startswith(
         f"Team 'ML platform' answers for AI systems named on incidents {incident.reference} (Support bot); "
         "owns AI systems Support bot; is assigned in the RACI of Support bot (Own the system); "
-        "is on the escalation path of Support bot (P1 (high) step 1); retire it instead")
+        "is on the escalation path of Support bot (P1 step 1); retire it instead")
     assert AISystem.objects.get(pk=inventory.system.pk).owner_team == inventory.team
 
 

@@ -173,6 +173,9 @@ class DeleteRefusalMixin:
             "opts": opts,
             "object": obj,
             "refusal": " ".join(refusal.messages),
+            "reasons": getattr(refusal, "reasons", ()),
+            "subject": getattr(refusal, "subject", ""),
+            "instead": getattr(refusal, "alternative", ""),
             "alternative": self._alternative(request),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }

@@ -27,7 +27,12 @@ SHOWN = 3  # labels named in a refusal before "(and N more)"
 
 class ReferencedError(ValidationError):
     """A delete refused because records still refer to the row. The API answers it with 409 Conflict, the admin
-    with a page (or message) that shows it; nothing is deleted."""
+    with a page (or message) that shows it; nothing is deleted. Besides its one-line message it keeps its parts
+    (`subject`, `reasons`, `alternative`) so a page can list the reasons one per line."""
+
+    subject = ""
+    reasons: tuple[str, ...] = ()
+    alternative = ""
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,10 @@ def refusal(subject: str, found_: Iterable[Referrers], alternative: str) -> Refe
     E.g. "AI system 'Support bot' is named on incidents AIIR-2026-0003, AIIR-2026-0007 (and 12 more); retire it
     instead (lifecycle: retired)."
     """
-    parts = "; ".join(ref.describe() for ref in found_)
-    return ReferencedError(f"{subject} {parts}; {alternative}.")
+    reasons = tuple(ref.describe() for ref in found_)
+    error = ReferencedError(f"{subject} {'; '.join(reasons)}; {alternative}.")
+    error.subject, error.reasons, error.alternative = subject, reasons, alternative
+    return error
 
 
 # --- labels: how a record is named in a refusal -----------------------------------------------------------------

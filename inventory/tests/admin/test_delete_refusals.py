@@ -44,7 +44,9 @@ def test_the_delete_page_shows_the_refusal_and_offers_retiring_instead(complianc
     assert response.status_code == 200
     assert response.templates[0].name == "admin/delete_refused.html"
     text = page_text(response)
-    assert says.format(ref=incident.reference) in text
+    assert says.format(ref=incident.reference) in response.context["refusal"]
+    assert f"named on incidents {incident.reference}" in text
+    assert all(reason in text for reason in response.context["reasons"])
     assert "Nothing was deleted" in text and "Retire it instead" in text
     assert "Are you sure" not in text and "relationship" not in text  # no cascade list of the incident links
     assert response.context["alternative"]["action"] == "retire_selected"
