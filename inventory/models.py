@@ -98,9 +98,16 @@ class Jurisdiction(models.Model):
 
 
 class Team(models.Model):
+    """A team that answers for AI systems. A team that incidents reach through its systems is retired, not deleted:
+    it keeps its records and takes no new assignment (owner, RACI, escalation) until it is reinstated."""
+
     name = models.CharField(max_length=120, unique=True)
     email = models.EmailField(blank=True, help_text="Shared mailbox used for escalation notices.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    # Nullable, so existing history rows keep their hashes (a NULL is left out of the canonical form, ADR 0006).
+    retired_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the team was retired; empty while it is active."
+    )
 
     history = RegulatedHistory(m2m_fields=["members"])
 
@@ -109,6 +116,10 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class AISystem(models.Model):

@@ -242,6 +242,15 @@ def escalation_list() -> QuerySet[EscalationStep]:
     return EscalationStep.objects.select_related("system", "user", "team")
 
 
+def systems_team_answers_for(team: Team) -> QuerySet[AISystem]:
+    """The AI systems a team answers for: as their owner team, in their RACI or on their escalation path."""
+    return AISystem.objects.filter(
+        Q(owner_team=team)
+        | Q(pk__in=RaciAssignment.objects.filter(team=team).values("system_id"))
+        | Q(pk__in=EscalationStep.objects.filter(team=team).values("system_id"))
+    )
+
+
 def team_list() -> QuerySet[Team]:
     return Team.objects.prefetch_related("members").annotate(system_count=Count("systems", distinct=True))
 

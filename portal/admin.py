@@ -5,17 +5,26 @@ A compliance officer assigning a RACI role or a team member needs to find users 
 the user admin, so the portal also allows the search to anyone who may add or change the model whose field it is:
 the same names a plain drop-down on that form would list.
 
-API tokens are created (their key shown once) and revoked here; see the section at the end.
+API tokens are created (their key shown once) and revoked here, and users are deactivated rather than deleted; see
+the sections at the end.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from portal.core import tokens
+from portal.core import tokens, users
+from portal.core.admin import DeleteRefusalMixin
 from portal.core.models import ApiToken, TokenScope
 
 SITE_NAME = "AI Incident Governance Portal"
@@ -128,3 +137,71 @@ class ApiTokenAdmin(admin.ModelAdmin):
             tokens.api_token_revoke(actor=request.user, token=token)
             revoked += 1
         self.message_user(request, f"{revoked} token(s) revoked; they stop working at once.", messages.SUCCESS)
+
+
+# --- users ----------------------------------------------------------------------------------------------------------
+# Superusers manage users here. A user any record names (incidents, obligations, documents, disclosure decisions,
+# history rows, RACI, escalation, API tokens, teams, admin log entries) is not deleted: the delete page and the bulk
+# action show what names them and offer deactivation (`portal.core.users`). Deactivation is logged as an admin log
+# entry (who, when), shown on the user's history page; the user model has no history table of its own.
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(DeleteRefusalMixin, UserAdmin):
+    actions = ["deactivate_selected", "delete_selected"]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser"]
+    delete_alternative = "deactivate_selected"
+    delete_alternative_label = "Deactivate instead"
+
+    def delete_refusal(self, request, obj):
+        try:
+            users.user_delete_check(user=obj)
+        except ValidationError as refusal:
+            return refusal
+        return None
+
+    def delete_model(self, request, obj):
+        users.user_delete(actor=request.user, user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refusal:  # named by a record since the page was shown
+            self.message_user(request, f"Not deleted: {' '.join(refusal.messages)}", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:auth_user_change", args=[object_id]))
+
+    @admin.action(permissions=["delete"], description="Delete selected users")
+    def delete_selected(self, request, queryset):
+        """Django's delete action, refused as a whole (nothing deleted) when any selected user is named by a record."""
+        if self.refuse_bulk_delete(request, queryset):
+            return None
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except ValidationError as refusal:
+            self.message_user(request, f"Nothing was deleted: {' '.join(refusal.messages)}", messages.ERROR)
+            return None
+
+    @admin.action(permissions=["change"], description="Deactivate selected users (they can no longer sign in)")
+    def deactivate_selected(self, request, queryset):
+        done, refused = [], []
+        for user in queryset:
+            try:
+                if users.user_deactivate(actor=request.user, user=user):
+                    done.append(user.get_username())
+            except ValidationError as refusal:
+                refused.append(" ".join(refusal.messages))
+        if done:
+            self.message_user(request, f"Deactivated: {', '.join(done)}. They can no longer sign in or use their API "
+                                       "tokens; every record keeps naming them.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, f"Not deactivated: {reason}", messages.ERROR)
+        if not done and not refused:
+            self.message_user(request, "The selected users were inactive already.", messages.INFO)

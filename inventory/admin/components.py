@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 
 from inventory import selectors
 from inventory.forms import ComponentDependencyForm, ComponentForm, SystemComponentForm
-from inventory.models import Component, ComponentDependency, SystemComponent
+from inventory.models import Component, ComponentDependency, ComponentStatus, SystemComponent
 from portal.core.admin import ServiceInline, ServiceModelAdmin
 
 
@@ -26,6 +26,11 @@ class DependencyInline(ServiceInline):
 @admin.register(Component)
 class ComponentAdmin(ServiceModelAdmin):
     form = ComponentForm
+    # A component incidents or systems refer to is retired, not deleted (the delete page offers this instead).
+    actions = ["delete_selected", "retire_selected"]
+    retire_changes = {"status": ComponentStatus.RETIRED}
+    delete_alternative = "retire_selected"
+    delete_alternative_label = "Retire it instead (status: retired)"
     list_display = [
         "name", "kind", "group", "version", "supplier", "license", "status", "known_good", "disableable",
         "system_count",

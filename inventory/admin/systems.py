@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 
 from inventory import selectors
 from inventory.forms import AISystemForm, EscalationStepForm, RaciInlineForm, RaciInlineFormSet, SystemComponentForm
-from inventory.models import AISystem, EscalationStep, RaciAssignment, SystemComponent
+from inventory.models import AISystem, EscalationStep, Lifecycle, RaciAssignment, SystemComponent
 from portal.core.admin import ServiceInline, ServiceModelAdmin
 
 RECENT_EVENTS = 10
@@ -62,6 +62,11 @@ class EscalationStepInline(ServiceInline):
 @admin.register(AISystem)
 class AISystemAdmin(ServiceModelAdmin):
     form = AISystemForm
+    # A system incidents refer to is retired, not deleted (the delete page offers this action instead).
+    actions = ["delete_selected", "retire_selected"]
+    retire_changes = {"lifecycle": Lifecycle.RETIRED}
+    delete_alternative = "retire_selected"
+    delete_alternative_label = "Retire it instead (lifecycle: retired)"
     list_display = [
         "name", "risk_class", "lifecycle", "readiness_gap_count", "accountable_owner", "owner_team",
         "component_count", "operator_role",

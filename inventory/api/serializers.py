@@ -92,11 +92,22 @@ class InventoryEventSerializer(serializers.ModelSerializer):
 class TeamSerializer(serializers.ModelSerializer):
     members = user_field(many=True, required=False)
     system_count = serializers.IntegerField(read_only=True, help_text="AI systems the team owns.")
+    retired = serializers.BooleanField(
+        required=False,
+        help_text="A retired team keeps its records and takes no new assignments (owner, RACI, escalation). PATCH "
+                  "true to retire a team that cannot be deleted, false to reinstate it.",
+    )
 
     class Meta:
         model = Team
-        fields = ["id", "name", "email", "members", "system_count"]
+        fields = ["id", "name", "email", "members", "system_count", "retired", "retired_at"]
+        read_only_fields = ["retired_at"]
         validators = []
+
+    def validate_retired(self, value):
+        if value and self.instance is None:
+            raise serializers.ValidationError("A new team is active; retire it once it exists.")
+        return value
 
 
 # --- AI systems -------------------------------------------------------------------------------------------

@@ -4,6 +4,10 @@ Permissions are the role model permissions set globally (`RoleModelPermissions`:
 change_*, delete_* to write). Every write calls an inventory service with `actor=request.user`, so the history
 row and the timeline event name the user whether the request used a session or a token. A service's
 `ValidationError` becomes a 400 naming the field (`portal.core.api.exception_handler`).
+
+DELETE of a row that records still refer to (an AI system named on an incident, a component in use, a team that
+answers for such a system) is refused with 409 Conflict: the message names what refers to it and the alternative
+(retire: PATCH `lifecycle`/`status` to `retired`, or `retired: true` for a team), and nothing is deleted.
 """
 
 from django.db.models import ProtectedError
@@ -180,6 +184,9 @@ class TeamViewSet(ServiceModelViewSet):
     update_service = staticmethod(services.team_update)
     delete_service = staticmethod(services.team_delete)
     instance_argument = "team"
+
+    def create_arguments(self, validated_data):
+        return {k: v for k, v in validated_data.items() if k != "retired"}  # a new team is active
 
     def get_queryset(self):
         return selectors.team_list()

@@ -4,9 +4,11 @@ from inventory.services.aibom import ImportResult, aibom_export, aibom_import
 from inventory.services.registry import (
     ai_system_create,
     ai_system_delete,
+    ai_system_delete_check,
     ai_system_update,
     component_create,
     component_delete,
+    component_delete_check,
     component_update,
     dependency_add,
     dependency_check,
@@ -25,6 +27,7 @@ from inventory.services.registry import (
     system_component_update,
     team_create,
     team_delete,
+    team_delete_check,
     team_update,
 )
 
@@ -32,11 +35,13 @@ __all__ = [
     "ImportResult",
     "ai_system_create",
     "ai_system_delete",
+    "ai_system_delete_check",
     "ai_system_update",
     "aibom_export",
     "aibom_import",
     "component_create",
     "component_delete",
+    "component_delete_check",
     "component_update",
     "dependency_add",
     "dependency_check",
@@ -55,5 +60,6 @@ __all__ = [
     "system_component_update",
     "team_create",
     "team_delete",
+    "team_delete_check",
     "team_update",
 ]

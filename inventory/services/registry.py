@@ -7,9 +7,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from inventory import selectors
 from inventory.models import (
+    Activity,
     AISystem,
     Component,
     ComponentDependency,
@@ -21,8 +23,10 @@ from inventory.models import (
     SystemComponent,
     Team,
 )
+from portal.core import references
 from portal.core.audit import current_source
 from portal.core.history import delete_tracked, save_tracked
+from portal.core.references import Referrers
 
 Kind = InventoryEvent.Kind
 
@@ -54,6 +58,40 @@ def _plain(value):
     return value if isinstance(value, str | int | float | bool | list | dict | type(None)) else str(value)
 
 
+# --- what a delete is refused for ------------------------------------------------------------------------------
+# Regulated records (incidents, obligations, documents, disclosure decisions) live in apps above the inventory;
+# they register which of their records refer to an inventory row (`portal.core.references`). The inventory's own
+# links (a component used by a system, a team assigned on one) are listed here. A refused delete changes nothing.
+
+RETIRE_SYSTEM = "retire it instead (lifecycle: retired)"
+RETIRE_COMPONENT = "retire it instead (status: retired)"
+RETIRE_TEAM = "retire it instead (retired: the team keeps its records and takes no new assignments)"
+
+
+def _refuse_delete(subject: str, regulated: list[Referrers], links: list[Referrers], retire: str) -> None:
+    """Raise the refusal naming every referrer; links alone can also be removed first, regulated ones cannot."""
+    links = [ref for ref in links if ref]
+    if regulated or links:
+        alternative = retire if regulated else f"remove those links first, or {retire}"
+        raise references.refusal(subject, [*regulated, *links], alternative)
+
+
+def _lock(instance) -> None:
+    """Lock the row about to be deleted before checking what refers to it: a record that starts to refer to it
+    meanwhile (a foreign key to it, e.g. an incident's link) waits for the delete, so none is dropped unseen."""
+    list(type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk", flat=True))
+
+
+def _labels(rows, label) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(label(*row) for row in rows))
+
+
+def _assignable(team: Team | None, field: str = "team") -> None:
+    """A retired team takes no new assignment: refused naming the field."""
+    if team is not None and team.retired_at is not None:
+        raise ValidationError({field: f"Team {team} is retired; reinstate it or choose another team."})
+
+
 # --- teams -----------------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -65,8 +103,14 @@ def team_create(*, actor, name: str, email: str = "", members: Iterable = ()) ->
 
 
 @transaction.atomic
-def team_update(*, actor, team: Team, members: Iterable | None = None, **changes) -> Team:
+def team_update(*, actor, team: Team, members: Iterable | None = None, retired: bool | None = None,
+                **changes) -> Team:
+    """Change a team; `retired=True` retires it (it keeps its records and takes no new assignments), `False`
+    reinstates it. Each change leaves a history row naming the actor and a timeline event."""
     changed = _apply(team, changes)
+    if retired is not None and bool(retired) != team.retired:
+        team.retired_at = timezone.now() if retired else None
+        changed.append("retired_at")
     if changed:
         save_tracked(team, actor=actor, update_fields=changed)
     members = None if members is None else list(members)
@@ -74,13 +118,43 @@ def team_update(*, actor, team: Team, members: Iterable | None = None, **changes
         team._history_user = actor
         team.members.set(members)
         changed.append("members")
-    if changed:
+    if changed == ["retired_at"]:
+        summary = f"Team {team} {'retired' if team.retired else 'reinstated'}"
+        record_event(Kind.TEAM_CHANGED, actor=actor, summary=summary, payload={"fields": changed})
+    elif changed:
         record_event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {team} updated", payload={"fields": changed})
     return team
 
 
+def team_delete_check(*, team: Team) -> None:
+    """Refuse to delete a team that records still refer to, naming them and offering retirement.
+
+    What refers to a team:
+    - regulated records: the team answers for (as owner team, RACI assignee or escalation assignee) an AI system
+      that regulated records refer to (see `ai_system_delete_check`): the team's part in that system's response is
+      part of the record, so the team is retired, not deleted. Registered by the apps that hold those records.
+    - the inventory's own links: the team owns AI systems (the delete would empty their owner without a history
+      row), or is assigned in a RACI or on an escalation path. These can be reassigned first; then a team that no
+      regulated record reaches can be deleted.
+    One query per kind of reference.
+    """
+    owned = references.found("owns AI systems", AISystem.objects.filter(owner_team=team), "name")
+    raci = Referrers("is assigned in the RACI of", _labels(
+        RaciAssignment.objects.filter(team=team).order_by("system__name", "activity").values_list(
+            "system__name", "activity"),
+        lambda system, activity: f"{system} ({Activity(activity).label})"))
+    steps = Referrers("is on the escalation path of", _labels(
+        EscalationStep.objects.filter(team=team).order_by("system__name", "severity", "order").values_list(
+            "system__name", "severity", "order"),
+        lambda system, severity, order: f"{system} ({severity.upper()} step {order})"))
+    _refuse_delete(f"Team '{team.name}'", references.referrers(team), [owned, raci, steps], RETIRE_TEAM)
+
+
 @transaction.atomic
 def team_delete(*, actor, team: Team) -> None:
+    """Delete a team nothing refers to; otherwise refused (`team_delete_check`) and nothing changes."""
+    _lock(team)
+    team_delete_check(team=team)
     name = team.name
     delete_tracked(team, actor=actor)
     record_event(Kind.TEAM_CHANGED, actor=actor, summary=f"Team {name} deleted", payload={"team": name})
@@ -100,6 +174,7 @@ def _jurisdictions(codes_or_objects: Iterable) -> list[Jurisdiction]:
 
 @transaction.atomic
 def ai_system_create(*, actor, jurisdictions: Iterable = (), **fields) -> AISystem:
+    _assignable(fields.get("owner_team"), "owner_team")
     places = _jurisdictions(jurisdictions)
     system = save_tracked(AISystem(**fields), actor=actor)
     system.jurisdictions.set(places)
@@ -111,6 +186,8 @@ def ai_system_create(*, actor, jurisdictions: Iterable = (), **fields) -> AISyst
 @transaction.atomic
 def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None = None, **changes) -> AISystem:
     before_risk = AISystem.objects.filter(pk=system.pk).values_list("risk_class", flat=True).first()
+    if "owner_team" in changes and getattr(changes["owner_team"], "pk", None) != system.owner_team_id:
+        _assignable(changes["owner_team"], "owner_team")
     changed = _apply(system, changes)
     if changed:
         save_tracked(system, actor=actor, update_fields=changed)
@@ -131,9 +208,25 @@ def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None 
     return system
 
 
+def ai_system_delete_check(*, system: AISystem) -> None:
+    """Refuse to delete an AI system that regulated records refer to, naming them and offering retirement.
+
+    What refers to a system, as the apps that hold the records register it (`portal.core.references`): an incident
+    names it now, or named it before (the incident's history keeps the link), or a containment action targeted it.
+    Obligations, documents and disclosure decisions refer to a system only through their incident, which is never
+    deleted, so the incident check covers them. Retiring (lifecycle: retired) keeps the system, its components,
+    RACI and escalation path as the records knew them. Its own component links, RACI and escalation steps do not
+    block a delete: the delete removes them, each with a history row. One query per kind of reference.
+    """
+    _refuse_delete(f"AI system '{system.name}'", references.referrers(system), [], RETIRE_SYSTEM)
+
+
 @transaction.atomic
 def ai_system_delete(*, actor, system: AISystem) -> None:
-    """Delete a system and its links, RACI and escalation steps, each leaving its own history row."""
+    """Delete a system nothing regulated refers to, with its links, RACI and escalation steps, each leaving its own
+    history row; otherwise refused (`ai_system_delete_check`) and nothing changes."""
+    _lock(system)
+    ai_system_delete_check(system=system)
     name, slug = system.name, system.slug
     for related in (*system.system_components.all(), *system.raci.all(), *system.escalation_steps.all()):
         delete_tracked(related, actor=actor)
@@ -161,13 +254,31 @@ def component_update(*, actor, component: Component, **changes) -> Component:
     return component
 
 
+def component_delete_check(*, component: Component) -> None:
+    """Refuse to delete a component that records still refer to, naming them and offering retirement.
+
+    What refers to a component:
+    - regulated records, as the apps that hold them register it: an incident names it now or named it before (its
+      history keeps the link), or a containment action targeted it or rolled back to it;
+    - the inventory's own links: an AI system uses it, another component depends on it, or a newer version is
+      derived from it (these can be removed first).
+    Its own dependency edges do not block: the delete removes them with history rows. One query per kind.
+    """
+    used = references.found("is used by AI systems", SystemComponent.objects.filter(component=component),
+                            "system__name")
+    dependents = references.found("is depended on by components", component.dependents.all(), "component__name")
+    derived = Referrers("has versions derived from it", tuple(
+        str(c) for c in Component.objects.filter(derived_from=component).order_by("name", "version")))
+    _refuse_delete(f"Component '{component}'", references.referrers(component), [used, dependents, derived],
+                   RETIRE_COMPONENT)
+
+
 @transaction.atomic
 def component_delete(*, actor, component: Component) -> None:
-    if component.system_uses.exists() or component.dependents.exists() or component.derivatives.exists():
-        raise ValidationError(
-            f"Component {component} is still used by a system, depended on or derived from; "
-            "detach it first or mark it retired."
-        )
+    """Delete a component nothing refers to, with its own dependency edges (each with a history row); otherwise
+    refused (`component_delete_check`) and nothing changes."""
+    _lock(component)
+    component_delete_check(component=component)
     label = str(component)
     for dependency in component.dependencies.all():
         delete_tracked(dependency, actor=actor)
@@ -274,6 +385,7 @@ def raci_check(*, assignment: RaciAssignment) -> None:
 
 @transaction.atomic
 def raci_assign(*, actor, system: AISystem, activity: str, role: str, user=None, team=None) -> RaciAssignment:
+    _assignable(team)
     assignment = RaciAssignment(system=system, activity=activity, role=role, user=user, team=team)
     raci_check(assignment=assignment)
     save_tracked(assignment, actor=actor)
@@ -289,6 +401,8 @@ def raci_assign(*, actor, system: AISystem, activity: str, role: str, user=None,
 def raci_update(*, actor, assignment: RaciAssignment, **changes) -> RaciAssignment:
     if "system" in changes and changes["system"] != assignment.system:
         raise ValidationError({"system": "A RACI assignment cannot move to another system."})
+    if "team" in changes and getattr(changes["team"], "pk", None) != assignment.team_id:
+        _assignable(changes["team"])
     changed = _apply(assignment, changes)
     if changed:
         raci_check(assignment=assignment)
@@ -309,6 +423,7 @@ def raci_remove(*, actor, assignment: RaciAssignment) -> None:
 @transaction.atomic
 def escalation_step_create(*, actor, system: AISystem, severity: str, order: int, acknowledge_within_minutes: int,
                            user=None, team=None) -> EscalationStep:
+    _assignable(team)
     step = save_tracked(EscalationStep(system=system, severity=severity, order=order, user=user, team=team,
                                        acknowledge_within_minutes=acknowledge_within_minutes), actor=actor)
     record_event(Kind.ESCALATION_CHANGED, actor=actor, system=system,
@@ -319,6 +434,8 @@ def escalation_step_create(*, actor, system: AISystem, severity: str, order: int
 
 @transaction.atomic
 def escalation_step_update(*, actor, step: EscalationStep, **changes) -> EscalationStep:
+    if "team" in changes and getattr(changes["team"], "pk", None) != step.team_id:
+        _assignable(changes["team"])
     changed = _apply(step, changes)
     if changed:
         save_tracked(step, actor=actor, update_fields=changed)

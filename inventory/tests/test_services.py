@@ -149,7 +149,7 @@ def test_a_component_in_use_cannot_be_deleted(alice):
     services.system_component_attach(actor=alice, system=AISystemFactory(), component=component)
     with pytest.raises(ValidationError) as excinfo:
         services.component_delete(actor=alice, component=component)
-    assert "still used" in str(excinfo.value)
+    assert "is used by AI systems" in str(excinfo.value)
     assert Component.objects.filter(pk=component.pk).exists()
 
 

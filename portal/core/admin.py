@@ -7,16 +7,23 @@ use) rolls the whole submission back and is shown as a form error or an error me
 
 Which services write a model is registered by the app that owns it (`register_writes`), so the kernel names no
 app. History pages are for reading: reverting from them would write without the services.
+
+A delete that records still refer to is refused before anything is shown as deletable: the delete page shows the
+refusal (what refers to the row, and the alternative, e.g. retire, as a button running the matching list action)
+instead of the confirmation, and the bulk delete action deletes nothing and says why (`DeleteRefusalMixin`).
 """
 
 from dataclasses import dataclass
 from importlib import import_module
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import model_format_dict, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -58,6 +65,7 @@ class Writes:
     update: str
     delete: str
     keyword: str
+    delete_check: str = ""  # raises the ValidationError that refuses a delete, without deleting (optional)
 
     def do_create(self, *, actor, data: dict):
         return self._call(self.create, actor=actor, **data)
@@ -67,6 +75,16 @@ class Writes:
 
     def do_delete(self, *, actor, instance) -> None:
         self._call(self.delete, actor=actor, **{self.keyword: instance})
+
+    def delete_refusal(self, *, instance) -> ValidationError | None:
+        """Why the delete service would refuse `instance` (None: it may be deleted, as far as the check knows)."""
+        if not self.delete_check:
+            return None
+        try:
+            getattr(import_module(self.services), self.delete_check)(**{self.keyword: instance})
+        except ValidationError as refusal:
+            return refusal
+        return None
 
     def _call(self, service_name, /, **kwargs):
         return call(getattr(import_module(self.services), service_name), **kwargs)
@@ -117,9 +135,71 @@ def adopt(target, saved) -> None:
 
 # --- the admin classes --------------------------------------------------------------------------------------------
 
-class ServiceModelAdmin(SimpleHistoryAdmin):
+class DeleteRefusalMixin:
+    """Delete pages and the bulk delete action that show a refusal instead of deleting a row records refer to.
+
+    `delete_refusal(request, obj)` returns the ValidationError that refuses the delete (None: it may be deleted).
+    `delete_alternative` names the list action offered instead (e.g. "retire_selected"), with its button label in
+    `delete_alternative_label`; the button shows only to users who may run that action.
+    """
+
+    delete_alternative = ""
+    delete_alternative_label = ""
+
+    def delete_refusal(self, request, obj) -> ValidationError | None:
+        return None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_delete_permission(request, obj):
+            refusal = self.delete_refusal(request, obj)
+            if refusal is not None:
+                return self.delete_refused_response(request, obj, refusal)
+        return super().delete_view(request, object_id, extra_context)
+
+    def _alternative(self, request):
+        actions = self.get_actions(request)
+        if self.delete_alternative not in actions:
+            return None
+        _, name, description = actions[self.delete_alternative]
+        return {"action": name, "label": self.delete_alternative_label or description % model_format_dict(self.opts),
+                "description": description % model_format_dict(self.opts)}
+
+    def delete_refused_response(self, request, obj, refusal: ValidationError):
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Cannot delete the {opts.verbose_name} '{obj}'",
+            "opts": opts,
+            "object": obj,
+            "refusal": " ".join(refusal.messages),
+            "reasons": getattr(refusal, "reasons", ()),
+            "subject": getattr(refusal, "subject", ""),
+            "instead": getattr(refusal, "alternative", ""),
+            "alternative": self._alternative(request),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/delete_refused.html", context)
+
+    def refuse_bulk_delete(self, request, queryset) -> bool:
+        """Before the bulk delete confirmation (and again before deleting): if any selected row is refused, say
+        why for each and what to do instead, delete nothing and return True."""
+        refused = [refusal for obj in queryset if (refusal := self.delete_refusal(request, obj)) is not None]
+        if not refused:
+            return False
+        reasons = " ".join(message for refusal in refused for message in refusal.messages)
+        alternative = self._alternative(request)
+        hint = f" Use the action '{alternative['description']}' instead." if alternative else ""
+        self.message_user(request, f"Nothing was deleted: {reasons}{hint}", messages.ERROR)
+        return True
+
+
+class ServiceModelAdmin(DeleteRefusalMixin, SimpleHistoryAdmin):
     form = ServiceModelForm
     actions = ["delete_selected"]
+    # The update that retires a row, offered instead of a refused delete by the `retire_selected` action (a subclass
+    # lists the action and sets `delete_alternative = "retire_selected"`).
+    retire_changes: dict = {}
 
     # Reverting from the history page would write without the services; history is for reading here.
     def revert_disabled(self, request, obj=None):
@@ -193,6 +273,9 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
 
     # --- deletes ----------------------------------------------------------------------------------------
 
+    def delete_refusal(self, request, obj):
+        return writes_for(self.model).delete_refusal(instance=obj)
+
     def delete_model(self, request, obj):
         writes_for(self.model).do_delete(actor=request.user, instance=obj)
 
@@ -203,7 +286,7 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except ServiceRefused as refused:
+        except ServiceRefused as refused:  # refused after the page was shown (a concurrent change)
             self.message_user(request, f"Not deleted: {refused.message}", messages.ERROR)
             opts = self.model._meta
             return HttpResponseRedirect(
@@ -213,12 +296,31 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
     @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
     def delete_selected(self, request, queryset):
         """Django's delete action, in one transaction: a refusal deletes nothing and says why."""
+        if self.refuse_bulk_delete(request, queryset):
+            return None
         try:
             with transaction.atomic():
                 return django_delete_selected(self, request, queryset)
         except ServiceRefused as refused:
             self.message_user(request, f"Nothing was deleted: {refused.message}", messages.ERROR)
             return None
+
+    @admin.action(permissions=["change"], description=gettext_lazy("Retire selected %(verbose_name_plural)s"))
+    def retire_selected(self, request, queryset):
+        """Retire instead of deleting: the rows stay, with their records and history (one update service call each,
+        in one transaction: a refusal retires nothing and says why)."""
+        writes = writes_for(self.model)
+        rows = list(self.model._default_manager.filter(pk__in=[obj.pk for obj in queryset]))
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    writes.do_update(actor=request.user, instance=row, changes=dict(self.retire_changes))
+        except ServiceRefused as refused:
+            self.message_user(request, f"Nothing was retired: {refused.message}", messages.ERROR)
+            return None
+        names = ", ".join(str(row) for row in rows)
+        self.message_user(request, f"Retired: {names}. They keep their records and history.", messages.SUCCESS)
+        return None
 
 
 class ServiceInline(admin.TabularInline):

@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.core.concurrency import StaleRecordError
+from portal.core.references import ReferencedError
 
 
 class Conflict(exceptions.APIException):
@@ -24,8 +25,9 @@ def validation_error_detail(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     """Django `ValidationError` raised by a service becomes a 400 naming the field and the rule; a stale edit
-    (optimistic locking) becomes 409 Conflict naming who changed the record and when."""
-    if isinstance(exc, StaleRecordError):
+    (optimistic locking) becomes 409 Conflict naming who changed the record and when, and so does a delete refused
+    because records still refer to the row (the message names them and the alternative)."""
+    if isinstance(exc, StaleRecordError | ReferencedError):
         exc = Conflict(detail=" ".join(exc.messages))
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))

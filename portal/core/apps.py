@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from portal.core import audit, checks  # noqa: F401  (connects the history signal, registers the checks)
+        from portal.core.models import ApiToken
+        from portal.core.references import register_label
+
+        register_label(ApiToken, "name")  # how a user's API tokens are named when a delete of the user is refused

@@ -7,7 +7,7 @@ serializers; the API reports all three the same way.
 import pytest
 
 from inventory import services
-from inventory.models import AISystem, ComponentDependency, InventoryEvent, RaciAssignment
+from inventory.models import AISystem, Component, ComponentDependency, InventoryEvent, RaciAssignment
 from inventory.tests.api.conftest import field_errors
 
 pytestmark = pytest.mark.django_db
@@ -126,10 +126,11 @@ def test_an_unknown_system_slug_in_a_payload_is_refused_naming_system(compliance
     assert field_errors(response) == {"system"}
 
 
-def test_deleting_a_component_still_in_use_is_refused_and_keeps_it(compliance, inventory):
+def test_deleting_a_component_still_in_use_is_a_conflict_that_names_the_system(compliance, inventory):
     response = compliance.delete(f"/api/v1/components/{inventory.model.pk}/")
-    assert field_errors(response) == {"non_field_errors"}
-    assert "still used" in response.json()["non_field_errors"][0]
+    assert response.status_code == 409
+    assert "is used by AI systems Support bot" in response.json()["detail"]
+    assert Component.objects.filter(pk=inventory.model.pk).exists()
 
 
 def test_deleting_a_team_still_named_in_raci_is_a_conflict_that_names_the_assignment(compliance, inventory):
