@@ -186,7 +186,7 @@ def build_scene(users):
         rationale="Personal data of 1,200 customers.", legal_basis="GDPR Art. 33",
         shareable_summary="Transcripts were exposed.", privileged_analysis="Counsel's view.")
     document = reporting_services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                                 obligation=obligation)
+                                                 obligation=obligation, expected_version=obligation.version)
     reporting_services.regulatory_facts_update(actor=compliance, incident=incident, nis2_entity=True)
     token, _ = tokens.api_token_create(actor=admin, user=responder, name="Datadog", scopes=["alert_intake"])
     SlaNotice.objects.create(incident=incident, target="acknowledge", stage="breached", due_at=timezone.now())

@@ -14,10 +14,23 @@ from django.template.loader import render_to_string
 
 from incidents.admin import IncidentAdmin
 from incidents.models import Incident
-from reporting import services
-from reporting.admin.base import ReasonForm, intermediate, run_for_each
+from reporting import selectors, services
+from reporting.admin.base import ReasonForm, intermediate, run_for_each, when
 from reporting.exports import aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
+
+
+def report_shown(incident) -> list[tuple[str, str]]:
+    """What issuing the post-incident report issues, from which version of the incident."""
+    next_version = selectors.document_next_version(DocumentKind.POST_INCIDENT_REPORT, f"incident:{incident.pk}")
+    return [
+        ("Will issue", f"Post-incident report v{next_version}, rendered from version {incident.version} of the "
+                       "incident" + (" (supersedes the earlier versions)" if next_version > 1 else "")),
+        ("Incident", f"{incident.reference}: {incident.title}"),
+        ("Status", incident.get_status_display()),
+        ("Severity", incident.get_severity_display()),
+        ("Detected", when(incident.detected_at)),
+    ]
 
 
 class IncidentReportingAdmin(IncidentAdmin):
@@ -65,12 +78,15 @@ class IncidentReportingAdmin(IncidentAdmin):
     @admin.action(description="Issue the post-incident report PDF", permissions=["issue"])
     def issue_post_incident_report(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="issue_post_incident_report",
-                                      title="Issue post-incident reports", form_class=ReasonForm, submit="Issue")
+                                      title="Issue post-incident reports", form_class=ReasonForm, submit="Issue",
+                                      describe=report_shown,
+                                      intro="A PDF is rendered for each incident from its record, review, "
+                                            "timeline, obligations and containment as they are now.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Report issued", lambda i: services.document_issue(
+        run_for_each(self, request, queryset, "Report issued", lambda i, version: services.document_issue(
             actor=request.user, kind=DocumentKind.POST_INCIDENT_REPORT, incident=i,
-            correction_reason=form.cleaned_data["reason"]))
+            correction_reason=form.cleaned_data["reason"], expected_version=version))
         return None
 
     @admin.action(description="Export for the AI Incident Database (sanitized JSON)")

@@ -8,7 +8,8 @@ rationale and reasons, what may change) are the services'; their `ValidationErro
 
 Optimistic locking as in the incident API: the detail of an obligation, a decision or the regulatory facts carries
 `ETag: "<version>"`; a change names the version it was based on (body `version` or `If-Match`), else 428; a stale
-one gets 409 naming who changed the record and when.
+one gets 409 naming who changed which fields of the record and when. Approving, returning, submitting, marking
+not applicable and issuing are bound to the version read in the same way: nobody approves a text they did not see.
 
 A disclosure decision's privileged analysis is only ever in responses to compliance officers and legal reviewers.
 """
@@ -34,7 +35,6 @@ from incidents.api.views import ERROR_RESPONSES
 from incidents.models import Incident
 from inventory.api.views import ServiceModelViewSet
 from portal.core import roles
-from portal.core.concurrency import check_version
 from portal.core.permissions import RoleModelPermissions
 from reporting import exports, selectors, services
 from reporting.api import filters, serializers
@@ -115,7 +115,7 @@ def post_action(summary, description, request, response, status_code=200, **kwar
 
 
 VERSION_NOTE = (" Send the `version` you read (body or `If-Match`): 428 without it, 409 when the record changed "
-                "since.")
+                "since (naming who changed which fields and when); the action applies to that version only.")
 
 
 @extend_schema_view(
@@ -220,9 +220,9 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         obligation = self.get_object()
         version = version_sent(request, "obligation")
         data = self.payload(serializers.IssueSerializer)
-        check_version(obligation, version, label=str(obligation))  # the PDF renders the version the client read
         document = services.document_issue(actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                           obligation=obligation, correction_reason=data["correction_reason"])
+                                           obligation=obligation, correction_reason=data["correction_reason"],
+                                           expected_version=version)  # the PDF renders the version read
         stored = document_rows().get(pk=document.pk)
         return Response(serializers.DocumentSerializer(stored, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)

@@ -64,9 +64,10 @@ def disclosure_record(*, actor, incident, audience: str, decision: str, rational
     return record
 
 
-def _locked(decision, expected_version):
+def _locked(decision, expected_version, *, required=False):
     locked = DisclosureDecision.objects.select_for_update().select_related("incident").get(pk=decision.pk)
-    check_version(locked, expected_version, label=str(locked))
+    check_version(locked, expected_version, label=f"Disclosure decision {locked.pk} of {locked.incident.reference}",
+                  required=required)
     return locked
 
 
@@ -102,10 +103,12 @@ def disclosure_update(*, actor, decision, expected_version=None, changes=None, *
 
 
 @transaction.atomic
-def disclosure_approve(*, actor, decision, note: str = "", expected_version=None) -> DisclosureDecision:
-    """A legal reviewer approves; never the person who decided (two-person rule)."""
+def disclosure_approve(*, actor, decision, expected_version=None, note: str = "") -> DisclosureDecision:
+    """A legal reviewer approves; never the person who decided (two-person rule). The approval is bound to the
+    version the reviewer read (`expected_version`, required): a decision changed since is refused, naming who
+    changed what and when, so nobody approves a text they did not see."""
     _require(actor, roles.LEGAL_REVIEWER, "approve a disclosure decision")
-    locked = _locked(decision, expected_version)
+    locked = _locked(decision, expected_version, required=True)
     if locked.decided_by_id == actor.pk:
         raise ValidationError("The person who decided cannot approve the same decision: a second person must.",
                               code="two_person")
@@ -124,9 +127,9 @@ def disclosure_approve(*, actor, decision, note: str = "", expected_version=None
 
 @transaction.atomic
 def disclosure_return(*, actor, decision, note: str, expected_version=None) -> DisclosureDecision:
-    """A legal reviewer returns the decision to compliance with a note."""
+    """A legal reviewer returns the decision to compliance with a note, bound to the version read (as approving)."""
     _require(actor, roles.LEGAL_REVIEWER, "return a disclosure decision")
-    locked = _locked(decision, expected_version)
+    locked = _locked(decision, expected_version, required=True)
     if not note.strip():
         raise ValidationError({"review_note": "Say what needs to change."})
     if locked.status != Status.PROPOSED:

@@ -24,7 +24,8 @@ def test_export_has_the_aiid_shape_and_no_privileged_fields(role_users, complian
         actor=compliance, incident=incident, audience="aiid", decision="disclose", rationale="Transparency.",
         legal_basis="Voluntary disclosure", shareable_summary="A screening model leaked applicant data.",
         privileged_analysis=SECRET)
-    services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision)
+    services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision,
+                                expected_version=decision.version)
 
     export = aiid_submission(incident)
     assert export["date"] == "2026-09-02"

@@ -36,7 +36,7 @@ def disclosed(compliance, role_users):
         actor=compliance, incident=incident, audience="aiid", decision="disclose", rationale="Transparency.",
         legal_basis="Voluntary disclosure", shareable_summary="A screening model leaked applicant data.",
         privileged_analysis=SECRET)
-    services.disclosure_approve(actor=role_users[LEGAL], decision=decision)
+    services.disclosure_approve(actor=role_users[LEGAL], decision=decision, expected_version=decision.version)
     return incident
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scene(compliance, breach, notification):
     document = services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                       obligation=notification)
+                                       obligation=notification, expected_version=notification.version)
     decision = services.disclosure_record(actor=compliance, incident=breach, audience="regulator",
                                           decision="disclose", rationale="Risk to the data subjects.",
                                           legal_basis="GDPR Art. 33(1)")
