@@ -128,4 +128,13 @@ def load_reporting(*, users) -> int:
         supply.refresh_from_db()
         services.document_issue(actor=compliance, kind=DocumentKind.POST_INCIDENT_REPORT, incident=supply,
                                 expected_version=supply.version)
+        # Shared with the AI Incident Database once legal approved: the AIID export works for this incident.
+        shared = services.disclosure_record(
+            actor=compliance, incident=supply, audience="aiid", decision="disclose",
+            rationale="The compromised release affected other users of the framework; sharing helps them.",
+            legal_basis="Voluntary disclosure (no statutory duty)",
+            shareable_summary="A malicious patch release of an open-source agent framework read environment "
+                              "variables of our DevOps agent; we went back to the previous release and now pin "
+                              "dependencies by hash.")
+        services.disclosure_approve(actor=legal, decision=shared, expected_version=shared.version)
     return done

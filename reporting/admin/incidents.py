@@ -7,7 +7,7 @@ reporting section (reporting -> incidents is the allowed direction)."""
 import contextlib
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -16,7 +16,7 @@ from incidents.admin import IncidentAdmin
 from incidents.models import Incident
 from reporting import selectors, services
 from reporting.admin.base import ReasonForm, intermediate, run_for_each, when
-from reporting.exports import aiid_submission
+from reporting.exports import NotDisclosed, aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
 
 
@@ -91,9 +91,23 @@ class IncidentReportingAdmin(IncidentAdmin):
 
     @admin.action(description="Export for the AI Incident Database (sanitized JSON)")
     def export_aiid(self, request, queryset):
+        """Needs an approved decision to disclose each selected incident to the AIID or the public; if one lacks
+        it, nothing is exported and the message names the incident and what is missing."""
         incidents = queryset.prefetch_related("systems", "components", "atlas_techniques", "owasp_risks",
                                               "disclosure_decisions")
-        payload = [aiid_submission(i) for i in incidents]
+        payload, refused = [], []
+        for incident in incidents:
+            try:
+                payload.append(aiid_submission(incident))
+            except NotDisclosed as exc:
+                refused.append(" ".join(exc.messages))
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        if refused and payload:
+            self.message_user(request, f"Nothing was exported: {len(refused)} of the {len(refused) + len(payload)} "
+                                       "selected incidents may not be disclosed yet.", messages.ERROR)
+        if refused or not payload:
+            return None
         body = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/json")
         name = payload[0]["submission"]["incident_reference"] if len(payload) == 1 else "incidents"

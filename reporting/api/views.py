@@ -35,6 +35,7 @@ from incidents.api.views import ERROR_RESPONSES
 from incidents.models import Incident
 from inventory.api.views import ServiceModelViewSet
 from portal.core import roles
+from portal.core.api import Conflict
 from portal.core.permissions import RoleModelPermissions
 from reporting import exports, selectors, services
 from reporting.api import filters, serializers
@@ -371,14 +372,21 @@ class AiidExportView(IncidentScopedView):
 
     @extend_schema(summary="The incident as an AI Incident Database submission", description=(
         "Sanitized: no privileged analysis, responsibility notes, people, evidence, timeline or internal "
-        "identifiers beyond the reference. The description is the shareable summary of an approved decision to "
-        "disclose to the AIID or the public when there is one, else the incident's summary."),
-        responses={200: serializers.AiidSubmissionSerializer})
+        "identifiers beyond the reference. Needs an approved decision to disclose the incident to the AIID or the "
+        "public: the description is that decision's shareable summary, never the incident's internal summary. "
+        "Without one (or when its shareable summary is empty) the answer is 409 naming what is missing."),
+        responses={200: serializers.AiidSubmissionSerializer,
+                   409: OpenApiResponse(description="No approved decision to disclose the incident to the AI "
+                                                    "Incident Database or the public (the message says what is "
+                                                    "missing).")})
     def get(self, request, reference=None):
         incident = (Incident.objects.prefetch_related("systems", "components", "atlas_techniques", "owasp_risks",
                                                       "disclosure_decisions")
                     .get(pk=self.incident.pk))
-        return Response(exports.aiid_submission(incident))
+        try:
+            return Response(exports.aiid_submission(incident))
+        except exports.NotDisclosed as exc:
+            raise Conflict(detail=" ".join(exc.messages), code="not_disclosed") from exc
 
 
 @extend_schema(parameters=[REFERENCE])

@@ -30,9 +30,10 @@ def _check(decision: DisclosureDecision):
         errors["legal_basis"] = "Name the legal basis (e.g. GDPR Art. 33(1), SEC Item 1.05, contract clause)."
     if decision.decision == Decision.DEFER and not decision.revisit_by:
         errors["revisit_by"] = "A deferred decision needs the date by which it is taken again."
-    if decision.audience == Audience.PUBLIC and decision.decision == Decision.DISCLOSE \
+    if decision.audience in (Audience.PUBLIC, Audience.AIID) and decision.decision == Decision.DISCLOSE \
             and not decision.shareable_summary.strip():
-        errors["shareable_summary"] = "A public disclosure needs the shareable summary that will be published."
+        to = "the public" if decision.audience == Audience.PUBLIC else "the AI Incident Database"
+        errors["shareable_summary"] = f"A disclosure to {to} needs the shareable summary that will be published."
     if decision.obligation_id and decision.obligation.incident_id != decision.incident_id:
         errors["obligation"] = "The obligation belongs to another incident."
     if errors:

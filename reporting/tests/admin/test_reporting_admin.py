@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.tests.admin.helpers import form_data, page_text
+from incidents.tests.admin.helpers import form_data, messages_of, page_text
 from portal.core import roles
 from reporting import services
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
@@ -181,8 +181,32 @@ def test_issuing_a_post_incident_report_from_the_incident_list(client_as, recent
     assert Document.objects.filter(kind=DocumentKind.POST_INCIDENT_REPORT, incident=recent).exists()
 
 
-def test_the_aiid_export_action_downloads_sanitized_json(client_as, recent):
+def test_the_aiid_export_without_an_approved_disclosure_is_refused_naming_the_incident_and_what_is_missing(
+    client_as, compliance, recent
+):
+    services.disclosure_record(actor=compliance, incident=recent, audience="aiid", decision="disclose",
+                               rationale="Transparency.", legal_basis="Voluntary disclosure",
+                               shareable_summary="Transcripts were exposed.")  # not approved yet
+    response = client_as(roles.COMPLIANCE_OFFICER).post(
+        reverse("admin:incidents_incident_changelist"), {"action": "export_aiid", "_selected_action": [recent.pk]},
+        follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    (message,) = messages_of(response)
+    assert message.startswith(f"{recent.reference} is not exported: it has no approved decision to disclose to the "
+                              "AI Incident Database or the public.")
+
+
+def test_the_aiid_export_action_downloads_the_approved_shareable_summary(client_as, compliance, role_users):
+    recent = breach_incident(compliance, summary="Internal summary of the breach.")
+    decision = services.disclosure_record(
+        actor=compliance, incident=recent, audience="aiid", decision="disclose", rationale="Transparency.",
+        legal_basis="Voluntary disclosure", shareable_summary="Transcripts were exposed.", privileged_analysis="PRIV")
+    services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision,
+                                expected_version=decision.version)
     response = client_as(roles.COMPLIANCE_OFFICER).post(
         reverse("admin:incidents_incident_changelist"), {"action": "export_aiid", "_selected_action": [recent.pk]})
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    assert json.loads(response.content)["submission"]["incident_reference"] == recent.reference
+    body = json.loads(response.content)
+    assert body["submission"]["incident_reference"] == recent.reference
+    assert body["description"] == "Transcripts were exposed."
+    assert recent.summary not in response.content.decode() and "PRIV" not in response.content.decode()
