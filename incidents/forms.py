@@ -266,32 +266,49 @@ VALIDATION_FIELDS = [*RecoveryValidation.OUTCOME_FIELDS, "notes"]
 
 
 class RecoveryValidationForm(forms.ModelForm):
-    sign_off_as = forms.ChoiceField(choices=SIGN_OFF_CHOICES, required=False, label="Sign off as")
+    """A validation row: its outcomes, and a sign-off bound to the version of the row the page showed (hidden
+    `version`): if the validation changed since, the sign-off is refused naming who changed what and when."""
+
+    sign_off_as = forms.ChoiceField(choices=SIGN_OFF_CHOICES, required=False, label="Sign off as",
+                                    help_text="You sign off the outcomes shown in this row.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     class Meta:
         model = RecoveryValidation
         fields = [*VALIDATION_FIELDS, "sign_off_as"]
+        # Not editable: the form's own hidden field carries it to the check (the admin adds `version` to the
+        # inline's fields, so it must be excluded from the model fields too).
+        exclude = ["version"]  # noqa: DJ006
         widgets = {"notes": forms.Textarea(attrs={"rows": 1, "cols": 24})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["version"] = self.instance.version
 
 
 class RecoveryValidationFormSet(IncidentInlineFormSet):
     def save_rows(self, *, actor):
         for form in self.changed_initial_forms():
             validation = _fresh(form)
+            version = form.cleaned_data.get("version")
             changes = {name: form.cleaned_data[name] for name in form.changed_data if name in VALIDATION_FIELDS}
             if changes:
-                validation = services.recovery_validation_update(actor=actor, validation=validation, **changes)
-            validation = self._sign(form, validation, actor)
+                validation = services.recovery_validation_update(actor=actor, validation=validation,
+                                                                 expected_version=version, **changes)
+                version = validation.version  # the sign-off below is for the outcomes just entered
+            validation = self._sign(form, validation, actor, version)
             self.changed_objects.append((validation, form.changed_data))
         for form in self.filled_extra_forms():
             values = {name: form.cleaned_data[name] for name in VALIDATION_FIELDS}
             validation = services.recovery_validation_record(actor=actor, incident=self.instance, **values)
-            self.new_objects.append(self._sign(form, validation, actor))
+            self.new_objects.append(self._sign(form, validation, actor, validation.version))
 
     @staticmethod
-    def _sign(form, validation, actor):
+    def _sign(form, validation, actor, version):
         if as_role := form.cleaned_data.get("sign_off_as"):
-            return services.recovery_signoff(actor=actor, validation=validation, as_role=as_role)
+            return services.recovery_signoff(actor=actor, validation=validation, as_role=as_role,
+                                             expected_version=version)
         return validation
 
 

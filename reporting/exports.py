@@ -4,13 +4,18 @@ The shape follows the AIID incident record (responsible-ai-collaborative/aiid, `
 `date`, `title`, `description`, the alleged deployer, developer and harmed-or-nearly-harmed parties as entity
 lists, the implicated systems and `classifications` by taxonomy namespace (here MIT, CSETv1-style counts, MITRE
 ATLAS and OWASP LLM). It is sanitized: no privileged analysis, responsibility notes, people, evidence, timeline or
-internal identifiers beyond the incident reference. The description is the shareable summary of an approved
-decision to disclose to the AI Incident Database (or the public) when there is one.
+internal identifiers beyond the incident reference.
+
+An incident is exported only once a legal reviewer approved a decision to disclose it to the AI Incident Database
+or the public; the description is that decision's shareable summary, never the incident's internal summary.
+Without such a decision (or with one whose shareable summary is empty) the export is refused, naming what is
+missing.
 """
 
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from inventory.models import ComponentKind, OperatorRole
@@ -48,6 +53,10 @@ def _populations(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"[,;\n]", text or "") if p.strip()]
 
 
+class NotDisclosed(ValidationError):
+    """The incident may not be exported: no approved decision to disclose it to the AIID or the public."""
+
+
 def _approved_public_decision(incident) -> DisclosureDecision | None:
     decisions = [d for d in incident.disclosure_decisions.all()
                  if d.audience in (Audience.AIID, Audience.PUBLIC) and d.decision == Decision.DISCLOSE
@@ -55,7 +64,26 @@ def _approved_public_decision(incident) -> DisclosureDecision | None:
     return max(decisions, key=lambda d: d.approved_at, default=None)
 
 
+def disclosure_for_aiid(incident) -> DisclosureDecision:
+    """The approved decision that allows the export (the latest approved to the AIID or the public), or
+    `NotDisclosed` naming what is missing."""
+    decision = _approved_public_decision(incident)
+    if decision is None:
+        raise NotDisclosed(
+            f"{incident.reference} is not exported: it has no approved decision to disclose to the AI Incident "
+            "Database or the public. Record one (audience AI Incident Database or public, decision disclose, with "
+            "the shareable summary to publish) and have a legal reviewer approve it.", code="not_disclosed")
+    if not decision.shareable_summary.strip():
+        raise NotDisclosed(
+            f"{incident.reference} is not exported: its approved decision to disclose to "
+            f"{decision.get_audience_display()} has no shareable summary, and the internal summary is never "
+            "exported. Record a new decision with the shareable summary to publish.", code="not_disclosed")
+    return decision
+
+
 def aiid_submission(incident) -> dict:
+    """The incident as an AIID submission; `NotDisclosed` without an approved decision to disclose it."""
+    decision = disclosure_for_aiid(incident)
     organisation = settings.ORGANISATION_NAME
     systems = list(incident.systems.all())
     models = [c for c in incident.components.all() if c.kind == ComponentKind.MODEL]
@@ -63,7 +91,6 @@ def aiid_submission(incident) -> dict:
     if any(s.operator_role in DEVELOPER_ROLES for s in systems):
         developers.append(organisation)
     harmed = [p for s in systems for p in _populations(s.affected_populations)]
-    decision = _approved_public_decision(incident)
     when = incident.occurred_at or incident.detected_at
     domain, subdomain = MIT_RISK.get(incident.incident_class, ("", ""))
     classifications = {
@@ -79,7 +106,7 @@ def aiid_submission(incident) -> dict:
     return {
         "date": when.date().isoformat(),
         "title": incident.title,
-        "description": decision.shareable_summary if decision else incident.summary,
+        "description": decision.shareable_summary,
         "AllegedDeployerOfAISystem": _entities([organisation]),
         "AllegedDeveloperOfAISystem": _entities(developers),
         "AllegedHarmedOrNearlyHarmedParties": _entities(harmed) or ["users"],
@@ -87,7 +114,7 @@ def aiid_submission(incident) -> dict:
         "classifications": classifications,
         "submission": {
             "source": "AI Incident Governance Portal", "incident_reference": incident.reference,
-            "disclosure_approved": decision is not None,
-            "approved_at": decision.approved_at.isoformat() if decision else None,
+            "disclosure_approved": True, "disclosure_audience": decision.audience,
+            "approved_at": decision.approved_at.isoformat(),
         },
     }

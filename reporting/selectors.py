@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from reporting.models import Obligation
+from reporting.models import Document, Obligation
 
 
 def obligation_list():
@@ -36,3 +36,10 @@ def overdue_q(now):
 
 def due_within_q(now, hours=24):
     return Q(due_at__gte=now, due_at__lte=now + timedelta(hours=hours))
+
+
+def document_next_version(kind, subject: str) -> int:
+    """The version the next document of `kind` issued for `subject` (e.g. "obligation:12") will have."""
+    latest = Document.objects.filter(kind=kind, subject=subject).order_by("-version").values_list(
+        "version", flat=True).first()
+    return (latest or 0) + 1

@@ -190,7 +190,8 @@ class RecoveryValidationInline(IncidentInline):
 
     def get_fields(self, request, obj=None):
         fields = [*forms.VALIDATION_FIELDS, "signed_off"]
-        return [*fields, "sign_off_as"] if self.has_change_permission(request, obj) else fields
+        # `version` (hidden): a sign-off is bound to the version of the row the page showed.
+        return [*fields, "sign_off_as", "version"] if self.has_change_permission(request, obj) else fields
 
     @admin.display(description="signed off")
     def signed_off(self, obj):

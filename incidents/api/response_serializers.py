@@ -138,9 +138,13 @@ class RecoveryValidationSerializer(serializers.ModelSerializer):
         model = RecoveryValidation
         fields = ["id", "functional", "stress", "bias", "security", "notes", "all_tests_passed", "is_signed",
                   "engineering_signoff_by", "engineering_signoff_by_username", "engineering_signoff_at",
-                  "compliance_signoff_by", "compliance_signoff_by_username", "compliance_signoff_at", "created_at"]
+                  "compliance_signoff_by", "compliance_signoff_by_username", "compliance_signoff_at", "created_at",
+                  "version"]
         read_only_fields = ["engineering_signoff_by", "engineering_signoff_at", "compliance_signoff_by",
-                            "compliance_signoff_at", "created_at"]
+                            "compliance_signoff_at", "created_at", "version"]
+        extra_kwargs = {"version": {"help_text": (
+            "Bumped by every change (outcomes, notes, sign-offs). A sign-off sends the version it was based on; "
+            "so may an update.")}}
 
 
 class SignoffSerializer(serializers.Serializer):
@@ -149,6 +153,10 @@ class SignoffSerializer(serializers.Serializer):
                  ("compliance", "Compliance lead (compliance officer)")],
         help_text="Sign off as engineering lead or as compliance lead (two different people).",
     )
+    version = serializers.IntegerField(
+        min_value=1, required=False,
+        help_text="The `version` of the validation you read (or send `If-Match: \"<version>\"`). Required: without "
+                  "it 428; when the validation changed since, 409 naming who changed what and when.")
 
 
 # --- post-incident review ---------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Each viewset reads the rows of one incident and writes through the response serv
 evidence and custody, recovery validation, review and action items). Permissions are the role model permissions
 of the row's model (`RoleModelPermissions`); object-level rules (RACI authority to contain, the two-person
 sign-off, an open incident) are the services'. They append to the incident's timeline, not to the incident row,
-so they need no version.
+so they need no incident version. A recovery sign-off is bound to the version of the validation the signer read
+(body `version` or `If-Match`, the validation's `ETag`): 428 without it, 409 when the validation changed since.
 """
 
 from functools import cached_property
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 
 from incidents import services
 from incidents.api import response_serializers as rs
+from incidents.api.preconditions import PreconditionRequired, etag, expected_version
 from incidents.api.views import ERROR_RESPONSES
 from incidents.models import (
     ActionItem,
@@ -39,6 +41,14 @@ REFERENCE = OpenApiParameter("reference", OpenApiTypes.STR, OpenApiParameter.PAT
 EVIDENCE_ID = OpenApiParameter("evidence_id", OpenApiTypes.INT, OpenApiParameter.PATH,
                                description="Id of the evidence item.")
 BAD_INPUT = {400: ERROR_RESPONSES[400]}
+STALE_VALIDATION = {
+    409: OpenApiResponse(description="Stale version: the recovery validation changed since you read it (the "
+                                     "message names who changed which fields and when); reload it and decide again."),
+}
+NO_VALIDATION_VERSION = {
+    428: OpenApiResponse(description="No version sent: send the validation's `version` or `If-Match: "
+                                     "\"<version>\"`."),
+}
 
 
 class IncidentChildMixin:
@@ -81,14 +91,26 @@ class ServiceCreateMixin(mixins.CreateModelMixin):
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
 
-def post_action(summary, request=None, response=None):
+def post_action(summary, request=None, response=None, description=None, errors=None):
     """A POST action on one row (complete, revert, verify, sign off ...), documented in one line."""
 
     def decorate(function):
         function = action(detail=True, methods=["post"])(function)
-        return extend_schema(summary=summary, request=request, responses={200: response, **BAD_INPUT})(function)
+        return extend_schema(summary=summary, description=description, request=request,
+                             responses={200: response, **(errors or BAD_INPUT)})(function)
 
     return decorate
+
+
+def validation_version(request, *, required: bool) -> int | None:
+    """The version of the recovery validation a write is based on (body `version` or If-Match)."""
+    try:
+        return expected_version(request)
+    except PreconditionRequired as exc:
+        if not required:
+            return None
+        raise PreconditionRequired("Send the version of the recovery validation you read: `version` in the body "
+                                   "or an `If-Match: \"<version>\"` header (the ETag of the validation).") from exc
 
 
 @extend_schema(parameters=[REFERENCE])
@@ -190,12 +212,14 @@ class CustodyViewSet(IncidentChildMixin, ServiceCreateMixin, mixins.ListModelMix
 @extend_schema(parameters=[REFERENCE])
 @extend_schema_view(
     list=extend_schema(summary="Recovery validations of the incident"),
-    retrieve=extend_schema(summary="One recovery validation"),
+    retrieve=extend_schema(summary="One recovery validation", description=(
+        "The `ETag` header carries its version, which a sign-off sends back.")),
     create=extend_schema(summary="Record a recovery validation (test outcomes)",
                          responses={201: rs.RecoveryValidationSerializer, **BAD_INPUT}),
     partial_update=extend_schema(summary="Update test outcomes or notes", description=(
-        "A changed outcome clears both sign-offs (they were given for other results)."),
-        responses={200: rs.RecoveryValidationSerializer, **BAD_INPUT}),
+        "A changed outcome clears both sign-offs (they were given for other results). Optionally send the "
+        "`version` you read (body or `If-Match`): 409 when the validation changed since."),
+        responses={200: rs.RecoveryValidationSerializer, **BAD_INPUT, **STALE_VALIDATION}),
 )
 class RecoveryValidationViewSet(IncidentChildMixin, ServiceCreateMixin, mixins.ListModelMixin,
                                 mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
@@ -205,16 +229,32 @@ class RecoveryValidationViewSet(IncidentChildMixin, ServiceCreateMixin, mixins.L
     http_method_names = ["get", "post", "patch", "head", "options"]
     create_service = staticmethod(services.recovery_validation_record)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag(response.data["version"])
+        return response
+
     def perform_update(self, serializer):
-        validation = services.recovery_validation_update(actor=self.request.user, validation=serializer.instance,
-                                                         **serializer.validated_data)
+        validation = services.recovery_validation_update(
+            actor=self.request.user, validation=serializer.instance,
+            expected_version=validation_version(self.request, required=False), **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=validation.pk)
 
-    @post_action("Sign off a recovery validation", rs.SignoffSerializer, rs.RecoveryValidationSerializer)
+    @post_action("Sign off a recovery validation", rs.SignoffSerializer, rs.RecoveryValidationSerializer,
+                 description=(
+                     "Signs off as engineering lead (incident responder) or compliance lead (compliance officer), two "
+                     "different people, once every test passed or does not apply. Send the `version` of the "
+                     "validation you read (body or `If-Match`): 428 without it, 409 when it changed since (naming "
+                     "who changed which fields and when); the sign-off applies to that version only."),
+                 errors={**BAD_INPUT, **STALE_VALIDATION, **NO_VALIDATION_VERSION})
     def signoff(self, request, reference=None, pk=None):
+        validation = self.get_object()
+        version = validation_version(request, required=True)
         as_role = self.payload(rs.SignoffSerializer)["as_role"]
-        return self.respond(services.recovery_signoff(actor=request.user, validation=self.get_object(),
-                                                      as_role=as_role))
+        response = self.respond(services.recovery_signoff(actor=request.user, validation=validation,
+                                                          as_role=as_role, expected_version=version))
+        response["ETag"] = etag(response.data["version"])
+        return response
 
 
 @extend_schema(parameters=[REFERENCE])

@@ -223,6 +223,8 @@ class RecoveryValidation(models.Model):
     )
     compliance_signoff_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every change (outcomes, notes, sign-offs): a sign-off names the version the signer saw.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = RegulatedHistory()
 

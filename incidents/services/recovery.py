@@ -3,6 +3,9 @@
 An engineering lead (incident responder) and a compliance lead (compliance officer) sign off, two different
 people, once every test passed or does not apply. Changing an outcome afterwards clears both sign-offs. The
 lifecycle guard (`recovering -> review`) reads `is_signed and all_tests_passed`.
+
+Every change bumps the validation's `version`; a sign-off names the version the signer saw and is refused,
+naming who changed what and when, if the validation changed since.
 """
 
 from django.core.exceptions import ValidationError
@@ -13,6 +16,7 @@ from incidents.models import Incident, Outcome, RecoveryValidation, TimelineEven
 from incidents.services.records import record_event
 from incidents.services.response import refresh_caller, require_open, require_user, who
 from portal.core import roles
+from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
 
 Kind = TimelineEvent.Kind
@@ -41,6 +45,15 @@ def _outcome_text(validation) -> str:
     return ", ".join(f"{name} {getattr(validation, name)}" for name in FIELDS)
 
 
+def _lock(validation) -> RecoveryValidation:
+    return (RecoveryValidation.objects.select_for_update(of=("self",))
+            .select_related("incident", "engineering_signoff_by", "compliance_signoff_by").get(pk=validation.pk))
+
+
+def _label(validation) -> str:
+    return f"Recovery validation {validation.pk} of {validation.incident.reference}"
+
+
 def _signers(validation) -> dict:
     return {role: who(getattr(validation, f"{role}_signoff_by"))
             for role in SIGNOFF_ROLES if getattr(validation, f"{role}_signoff_by_id")}
@@ -63,14 +76,15 @@ def recovery_validation_record(*, actor, incident: Incident, functional: str = O
 
 
 @transaction.atomic
-def recovery_validation_update(*, actor, validation: RecoveryValidation, **outcomes) -> RecoveryValidation:
+def recovery_validation_update(*, actor, validation: RecoveryValidation, expected_version=None,
+                               **outcomes) -> RecoveryValidation:
     """Change test outcomes (and `notes`). A changed outcome clears the sign-offs: they were given for other
-    results."""
+    results. With `expected_version`, a validation changed since that version is refused."""
     require_user(actor, "A recovery validation")
     notes = outcomes.pop("notes", None)
     _check_outcomes(outcomes)
-    locked = (RecoveryValidation.objects.select_for_update(of=("self",))
-              .select_related("incident", "engineering_signoff_by", "compliance_signoff_by").get(pk=validation.pk))
+    locked = _lock(validation)
+    check_version(locked, expected_version, label=_label(locked))
     require_open(locked.incident, "recovery validation")
     changed = [name for name, value in outcomes.items() if getattr(locked, name) != value]
     before = {name: getattr(locked, name) for name in changed}
@@ -87,7 +101,8 @@ def recovery_validation_update(*, actor, validation: RecoveryValidation, **outco
         setattr(locked, f"{role}_signoff_by", None)
         setattr(locked, f"{role}_signoff_at", None)
         fields += [f"{role}_signoff_by", f"{role}_signoff_at"]
-    save_tracked(locked, actor=actor, update_fields=fields)
+    locked.version += 1
+    save_tracked(locked, actor=actor, update_fields=[*fields, "version"])
     summary = "Recovery validation updated: " + (
         ", ".join(f"{name} {before[name]} -> {getattr(locked, name)}" for name in changed) or "notes")
     if cleared:
@@ -101,17 +116,20 @@ def recovery_validation_update(*, actor, validation: RecoveryValidation, **outco
 
 
 @transaction.atomic
-def recovery_signoff(*, actor, validation: RecoveryValidation, as_role: str) -> RecoveryValidation:
+def recovery_signoff(*, actor, validation: RecoveryValidation, as_role: str,
+                     expected_version=None) -> RecoveryValidation:
     """Sign off a validation as engineering lead (incident responder) or compliance lead (compliance officer).
-    Superusers may sign in either role, but never both on the same validation (two-person rule)."""
+    Superusers may sign in either role, but never both on the same validation (two-person rule). The sign-off is
+    bound to the version of the validation the signer saw (`expected_version`, required): outcomes changed since
+    are refused, naming who changed what and when."""
     require_user(actor, "A recovery sign-off")
     if as_role not in SIGNOFF_ROLES:
         raise ValidationError({"as_role": f"Unknown sign-off role {as_role!r}; one of {', '.join(SIGNOFF_ROLES)}."})
     group, prefix, title = SIGNOFF_ROLES[as_role]
     if group not in roles.user_roles(actor):
         raise ValidationError({"as_role": f"{who(actor)} cannot sign off as {title}: it needs the {group} role."})
-    locked = (RecoveryValidation.objects.select_for_update(of=("self",))
-              .select_related("incident", "engineering_signoff_by", "compliance_signoff_by").get(pk=validation.pk))
+    locked = _lock(validation)
+    check_version(locked, expected_version, label=_label(locked), required=True)
     require_open(locked.incident, "a recovery sign-off")
     signed_by = getattr(locked, f"{prefix}_signoff_by")
     if signed_by is not None:
@@ -133,11 +151,13 @@ def recovery_signoff(*, actor, validation: RecoveryValidation, as_role: str) -> 
         )})
     setattr(locked, f"{prefix}_signoff_by", actor)
     setattr(locked, f"{prefix}_signoff_at", timezone.now())
-    save_tracked(locked, actor=actor, update_fields=[f"{prefix}_signoff_by", f"{prefix}_signoff_at"])
+    locked.version += 1
+    save_tracked(locked, actor=actor, update_fields=[f"{prefix}_signoff_by", f"{prefix}_signoff_at", "version"])
     summary = f"Recovery validation signed off by {who(actor)} as {title}"
     if locked.is_signed:
         summary += "; both sign-offs given, the system may return to production"
     record_event(locked.incident, Kind.RECOVERY, actor=actor, summary=summary,
-                 payload={"validation": locked.pk, "as_role": as_role, "signed": locked.is_signed})
+                 payload={"validation": locked.pk, "as_role": as_role, "signed": locked.is_signed,
+                          "version_seen": int(expected_version)})
     refresh_caller(validation, locked)
     return locked

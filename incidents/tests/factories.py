@@ -47,6 +47,8 @@ def passed_validation(incident, actor, **outcomes):
 def signed_validation(incident, *, engineering, compliance):
     """A passed validation signed off by `engineering` (a responder) and `compliance` (a compliance officer)."""
     validation = passed_validation(incident, engineering)
-    services.recovery_signoff(actor=engineering, validation=validation, as_role="engineering")
-    services.recovery_signoff(actor=compliance, validation=validation, as_role="compliance")
+    services.recovery_signoff(actor=engineering, validation=validation, as_role="engineering",
+                              expected_version=validation.version)
+    services.recovery_signoff(actor=compliance, validation=validation, as_role="compliance",
+                              expected_version=validation.version)
     return validation

@@ -37,8 +37,10 @@ def _validate(incident, users):
     validation = services.recovery_validation_record(
         actor=users["responder"], incident=incident, functional="passed", stress="passed", bias="passed",
         security="passed", notes="Regression suite and red-team prompts re-run against the restored version.")
-    services.recovery_signoff(actor=users["responder"], validation=validation, as_role="engineering")
-    services.recovery_signoff(actor=users["compliance"], validation=validation, as_role="compliance")
+    services.recovery_signoff(actor=users["responder"], validation=validation, as_role="engineering",
+                              expected_version=validation.version)
+    services.recovery_signoff(actor=users["compliance"], validation=validation, as_role="compliance",
+                              expected_version=validation.version)
     return validation
 
 
@@ -129,7 +131,8 @@ def load_incidents(*, users) -> int:
         validation = services.recovery_validation_record(
             actor=responder, incident=incident, functional="passed", stress="passed", bias="passed",
             security="not_applicable")
-        services.recovery_signoff(actor=responder, validation=validation, as_role="engineering")
+        services.recovery_signoff(actor=responder, validation=validation, as_role="engineering",
+                                  expected_version=validation.version)
 
     # 6. In review after an agent ran away; validation signed by two people.
     incident = open_once(

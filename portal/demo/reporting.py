@@ -54,7 +54,7 @@ def load_reporting(*, users) -> int:
         services.regulatory_facts_update(actor=compliance, incident=ranker, risk_to_individuals="risk")
         inform = _obligation(ranker, "eu_ai_act_26_5.inform_provider")
         if inform:
-            services.obligation_submit(actor=compliance, obligation=inform,
+            services.obligation_submit(actor=compliance, obligation=inform, expected_version=inform.version,
                                        submitted_at=ranker.aware_at + timedelta(hours=2),
                                        authority_reference="Vendor ticket CVR-8841")
         decision = services.disclosure_record(
@@ -65,8 +65,10 @@ def load_reporting(*, users) -> int:
             shareable_summary="A CV-ranking tool we use scored some applicants over 50 lower than it should have. "
                               "We have stopped using its scores and are re-reviewing the affected applications.",
             privileged_analysis="Exposure under national anti-discrimination law to be assessed with counsel.")
-        services.disclosure_approve(actor=legal, decision=decision, note="Approved; send with the HR letter.")
-        services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision)
+        services.disclosure_approve(actor=legal, decision=decision, expected_version=decision.version,
+                                    note="Approved; send with the HR letter.")
+        services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision,
+                                expected_version=decision.version)
         services.disclosure_record(
             actor=compliance, incident=ranker, audience="public", decision="defer",
             rationale="Wait for the vendor's root-cause analysis before any public statement.",
@@ -96,15 +98,17 @@ def load_reporting(*, users) -> int:
                 "records": "About 31,000 chat messages in 2,400 conversations.",
                 "consequences": "Exposure of names, order numbers and support history; phishing risk.",
             })
-            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=uk)
             services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=uk,
+                                    expected_version=uk.version)
+            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=uk, expected_version=uk.version,
                                     correction_reason="The number of records was understated in version 1.")
-            services.obligation_submit(actor=compliance, obligation=uk, submitted_at=aware + timedelta(hours=40),
+            services.obligation_submit(actor=compliance, obligation=uk, expected_version=uk.version,
+                                       submitted_at=aware + timedelta(hours=40),
                                        authority_reference="ICO case IC-418822-Z4M1")
         subjects = _obligation(exposed, "gdpr.data_subjects")
         if subjects:
             services.obligation_mark_not_applicable(
-                actor=compliance, obligation=subjects,
+                actor=compliance, obligation=subjects, expected_version=subjects.version,
                 rationale="GDPR Art. 34(3)(b): every exposed session was invalidated and the index deleted within "
                           "the hour, so the high risk is no longer likely to materialise.")
 
@@ -116,9 +120,21 @@ def load_reporting(*, users) -> int:
                                          materiality_determined_at=supply.detected_at + timedelta(days=1))
         filing = _obligation(supply, "sec_8k.item_1_05")
         if filing:
-            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=filing)
-            services.obligation_submit(actor=compliance, obligation=filing,
+            services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=filing,
+                                    expected_version=filing.version)
+            services.obligation_submit(actor=compliance, obligation=filing, expected_version=filing.version,
                                        submitted_at=supply.detected_at + timedelta(days=3),
                                        authority_reference="EDGAR accession 0001234567-26-000042")
-        services.document_issue(actor=compliance, kind=DocumentKind.POST_INCIDENT_REPORT, incident=supply)
+        supply.refresh_from_db()
+        services.document_issue(actor=compliance, kind=DocumentKind.POST_INCIDENT_REPORT, incident=supply,
+                                expected_version=supply.version)
+        # Shared with the AI Incident Database once legal approved: the AIID export works for this incident.
+        shared = services.disclosure_record(
+            actor=compliance, incident=supply, audience="aiid", decision="disclose",
+            rationale="The compromised release affected other users of the framework; sharing helps them.",
+            legal_basis="Voluntary disclosure (no statutory duty)",
+            shareable_summary="A malicious patch release of an open-source agent framework read environment "
+                              "variables of our DevOps agent; we went back to the previous release and now pin "
+                              "dependencies by hash.")
+        services.disclosure_approve(actor=legal, decision=shared, expected_version=shared.version)
     return done

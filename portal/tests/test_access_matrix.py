@@ -186,8 +186,13 @@ def build_scene(users):
         actor=compliance, incident=incident, audience="regulator", decision="disclose",
         rationale="Personal data of 1,200 customers.", legal_basis="GDPR Art. 33",
         shareable_summary="Transcripts were exposed.", privileged_analysis="Counsel's view.")
+    # The AI Incident Database export answers only once a decision to disclose there is approved.
+    aiid = reporting_services.disclosure_record(
+        actor=compliance, incident=incident, audience="aiid", decision="disclose", rationale="Transparency.",
+        legal_basis="Voluntary disclosure", shareable_summary="Transcripts were exposed.")
+    reporting_services.disclosure_approve(actor=legal, decision=aiid, expected_version=aiid.version)
     document = reporting_services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                                 obligation=obligation)
+                                                 obligation=obligation, expected_version=obligation.version)
     reporting_services.regulatory_facts_update(actor=compliance, incident=incident, nis2_entity=True)
     token, _ = tokens.api_token_create(actor=admin, user=responder, name="Datadog", scopes=["alert_intake"])
     SlaNotice.objects.create(incident=incident, target="acknowledge", stage="breached", due_at=timezone.now())

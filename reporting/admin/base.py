@@ -1,5 +1,11 @@
 """Shared pieces of the reporting admin: calling a service so a refusal becomes a form error or a message, and
-the intermediate page an action shows when it needs more input (a reason, a note)."""
+the confirmation page an action shows before it approves, returns, issues or records anything.
+
+The confirmation page lists each selected record with what is being confirmed (`describe`), carries the version
+each record had when the page was shown (a hidden `version_<pk>` input per record) and offers Cancel. On confirm,
+`run_for_each` hands each record's version to the service, which refuses a record changed in between, naming who
+changed what and when; the other records proceed.
+"""
 
 from django import forms
 from django.contrib import messages
@@ -9,7 +15,7 @@ from django.template.response import TemplateResponse
 
 from portal.core.admin import call
 
-__all__ = ["NoteForm", "ReasonForm", "call", "intermediate", "refusal_text", "run_for_each"]
+__all__ = ["NoteForm", "ReasonForm", "call", "intermediate", "refusal_text", "run_for_each", "version_shown"]
 
 
 def refusal_text(error: ValidationError) -> str:
@@ -19,12 +25,19 @@ def refusal_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def version_shown(request, obj) -> int | None:
+    """The version of `obj` the confirmation page showed (its hidden input), or None when none was sent."""
+    value = request.POST.get(f"version_{obj.pk}", "").strip()
+    return int(value) if value.isdigit() else None
+
+
 def run_for_each(model_admin, request, queryset, label, fn):
-    """Apply `fn(obj)` to each selected object; report successes and refusals per object."""
+    """Apply `fn(obj, version)` to each selected object, `version` being the one its confirmation page showed;
+    report successes and refusals (a stale or missing version among them) per object."""
     done = 0
     for obj in queryset:
         try:
-            fn(obj)
+            fn(obj, version_shown(request, obj))
             done += 1
         except ValidationError as exc:
             model_admin.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
@@ -32,9 +45,12 @@ def run_for_each(model_admin, request, queryset, label, fn):
         model_admin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
 
 
-def intermediate(model_admin, request, queryset, *, action, title, form_class, intro="", submit="Confirm"):
-    """Show `form_class` for the selected objects; on its confirmed POST return the valid form, else a response.
+def intermediate(model_admin, request, queryset, *, action, title, form_class, intro="", submit="Confirm",
+                 describe=None):
+    """Show the confirmation page for the selected objects; on its confirmed POST return the valid form.
 
+    The page lists each object with `describe(obj)` ([(label, text), ...]: what is being confirmed), carries the
+    version it shows of each in a hidden input, and has a Cancel link back to the list it came from.
     Returns (form, None) when the user confirmed with valid input, or (None, response) to show the page.
     """
     if "apply" in request.POST:
@@ -43,13 +59,21 @@ def intermediate(model_admin, request, queryset, *, action, title, form_class, i
             return form, None
     else:
         form = form_class()
+    records = [{"obj": obj, "version": obj.version, "details": list(describe(obj)) if describe else []}
+               for obj in queryset]
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": title, "intro": intro, "form": form, "objects": list(queryset), "action": action,
-        "submit": submit, "opts": model_admin.model._meta,
+        "title": title, "intro": intro, "form": form, "records": records, "action": action,
+        "submit": submit, "opts": model_admin.model._meta, "cancel_url": request.get_full_path(),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     }
     return None, TemplateResponse(request, "reporting/admin/action_form.html", context)
+
+
+def when(moment) -> str:
+    """A time as the confirmation pages show it."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
+
 
 
 class ReasonForm(forms.Form):

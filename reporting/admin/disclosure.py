@@ -7,8 +7,8 @@ from django.contrib import admin
 from portal.core import roles
 from portal.core.admin import ServiceModelAdmin, adopt
 from portal.core.forms import ServiceModelForm
-from reporting import services
-from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each
+from reporting import selectors, services
+from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each, when
 from reporting.models import DisclosureDecision, DocumentKind
 
 FIELDS = ["incident", "obligation", "audience", "decision", "rationale", "legal_basis", "shareable_summary",
@@ -31,6 +31,32 @@ class DisclosureForm(ServiceModelForm):
             self.fields["version"].initial = self.instance.version
 
 
+def decision_shown(decision) -> list[tuple[str, str]]:
+    """What a legal reviewer approves or returns: the decision as recorded, never its privileged analysis."""
+    incident = decision.incident
+    rows = [
+        ("Incident", f"{incident.reference}: {incident.title}"),
+        ("Audience", decision.get_audience_display()),
+        ("Decision", decision.get_decision_display()),
+        ("Rationale", decision.rationale),
+        ("Legal basis", decision.legal_basis),
+        ("Shareable summary", decision.shareable_summary or "(none)"),
+    ]
+    if decision.revisit_by:
+        rows.append(("Revisit by", f"{decision.revisit_by:%Y-%m-%d}"))
+    rows += [("Status", decision.get_status_display()),
+             ("Decided", f"{when(decision.decided_at)} by {decision.decided_by}")]
+    return rows
+
+
+def record_shown(decision) -> list[tuple[str, str]]:
+    """What issuing the decision record PDF issues, from which version of the decision."""
+    next_version = selectors.document_next_version(DocumentKind.DISCLOSURE_DECISION, f"disclosure:{decision.pk}")
+    return [("Will issue", f"Disclosure-decision record v{next_version}, rendered from version {decision.version} "
+                           "of the decision" + (" (supersedes the earlier versions)" if next_version > 1 else "")),
+            *decision_shown(decision)]
+
+
 class OptionalNoteForm(NoteForm):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False,
                            label="Note (optional)")
@@ -46,6 +72,10 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
     list_select_related = ["incident", "decided_by", "approved_by"]
     autocomplete_fields = ["incident"]
     raw_id_fields = ["obligation"]
+
+    def get_queryset(self, request):
+        # The confirmation pages of the actions show each decision's incident and who decided.
+        return super().get_queryset(request).select_related("incident", "decided_by")
 
     def _privileged(self, request) -> bool:
         return bool(PRIVILEGED_ROLES & roles.user_roles(request.user))
@@ -98,24 +128,26 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
     @admin.action(description="Approve the selected decisions (legal reviewer)", permissions=["approve"])
     def approve(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="approve", title="Approve disclosure decisions",
-                                      form_class=OptionalNoteForm, submit="Approve",
-                                      intro="You approve as the second person; you cannot approve a decision "
-                                            "you made yourself.")
+                                      form_class=OptionalNoteForm, submit="Approve", describe=decision_shown,
+                                      intro="You approve each decision as shown below, as the second person; you "
+                                            "cannot approve a decision you made yourself.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Approved", lambda d: services.disclosure_approve(
-            actor=request.user, decision=d, note=form.cleaned_data["note"]))
+        run_for_each(self, request, queryset, "Approved", lambda d, version: services.disclosure_approve(
+            actor=request.user, decision=d, note=form.cleaned_data["note"], expected_version=version))
         return None
 
     @admin.action(description="Return the selected decisions to compliance (legal reviewer)",
                   permissions=["approve"])
     def return_to_compliance(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="return_to_compliance",
-                                      title="Return disclosure decisions", form_class=NoteForm, submit="Return")
+                                      title="Return disclosure decisions", form_class=NoteForm, submit="Return",
+                                      describe=decision_shown,
+                                      intro="You return each decision as shown below to compliance, with your note.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Returned", lambda d: services.disclosure_return(
-            actor=request.user, decision=d, note=form.cleaned_data["note"]))
+        run_for_each(self, request, queryset, "Returned", lambda d, version: services.disclosure_return(
+            actor=request.user, decision=d, note=form.cleaned_data["note"], expected_version=version))
         return None
 
     @admin.action(description="Issue the decision record PDF for the selected (approved) decisions",
@@ -123,11 +155,11 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
     def issue_record(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="issue_record",
                                       title="Issue disclosure-decision records", form_class=ReasonForm,
-                                      submit="Issue")
+                                      submit="Issue", describe=record_shown)
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Record issued", lambda d: services.document_issue(
+        run_for_each(self, request, queryset, "Record issued", lambda d, version: services.document_issue(
             actor=request.user, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=d,
-            correction_reason=form.cleaned_data["reason"]))
+            correction_reason=form.cleaned_data["reason"], expected_version=version))
         return None
 

@@ -7,17 +7,30 @@ reporting section (reporting -> incidents is the allowed direction)."""
 import contextlib
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from incidents.admin import IncidentAdmin
 from incidents.models import Incident
-from reporting import services
-from reporting.admin.base import ReasonForm, intermediate, run_for_each
-from reporting.exports import aiid_submission
+from reporting import selectors, services
+from reporting.admin.base import ReasonForm, intermediate, run_for_each, when
+from reporting.exports import NotDisclosed, aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
+
+
+def report_shown(incident) -> list[tuple[str, str]]:
+    """What issuing the post-incident report issues, from which version of the incident."""
+    next_version = selectors.document_next_version(DocumentKind.POST_INCIDENT_REPORT, f"incident:{incident.pk}")
+    return [
+        ("Will issue", f"Post-incident report v{next_version}, rendered from version {incident.version} of the "
+                       "incident" + (" (supersedes the earlier versions)" if next_version > 1 else "")),
+        ("Incident", f"{incident.reference}: {incident.title}"),
+        ("Status", incident.get_status_display()),
+        ("Severity", incident.get_severity_display()),
+        ("Detected", when(incident.detected_at)),
+    ]
 
 
 class IncidentReportingAdmin(IncidentAdmin):
@@ -65,19 +78,36 @@ class IncidentReportingAdmin(IncidentAdmin):
     @admin.action(description="Issue the post-incident report PDF", permissions=["issue"])
     def issue_post_incident_report(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="issue_post_incident_report",
-                                      title="Issue post-incident reports", form_class=ReasonForm, submit="Issue")
+                                      title="Issue post-incident reports", form_class=ReasonForm, submit="Issue",
+                                      describe=report_shown,
+                                      intro="A PDF is rendered for each incident from its record, review, "
+                                            "timeline, obligations and containment as they are now.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Report issued", lambda i: services.document_issue(
+        run_for_each(self, request, queryset, "Report issued", lambda i, version: services.document_issue(
             actor=request.user, kind=DocumentKind.POST_INCIDENT_REPORT, incident=i,
-            correction_reason=form.cleaned_data["reason"]))
+            correction_reason=form.cleaned_data["reason"], expected_version=version))
         return None
 
     @admin.action(description="Export for the AI Incident Database (sanitized JSON)")
     def export_aiid(self, request, queryset):
+        """Needs an approved decision to disclose each selected incident to the AIID or the public; if one lacks
+        it, nothing is exported and the message names the incident and what is missing."""
         incidents = queryset.prefetch_related("systems", "components", "atlas_techniques", "owasp_risks",
                                               "disclosure_decisions")
-        payload = [aiid_submission(i) for i in incidents]
+        payload, refused = [], []
+        for incident in incidents:
+            try:
+                payload.append(aiid_submission(incident))
+            except NotDisclosed as exc:
+                refused.append(" ".join(exc.messages))
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        if refused and payload:
+            self.message_user(request, f"Nothing was exported: {len(refused)} of the {len(refused) + len(payload)} "
+                                       "selected incidents may not be disclosed yet.", messages.ERROR)
+        if refused or not payload:
+            return None
         body = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/json")
         name = payload[0]["submission"]["incident_reference"] if len(payload) == 1 else "incidents"

@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from portal.core.admin import ServiceModelAdmin
 from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
-from reporting.admin.base import ReasonForm, call, intermediate, run_for_each
+from reporting.admin.base import ReasonForm, call, intermediate, run_for_each, when
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
 
 COMPUTED = ["incident_link", "regime_name", "provision", "stage_name", "recipient", "jurisdiction", "rule",
@@ -91,19 +91,46 @@ def _entered_items(obligation):
     return [item for item in (obligation.content_items if obligation else []) if item.get("source") == "entered"]
 
 
+def obligation_shown(obligation) -> list[tuple[str, str]]:
+    """What an obligation's confirmation page shows: the incident, regime, stage, due time and status."""
+    incident = obligation.incident
+    status = obligation.get_status_display()
+    if obligation.status == Obligation.Status.SUBMITTED:
+        status += f" {when(obligation.submitted_at)}" + (
+            f", reference {obligation.authority_reference}" if obligation.authority_reference else "")
+    return [
+        ("Incident", f"{incident.reference}: {incident.title}"),
+        ("Regime", f"{obligation.regime_name} ({obligation.provision})"),
+        ("Stage", obligation.stage_name + (f" ({obligation.jurisdiction})" if obligation.jurisdiction else "")),
+        ("Recipient", obligation.recipient),
+        ("Due", when(obligation.due_at) if obligation.due_at else "no fixed deadline"),
+        ("Status", status),
+    ]
+
+
+def notification_shown(obligation) -> list[tuple[str, str]]:
+    """What issuing the notification PDF issues, from which version of the obligation."""
+    next_version = selectors.document_next_version(DocumentKind.REGULATORY_NOTIFICATION, f"obligation:{obligation.pk}")
+    return [("Will issue", f"Regulatory notification v{next_version}, rendered from version {obligation.version} "
+                           "of the obligation and the incident's current facts"
+                           + (" (supersedes the earlier versions)" if next_version > 1 else "")),
+            *obligation_shown(obligation)]
+
+
 class IssueNotificationMixin:
     @admin.action(description="Issue the notification PDF for the selected obligations", permissions=["issue"])
     def issue_notification(self, request, queryset):
         form, response = intermediate(
-            self, request, queryset, action="issue_notification", title="Issue regulatory notifications",
-            form_class=ReasonForm, submit="Issue",
+            self, request, queryset.select_related("incident"), action="issue_notification",
+            title="Issue regulatory notifications", form_class=ReasonForm, submit="Issue",
+            describe=notification_shown,
             intro="A PDF is rendered for each obligation from its current facts and content. Where a version was "
                   "issued before, the new one supersedes it and needs the reason.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Notification issued", lambda o: services.document_issue(
+        run_for_each(self, request, queryset, "Notification issued", lambda o, version: services.document_issue(
             actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION, obligation=o,
-            correction_reason=form.cleaned_data["reason"]))
+            correction_reason=form.cleaned_data["reason"], expected_version=version))
         return None
 
     def has_issue_permission(self, request):

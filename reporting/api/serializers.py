@@ -248,9 +248,11 @@ class AiidSubmissionInfoSerializer(serializers.Serializer):
     source = serializers.CharField()
     incident_reference = serializers.CharField()
     disclosure_approved = serializers.BooleanField(
-        help_text="An approved decision to disclose to the AIID or the public exists (its shareable summary is the "
-                  "description).")
-    approved_at = serializers.DateTimeField(allow_null=True)
+        help_text="Always true: an incident is exported only with an approved decision to disclose it to the AIID "
+                  "or the public (its shareable summary is the description).")
+    disclosure_audience = serializers.ChoiceField(choices=["aiid", "public"],
+                                                  help_text="The audience of that approved decision.")
+    approved_at = serializers.DateTimeField(help_text="When a legal reviewer approved that decision.")
 
 
 class AiidSubmissionSerializer(serializers.Serializer):

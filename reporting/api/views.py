@@ -8,7 +8,8 @@ rationale and reasons, what may change) are the services'; their `ValidationErro
 
 Optimistic locking as in the incident API: the detail of an obligation, a decision or the regulatory facts carries
 `ETag: "<version>"`; a change names the version it was based on (body `version` or `If-Match`), else 428; a stale
-one gets 409 naming who changed the record and when.
+one gets 409 naming who changed which fields of the record and when. Approving, returning, submitting, marking
+not applicable and issuing are bound to the version read in the same way: nobody approves a text they did not see.
 
 A disclosure decision's privileged analysis is only ever in responses to compliance officers and legal reviewers.
 """
@@ -34,7 +35,7 @@ from incidents.api.views import ERROR_RESPONSES
 from incidents.models import Incident
 from inventory.api.views import ServiceModelViewSet
 from portal.core import roles
-from portal.core.concurrency import check_version
+from portal.core.api import Conflict
 from portal.core.permissions import RoleModelPermissions
 from reporting import exports, selectors, services
 from reporting.api import filters, serializers
@@ -115,7 +116,7 @@ def post_action(summary, description, request, response, status_code=200, **kwar
 
 
 VERSION_NOTE = (" Send the `version` you read (body or `If-Match`): 428 without it, 409 when the record changed "
-                "since.")
+                "since (naming who changed which fields and when); the action applies to that version only.")
 
 
 @extend_schema_view(
@@ -220,9 +221,9 @@ class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         obligation = self.get_object()
         version = version_sent(request, "obligation")
         data = self.payload(serializers.IssueSerializer)
-        check_version(obligation, version, label=str(obligation))  # the PDF renders the version the client read
         document = services.document_issue(actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                           obligation=obligation, correction_reason=data["correction_reason"])
+                                           obligation=obligation, correction_reason=data["correction_reason"],
+                                           expected_version=version)  # the PDF renders the version read
         stored = document_rows().get(pk=document.pk)
         return Response(serializers.DocumentSerializer(stored, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
@@ -371,14 +372,21 @@ class AiidExportView(IncidentScopedView):
 
     @extend_schema(summary="The incident as an AI Incident Database submission", description=(
         "Sanitized: no privileged analysis, responsibility notes, people, evidence, timeline or internal "
-        "identifiers beyond the reference. The description is the shareable summary of an approved decision to "
-        "disclose to the AIID or the public when there is one, else the incident's summary."),
-        responses={200: serializers.AiidSubmissionSerializer})
+        "identifiers beyond the reference. Needs an approved decision to disclose the incident to the AIID or the "
+        "public: the description is that decision's shareable summary, never the incident's internal summary. "
+        "Without one (or when its shareable summary is empty) the answer is 409 naming what is missing."),
+        responses={200: serializers.AiidSubmissionSerializer,
+                   409: OpenApiResponse(description="No approved decision to disclose the incident to the AI "
+                                                    "Incident Database or the public (the message says what is "
+                                                    "missing).")})
     def get(self, request, reference=None):
         incident = (Incident.objects.prefetch_related("systems", "components", "atlas_techniques", "owasp_risks",
                                                       "disclosure_decisions")
                     .get(pk=self.incident.pk))
-        return Response(exports.aiid_submission(incident))
+        try:
+            return Response(exports.aiid_submission(incident))
+        except exports.NotDisclosed as exc:
+            raise Conflict(detail=" ".join(exc.messages), code="not_disclosed") from exc
 
 
 @extend_schema(parameters=[REFERENCE])

@@ -30,9 +30,10 @@ def _check(decision: DisclosureDecision):
         errors["legal_basis"] = "Name the legal basis (e.g. GDPR Art. 33(1), SEC Item 1.05, contract clause)."
     if decision.decision == Decision.DEFER and not decision.revisit_by:
         errors["revisit_by"] = "A deferred decision needs the date by which it is taken again."
-    if decision.audience == Audience.PUBLIC and decision.decision == Decision.DISCLOSE \
+    if decision.audience in (Audience.PUBLIC, Audience.AIID) and decision.decision == Decision.DISCLOSE \
             and not decision.shareable_summary.strip():
-        errors["shareable_summary"] = "A public disclosure needs the shareable summary that will be published."
+        to = "the public" if decision.audience == Audience.PUBLIC else "the AI Incident Database"
+        errors["shareable_summary"] = f"A disclosure to {to} needs the shareable summary that will be published."
     if decision.obligation_id and decision.obligation.incident_id != decision.incident_id:
         errors["obligation"] = "The obligation belongs to another incident."
     if errors:
@@ -64,9 +65,10 @@ def disclosure_record(*, actor, incident, audience: str, decision: str, rational
     return record
 
 
-def _locked(decision, expected_version):
+def _locked(decision, expected_version, *, required=False):
     locked = DisclosureDecision.objects.select_for_update().select_related("incident").get(pk=decision.pk)
-    check_version(locked, expected_version, label=str(locked))
+    check_version(locked, expected_version, label=f"Disclosure decision {locked.pk} of {locked.incident.reference}",
+                  required=required)
     return locked
 
 
@@ -102,10 +104,12 @@ def disclosure_update(*, actor, decision, expected_version=None, changes=None, *
 
 
 @transaction.atomic
-def disclosure_approve(*, actor, decision, note: str = "", expected_version=None) -> DisclosureDecision:
-    """A legal reviewer approves; never the person who decided (two-person rule)."""
+def disclosure_approve(*, actor, decision, expected_version=None, note: str = "") -> DisclosureDecision:
+    """A legal reviewer approves; never the person who decided (two-person rule). The approval is bound to the
+    version the reviewer read (`expected_version`, required): a decision changed since is refused, naming who
+    changed what and when, so nobody approves a text they did not see."""
     _require(actor, roles.LEGAL_REVIEWER, "approve a disclosure decision")
-    locked = _locked(decision, expected_version)
+    locked = _locked(decision, expected_version, required=True)
     if locked.decided_by_id == actor.pk:
         raise ValidationError("The person who decided cannot approve the same decision: a second person must.",
                               code="two_person")
@@ -124,9 +128,9 @@ def disclosure_approve(*, actor, decision, note: str = "", expected_version=None
 
 @transaction.atomic
 def disclosure_return(*, actor, decision, note: str, expected_version=None) -> DisclosureDecision:
-    """A legal reviewer returns the decision to compliance with a note."""
+    """A legal reviewer returns the decision to compliance with a note, bound to the version read (as approving)."""
     _require(actor, roles.LEGAL_REVIEWER, "return a disclosure decision")
-    locked = _locked(decision, expected_version)
+    locked = _locked(decision, expected_version, required=True)
     if not note.strip():
         raise ValidationError({"review_note": "Say what needs to change."})
     if locked.status != Status.PROPOSED:

@@ -24,6 +24,7 @@ from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
 from inventory.models import PersonalData
 from portal.core import roles
+from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
 from reporting import clock
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
@@ -223,17 +224,44 @@ def render_document(render_context: dict, template: str) -> bytes:
                       title=render_context["document"]["title"])
 
 
+def _stored(record, model):
+    """The record as stored now (the caller's copy may be older), or None."""
+    if record is None:
+        return None
+    queryset = model.objects.all() if model is Incident else model.objects.select_related("incident")
+    return queryset.get(pk=record.pk)
+
+
+def _version_label(record) -> str:
+    if isinstance(record, Incident):
+        return record.reference
+    if isinstance(record, DisclosureDecision):
+        return f"Disclosure decision {record.pk} of {record.incident.reference}"
+    return f"{record} of {record.incident.reference}"
+
+
 def document_issue(*, actor, kind, obligation=None, disclosure=None, incident=None,
-                   correction_reason: str = "") -> Document:
+                   correction_reason: str = "", expected_version=None) -> Document:
     """Issue the next version of a document for its record. A version after the first supersedes the previous
     one and needs the reason for the correction.
 
+    The issue is bound to the version of the record the issuer saw (`expected_version`, required): the
+    obligation's for a notification, the decision's for a disclosure-decision record, the incident's for a
+    post-incident report. The record is rendered as stored, and refused (naming who changed what and when) when
+    it is no longer at that version.
+
     The PDF is rendered before any lock is taken (rendering takes a second or more); the write then re-checks,
-    under the incident's row lock, that nobody issued a version of the same record meanwhile.
+    under the row locks, that the record is still at that version and that nobody issued a version of the same
+    document meanwhile.
     """
     if roles.COMPLIANCE_OFFICER not in roles.user_roles(actor):
         raise ValidationError("Only a compliance officer can issue documents.", code="role")
+    obligation, disclosure = _stored(obligation, Obligation), _stored(disclosure, DisclosureDecision)
+    incident = _stored(incident, Incident)
     incident, subject, title = _subject(kind, obligation=obligation, disclosure=disclosure, incident=incident)
+    record = {DocumentKind.REGULATORY_NOTIFICATION: obligation, DocumentKind.DISCLOSURE_DECISION: disclosure}.get(
+        kind, incident)
+    check_version(record, expected_version, label=_version_label(record), required=True)
     previous = Document.objects.filter(kind=kind, subject=subject).order_by("-version").first()
     version = previous.version + 1 if previous else 1
     if previous is not None and not correction_reason.strip():
@@ -260,7 +288,11 @@ def document_issue(*, actor, kind, obligation=None, disclosure=None, incident=No
     name = default_storage.save(_file_name(incident, kind, subject, version, digest), ContentFile(pdf))
     try:
         with transaction.atomic():
-            Incident.objects.select_for_update().get(pk=incident.pk)  # serialises versions per incident
+            locked = Incident.objects.select_for_update().get(pk=incident.pk)  # serialises versions per incident
+            if not isinstance(record, Incident):
+                locked = type(record).objects.select_for_update().select_related("incident").get(pk=record.pk)
+            # Still the version seen and rendered: a change while the PDF was rendered refuses the issue.
+            check_version(locked, expected_version, label=_version_label(locked), required=True)
             latest = Document.objects.filter(kind=kind, subject=subject).aggregate(v=Max("version"))["v"] or 0
             if latest != version - 1:
                 raise ValidationError(f"Version {latest} of this document was issued while this one was being "
@@ -276,7 +308,8 @@ def document_issue(*, actor, kind, obligation=None, disclosure=None, incident=No
                          summary=f"Issued: {title} v{version}"
                                  + (f" (supersedes v{previous.version})" if previous else ""),
                          payload={"document": document.pk, "kind": kind, "subject": subject, "version": version,
-                                  "sha256": digest, "supersedes": previous.pk if previous else None})
+                                  "sha256": digest, "supersedes": previous.pk if previous else None,
+                                  "record_version": int(expected_version)})
     except Exception:
         default_storage.delete(name)
         raise

@@ -159,9 +159,9 @@ def _require_compliance(actor, what: str):
         raise ValidationError(f"Only a compliance officer can {what}.", code="role")
 
 
-def _locked(obligation, expected_version):
+def _locked(obligation, expected_version, *, required=False):
     locked = Obligation.objects.select_for_update().select_related("incident").get(pk=obligation.pk)
-    check_version(locked, expected_version, label=str(locked))
+    check_version(locked, expected_version, label=f"{locked} of {locked.incident.reference}", required=required)
     return locked
 
 
@@ -169,9 +169,10 @@ def _locked(obligation, expected_version):
 def obligation_submit(*, actor, obligation, submitted_at=None, authority_reference: str = "",
                       expected_version=None) -> Obligation:
     """Record that the obligation was met: when it was submitted and the authority's reference. Chained stages
-    (e.g. the NIS2 final report one month after the notification) then get their due times."""
+    (e.g. the NIS2 final report one month after the notification) then get their due times. Bound to the version
+    of the obligation the officer read (`expected_version`, required)."""
     _require_compliance(actor, "mark an obligation submitted")
-    locked = _locked(obligation, expected_version)
+    locked = _locked(obligation, expected_version, required=True)
     submitted_at = submitted_at or timezone.now()
     if locked.status == Status.SUBMITTED:
         raise ValidationError({"status": f"Already submitted on {locked.submitted_at:%Y-%m-%d %H:%M} UTC."})
@@ -198,9 +199,10 @@ def obligation_submit(*, actor, obligation, submitted_at=None, authority_referen
 
 @transaction.atomic
 def obligation_mark_not_applicable(*, actor, obligation, rationale: str, expected_version=None) -> Obligation:
-    """A compliance officer's decision that an obligation does not apply, with the rationale (kept for audit)."""
+    """A compliance officer's decision that an obligation does not apply, with the rationale (kept for audit).
+    Bound to the version of the obligation the officer read (`expected_version`, required)."""
     _require_compliance(actor, "mark an obligation not applicable")
-    locked = _locked(obligation, expected_version)
+    locked = _locked(obligation, expected_version, required=True)
     if not rationale.strip():
         raise ValidationError({"rationale": "Say why the obligation does not apply."})
     if locked.status == Status.SUBMITTED:

@@ -30,7 +30,7 @@ def legal(role_users):
 def test_a_compliance_decision_is_approved_by_a_legal_reviewer_with_history(compliance, legal):
     decision = _decide(compliance, breach_incident(compliance))
     assert decision.status == Status.PROPOSED
-    services.disclosure_approve(actor=legal, decision=decision, note="Agreed.")
+    services.disclosure_approve(actor=legal, decision=decision, note="Agreed.", expected_version=decision.version)
     decision.refresh_from_db()
     assert (decision.status, decision.approved_by, decision.decided_by) == (Status.APPROVED, legal, compliance)
     assert [h.history_user for h in decision.history.order_by("history_id")] == [compliance, legal]
@@ -41,14 +41,14 @@ def test_the_person_who_decided_cannot_approve_even_holding_both_roles(complianc
     both.groups.add(*both.groups.model.objects.filter(name=roles.LEGAL_REVIEWER))
     decision = _decide(both, breach_incident(compliance))
     with pytest.raises(ValidationError, match="second person"):
-        services.disclosure_approve(actor=both, decision=decision)
+        services.disclosure_approve(actor=both, decision=decision, expected_version=decision.version)
 
 
 def test_a_superuser_is_bound_by_the_two_person_rule_too(role_users):
     admin = role_users["admin"]
     decision = _decide(admin, breach_incident(admin))
     with pytest.raises(ValidationError, match="second person"):
-        services.disclosure_approve(actor=admin, decision=decision)
+        services.disclosure_approve(actor=admin, decision=decision, expected_version=decision.version)
 
 
 def test_only_legal_approves_and_only_compliance_decides(compliance, role_users):
@@ -58,23 +58,24 @@ def test_only_legal_approves_and_only_compliance_decides(compliance, role_users)
         _decide(responder, incident)
     decision = _decide(compliance, incident)
     with pytest.raises(ValidationError, match="legal reviewer"):
-        services.disclosure_approve(actor=leadership, decision=decision)
+        services.disclosure_approve(actor=leadership, decision=decision, expected_version=decision.version)
 
 
 def test_an_approved_decision_is_final(compliance, legal):
     decision = _decide(compliance, breach_incident(compliance))
-    services.disclosure_approve(actor=legal, decision=decision)
+    services.disclosure_approve(actor=legal, decision=decision, expected_version=decision.version)
     with pytest.raises(ValidationError, match="final"):
         services.disclosure_update(actor=compliance, decision=decision, rationale="Changed our mind.")
     with pytest.raises(ValidationError, match="awaiting approval"):
-        services.disclosure_approve(actor=legal, decision=decision)
+        services.disclosure_approve(actor=legal, decision=decision, expected_version=decision.version)
 
 
 def test_a_returned_decision_goes_back_to_awaiting_approval_when_changed(compliance, legal):
     decision = _decide(compliance, breach_incident(compliance))
     with pytest.raises(ValidationError):
-        services.disclosure_return(actor=legal, decision=decision, note=" ")
-    services.disclosure_return(actor=legal, decision=decision, note="Cite the encryption evidence.")
+        services.disclosure_return(actor=legal, decision=decision, note=" ", expected_version=decision.version)
+    services.disclosure_return(actor=legal, decision=decision, note="Cite the encryption evidence.",
+                               expected_version=decision.version)
     assert decision.status == Status.REJECTED
     services.disclosure_update(actor=compliance, decision=decision,
                                rationale="Encrypted (evidence E-12); keys not exposed.")

@@ -44,7 +44,8 @@ def gdpr(compliance):
 
 
 def test_a_gdpr_notification_contains_the_article_33_3_items_rule_and_reference_version(compliance, gdpr):
-    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                       expected_version=gdpr.version)
     text = _text(document)
     assert "Art. 33" in text
     assert gdpr.rule in text
@@ -58,7 +59,8 @@ def test_a_gdpr_notification_contains_the_article_33_3_items_rule_and_reference_
 
 
 def test_the_embedded_json_is_the_notification_data(compliance, gdpr):
-    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                       expected_version=gdpr.version)
     data = extract_attachment(_bytes(document))
     assert data["obligation"]["key"] == gdpr.key
     assert data["document"]["version"] == 1
@@ -67,19 +69,20 @@ def test_the_embedded_json_is_the_notification_data(compliance, gdpr):
 
 
 def test_the_same_version_renders_to_the_same_bytes(compliance, gdpr):
-    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                       expected_version=gdpr.version)
     again = documents_module.render_document(document.render_context, document.template)
     assert again == _bytes(document)
     assert services.document_verify(document) == []
 
 
 def test_a_second_issue_is_version_2_and_version_1_stays_intact(compliance, gdpr):
-    first = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+    first = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr, expected_version=gdpr.version)
     first_bytes = _bytes(first)
     with pytest.raises(ValidationError, match="corrects"):
-        services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+        services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr, expected_version=gdpr.version)
     second = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
-                                     correction_reason="Measures taken were incomplete.")
+                                     correction_reason="Measures taken were incomplete.", expected_version=gdpr.version)
     first.refresh_from_db()
     assert (second.version, second.supersedes, first.superseded_by) == (2, first, second)
     assert _bytes(first) == first_bytes
@@ -89,7 +92,8 @@ def test_a_second_issue_is_version_2_and_version_1_stays_intact(compliance, gdpr
 
 
 def test_an_issued_document_is_immutable(compliance, gdpr):
-    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                       expected_version=gdpr.version)
     document.title = "Changed"
     with pytest.raises(ValidationError, match="immutable"):
         document.save()
@@ -98,7 +102,8 @@ def test_an_issued_document_is_immutable(compliance, gdpr):
 
 
 def test_issuing_leaves_history_and_a_timeline_event(compliance, gdpr):
-    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                       expected_version=gdpr.version)
     assert document.history.get().history_user == compliance
     event = gdpr.incident.timeline.filter(kind=TimelineEvent.Kind.DOCUMENT).get()
     assert event.payload["sha256"] == document.sha256
@@ -110,7 +115,7 @@ def test_a_render_failure_issues_nothing(compliance, gdpr, monkeypatch, settings
 
     monkeypatch.setattr(documents_module, "render_pdf", broken)
     with pytest.raises(RenderError):
-        services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+        services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr, expected_version=gdpr.version)
     assert not Document.objects.exists()
     assert not gdpr.incident.timeline.filter(kind=TimelineEvent.Kind.DOCUMENT).exists()
     media = settings.MEDIA_ROOT / "documents"
@@ -123,14 +128,15 @@ def test_a_failure_after_the_file_was_written_removes_the_file(compliance, gdpr,
 
     monkeypatch.setattr(documents_module, "save_tracked", refuse)
     with pytest.raises(ValidationError):
-        services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr)
+        services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr, expected_version=gdpr.version)
     media = settings.MEDIA_ROOT / "documents"
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
 def test_only_a_compliance_officer_issues_documents(role_users, gdpr):
     with pytest.raises(ValidationError, match="compliance officer"):
-        services.document_issue(actor=role_users[roles.LEGAL_REVIEWER], kind=NOTIFICATION, obligation=gdpr)
+        services.document_issue(actor=role_users[roles.LEGAL_REVIEWER], kind=NOTIFICATION, obligation=gdpr,
+                                expected_version=gdpr.version)
 
 
 def test_a_disclosure_record_needs_approval_and_leaves_out_the_privileged_analysis(compliance, role_users):
@@ -140,9 +146,12 @@ def test_a_disclosure_record_needs_approval_and_leaves_out_the_privileged_analys
         rationale="Encrypted data, keys not exposed.", legal_basis="GDPR Art. 33(1)",
         privileged_analysis="PRIVILEGED-XYZ counsel memo")
     with pytest.raises(ValidationError, match="approved"):
-        services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision)
-    services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision)
-    document = services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision)
+        services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision,
+                                expected_version=decision.version)
+    services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision,
+                                expected_version=decision.version)
+    document = services.document_issue(actor=compliance, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=decision,
+                                       expected_version=decision.version)
     text = _text(document)
     assert "Encrypted data, keys not exposed." in text
     assert "33(5)" in text
@@ -154,7 +163,8 @@ def test_a_post_incident_report_has_the_review_metrics_and_filings(compliance, r
     incident = breach_incident(compliance, occurred_at=AWARE - timedelta(hours=3))
     incident_services.review_record(actor=compliance, incident=incident, root_cause="Unfiltered retrieval index.",
                                     lessons="Filter PII before indexing.")
-    document = services.document_issue(actor=compliance, kind=DocumentKind.POST_INCIDENT_REPORT, incident=incident)
+    document = services.document_issue(actor=compliance, kind=DocumentKind.POST_INCIDENT_REPORT, incident=incident,
+                                       expected_version=incident.version)
     text = _text(document)
     for expected in ("Unfiltered retrieval index.", "Filter PII before indexing.", "3 h", incident.reference):
         assert expected in text
@@ -180,7 +190,8 @@ def test_hostile_user_text_in_an_issued_document_is_printed_not_fetched(complian
     monkeypatch.setattr(documents_module, "render_pdf", lambda **kw: real(**kw, fetcher=Recording()))
     incident = breach_incident(compliance, title=f"Leak {HOSTILE}"[:200], summary=HOSTILE)
     obligation = incident.obligations.get(key="gdpr.notification")
-    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=obligation)
+    document = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=obligation,
+                                       expected_version=obligation.version)
     (fetcher,) = fetchers
     assert fetcher.requested and all(url.startswith(pdf.BASE_URL) for url in fetcher.requested)
     assert fetcher.served == fetcher.requested

@@ -67,7 +67,7 @@ def test_a_submitted_obligation_is_kept_when_the_facts_no_longer_call_for_it(com
     incident = breach_incident(compliance, jurisdictions=("DE", "GB"))
     uk = incident.obligations.get(key="uk_gdpr.notification")
     services.obligation_submit(actor=compliance, obligation=uk, submitted_at=AWARE + timedelta(hours=5),
-                               authority_reference="ICO-123")
+                               authority_reference="ICO-123", expected_version=uk.version)
     incident_services.incident_update(actor=compliance, incident=incident, jurisdictions=["DE"])
     uk.refresh_from_db()
     assert uk.status == Status.SUBMITTED
@@ -78,7 +78,8 @@ def test_a_submitted_obligation_is_kept_when_the_facts_no_longer_call_for_it(com
 def test_awareness_corrected_moves_open_deadlines_but_not_submitted_ones(compliance):
     incident = breach_incident(compliance, jurisdictions=("DE", "GB"))
     uk = incident.obligations.get(key="uk_gdpr.notification")
-    services.obligation_submit(actor=compliance, obligation=uk, submitted_at=AWARE + timedelta(hours=5))
+    services.obligation_submit(actor=compliance, obligation=uk, submitted_at=AWARE + timedelta(hours=5),
+                               expected_version=uk.version)
     later = AWARE + timedelta(hours=6)
     incident_services.incident_update(actor=compliance, incident=incident, aware_at=later)
     assert _get(incident, "gdpr.notification").due_at == later + timedelta(hours=72)
@@ -94,7 +95,8 @@ def test_submitting_gives_the_chained_stage_its_due_time(compliance):
     assert final.due_at is None and final.clock_starts_at is None
     notification = incident.obligations.get(key="nis2.notification")
     submitted = AWARE + timedelta(hours=60)
-    services.obligation_submit(actor=compliance, obligation=notification, submitted_at=submitted)
+    services.obligation_submit(actor=compliance, obligation=notification, submitted_at=submitted,
+                               expected_version=notification.version)
     final.refresh_from_db()
     assert final.clock_starts_at == submitted
     assert final.due_at.date().isoformat() == "2026-10-04"
@@ -103,7 +105,8 @@ def test_submitting_gives_the_chained_stage_its_due_time(compliance):
 def test_a_late_submission_is_flagged_on_the_timeline(compliance):
     incident = breach_incident(compliance)
     gdpr = _get(incident, "gdpr.notification")
-    services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE + timedelta(hours=80))
+    services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE + timedelta(hours=80),
+                               expected_version=gdpr.version)
     event = incident.timeline.filter(kind=TimelineEvent.Kind.OBLIGATION, flagged=True).get()
     assert "late" in event.summary
 
@@ -112,16 +115,19 @@ def test_only_a_compliance_officer_marks_obligations(role_users):
     responder = role_users["incident responder"]
     incident = breach_incident(responder)
     with pytest.raises(ValidationError, match="compliance officer"):
-        services.obligation_submit(actor=responder, obligation=_get(incident, "gdpr.notification"))
+        gdpr = _get(incident, "gdpr.notification")
+        services.obligation_submit(actor=responder, obligation=gdpr, expected_version=gdpr.version)
 
 
 def test_not_applicable_needs_a_rationale_and_is_kept_on_recompute(compliance):
     incident = breach_incident(compliance)
     gdpr = _get(incident, "gdpr.notification")
     with pytest.raises(ValidationError, match="why"):
-        services.obligation_mark_not_applicable(actor=compliance, obligation=gdpr, rationale=" ")
+        services.obligation_mark_not_applicable(actor=compliance, obligation=gdpr, rationale=" ",
+                                                expected_version=gdpr.version)
     services.obligation_mark_not_applicable(actor=compliance, obligation=gdpr,
-                                            rationale="Data was encrypted; unlikely to result in a risk.")
+                                            rationale="Data was encrypted; unlikely to result in a risk.",
+                                            expected_version=gdpr.version)
     incident_services.incident_update(actor=compliance, incident=incident, data_subjects_affected=1300)
     gdpr.refresh_from_db()
     assert gdpr.status == Status.NOT_APPLICABLE and not gdpr.closed_by_clock
@@ -134,9 +140,10 @@ def test_submission_time_cannot_be_in_the_future_or_before_the_clock(compliance)
     gdpr = _get(incident, "gdpr.notification")
     with pytest.raises(ValidationError, match="future"):
         services.obligation_submit(actor=compliance, obligation=gdpr,
-                                   submitted_at=timezone.now() + timedelta(days=1))
+                                   submitted_at=timezone.now() + timedelta(days=1), expected_version=gdpr.version)
     with pytest.raises(ValidationError, match="before the clock"):
-        services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE - timedelta(hours=1))
+        services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE - timedelta(hours=1),
+                                   expected_version=gdpr.version)
 
 
 def test_a_stale_obligation_change_is_refused(compliance):
@@ -150,7 +157,7 @@ def test_reopening_undoes_a_submission_and_keeps_the_history(compliance):
     incident = breach_incident(compliance)
     gdpr = _get(incident, "gdpr.notification")
     services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE + timedelta(hours=1),
-                               authority_reference="BfDI-1")
+                               authority_reference="BfDI-1", expected_version=gdpr.version)
     services.obligation_reopen(actor=compliance, obligation=gdpr, reason="Filed with the wrong authority.")
     gdpr.refresh_from_db()
     assert gdpr.status == Status.OPEN and gdpr.submitted_at is None

@@ -55,7 +55,8 @@ def test_a_submitted_obligation_gets_no_reminder(compliance, accountable):
     system, _ = accountable
     incident = breach_incident(compliance, systems=[system])
     gdpr = incident.obligations.get(key="gdpr.notification")
-    services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE + timedelta(hours=1))
+    services.obligation_submit(actor=compliance, obligation=gdpr, submitted_at=AWARE + timedelta(hours=1),
+                               expected_version=gdpr.version)
     _check(gdpr.due_at + timedelta(hours=1))
     assert not ObligationNotice.objects.filter(obligation=gdpr).exists()
     assert not [m for m in mail.outbox if gdpr.stage_name in m.subject]

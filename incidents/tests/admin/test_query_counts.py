@@ -84,7 +84,8 @@ class SubRecords:
             services.evidence_verify(actor=self.responder, evidence=evidence)
             services.evidence_add(actor=actor, incident=incident, title=f"Ticket {i}", reference=f"jira://SEC-{i}")
             validation = passed_validation(incident, self.responder)
-            services.recovery_signoff(actor=self.responder, validation=validation, as_role="engineering")
+            services.recovery_signoff(actor=self.responder, validation=validation, as_role="engineering",
+                                      expected_version=validation.version)
             services.action_item_add(actor=actor, review=self.review, description=f"Fix {i}", owner=self.responder,
                                      due_on=date(2026, 7, 1 + i))
             services.incident_note(actor=self.responder, incident=incident, text=f"Note {i}")

@@ -147,6 +147,33 @@ def test_recovery_is_signed_off_by_two_people_and_the_incident_moves_to_review(
     assert Incident.objects.get().status == "review"
 
 
+def test_a_sign_off_on_a_validation_changed_since_the_page_was_shown_is_refused_naming_who_changed_what(
+    page, compliance, responder, scene
+):
+    validation = passed_validation(scene.incident, responder)
+    client, url, response, data = page(roles.COMPLIANCE_OFFICER)
+    data[f"{prefix_of(response, 'recoveryvalidation')}-0-sign_off_as"] = "compliance"
+    services.recovery_validation_update(actor=responder, validation=validation, notes="Bias suite on 5% only.")
+    rows, events = validation.history.count(), TimelineEvent.objects.filter(incident=scene.incident).count()
+
+    refused = client.post(url, data)
+
+    assert refused.status_code == 200
+    text = page_text(refused)
+    assert f"Recovery validation {validation.pk} of {scene.incident.reference} was changed by responder at" in text
+    assert "(notes)" in text and "now version 2; your copy is version 1" in text
+    validation.refresh_from_db()
+    assert validation.compliance_signoff_by is None
+    assert (validation.history.count(), TimelineEvent.objects.filter(incident=scene.incident).count()) == (
+        rows, events)
+
+    client, url, response, data = page(roles.COMPLIANCE_OFFICER)  # reloaded: the notes as they are now
+    data[f"{prefix_of(response, 'recoveryvalidation')}-0-sign_off_as"] = "compliance"
+    assert client.post(url, data).status_code == 302
+    validation.refresh_from_db()
+    assert (validation.compliance_signoff_by, validation.version) == (compliance, 3)
+
+
 def test_a_sign_off_in_the_wrong_role_is_refused_with_the_reason(page, compliance, scene):
     passed_validation(scene.incident, compliance)
     client, url, response, data = page(roles.COMPLIANCE_OFFICER)

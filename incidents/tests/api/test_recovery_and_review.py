@@ -3,7 +3,7 @@ and an incident walked from detection to closure over HTTP only."""
 
 import pytest
 
-from incidents.models import ActionItem, PostIncidentReview
+from incidents.models import ActionItem, PostIncidentReview, RecoveryValidation, TimelineEvent
 from incidents.tests.api.conftest import field_errors, incident_url
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,8 @@ def test_outcomes_are_recorded_and_updated_and_a_change_clears_the_sign_offs(res
     url = incident_url(incident, f"validations/{created.json()['id']}/")
     assert created.json()["all_tests_passed"] is True
 
-    signed = responder.post(f"{url}signoff/", {"as_role": "engineering"}, format="json")
+    signed = responder.post(f"{url}signoff/", {"as_role": "engineering", "version": created.json()["version"]},
+                            format="json")
     assert signed.status_code == 200 and signed.json()["engineering_signoff_by_username"] == "responder"
     response = compliance.patch(url, {"stress": "failed", "notes": "Latency regression."}, format="json")
     assert response.status_code == 200, response.content
@@ -39,13 +40,45 @@ def test_outcomes_are_recorded_and_updated_and_a_change_clears_the_sign_offs(res
 def test_the_two_person_rule_is_enforced_naming_as_role(responder, compliance, incident):
     validation = responder.post(incident_url(incident, "validations/"), PASSED, format="json").json()
     url = incident_url(incident, f"validations/{validation['id']}/signoff/")
-    wrong_role = compliance.post(url, {"as_role": "engineering"}, format="json")
+    wrong_role = compliance.post(url, {"as_role": "engineering", "version": 1}, format="json")
     assert field_errors(wrong_role) == {"as_role"} and "incident responder role" in wrong_role.json()["as_role"][0]
-    assert field_errors(responder.post(url, {"as_role": "boss"}, format="json")) == {"as_role"}
+    assert field_errors(responder.post(url, {"as_role": "boss", "version": 1}, format="json")) == {"as_role"}
 
-    assert responder.post(url, {"as_role": "engineering"}, format="json").status_code == 200
-    response = compliance.post(url, {"as_role": "compliance"}, format="json")
+    signed = responder.post(url, {"as_role": "engineering", "version": 1}, format="json")
+    assert signed.status_code == 200 and signed["ETag"] == '"2"'
+    response = compliance.post(url, {"as_role": "compliance"}, format="json", headers={"If-Match": signed["ETag"]})
     assert response.status_code == 200 and response.json()["is_signed"] is True
+
+
+def test_a_sign_off_needs_the_version_read_and_a_stale_one_is_a_409_naming_who_changed_what(
+    responder, compliance, incident
+):
+    created = responder.post(incident_url(incident, "validations/"), PASSED, format="json").json()
+    url = incident_url(incident, f"validations/{created['id']}/")
+    assert responder.get(url)["ETag"] == '"1"'
+    assert responder.post(f"{url}signoff/", {"as_role": "engineering"}, format="json").status_code == 428
+    assert compliance.patch(url, {"notes": "Stress run on 10% of traffic only."}, format="json").status_code == 200
+    validation = RecoveryValidation.objects.get(pk=created["id"])
+    rows, events = validation.history.count(), TimelineEvent.objects.filter(incident=incident).count()
+
+    stale = responder.post(f"{url}signoff/", {"as_role": "engineering", "version": 1}, format="json")
+
+    assert stale.status_code == 409
+    assert "was changed by compliance at" in stale.json()["detail"] and "(notes)" in stale.json()["detail"]
+    validation.refresh_from_db()
+    assert validation.engineering_signoff_by is None
+    assert (validation.history.count(), TimelineEvent.objects.filter(incident=incident).count()) == (rows, events)
+    fresh = responder.post(f"{url}signoff/", {"as_role": "engineering"}, format="json",
+                           headers={"If-Match": responder.get(url)["ETag"]})
+    assert fresh.status_code == 200 and fresh.json()["engineering_signoff_by_username"] == "responder"
+
+
+def test_an_update_naming_a_stale_version_is_a_409(responder, compliance, incident):
+    created = responder.post(incident_url(incident, "validations/"), PASSED, format="json").json()
+    url = incident_url(incident, f"validations/{created['id']}/")
+    compliance.patch(url, {"notes": "Checked."}, format="json")
+    assert responder.patch(url, {"bias": "failed", "version": 1}, format="json").status_code == 409
+    assert RecoveryValidation.objects.get(pk=created["id"]).bias == "not_applicable"
 
 
 def test_the_review_is_absent_until_recorded_then_updated_in_place(responder, compliance, incident):
@@ -95,8 +128,8 @@ def test_an_incident_walks_from_detection_to_closure_over_the_api(responder, com
 
     validation = responder.post(incident_url(incident, "validations/"), PASSED, format="json").json()
     signoff = incident_url(incident, f"validations/{validation['id']}/signoff/")
-    responder.post(signoff, {"as_role": "engineering"}, format="json")
-    compliance.post(signoff, {"as_role": "compliance"}, format="json")
+    signed = responder.post(signoff, {"as_role": "engineering", "version": validation["version"]}, format="json")
+    compliance.post(signoff, {"as_role": "compliance", "version": signed.json()["version"]}, format="json")
     assert move("review").status_code == 200
     assert "post-incident review" in move("closed").json()["to"][0]
     responder.put(incident_url(incident, "review/"), {"root_cause": "No filter."}, format="json")

@@ -70,12 +70,14 @@ def test_the_incident_page_runs_the_same_queries_with_few_or_many_reporting_reco
         for obligation in incident.obligations.all():
             for version in range(rounds):
                 services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                        obligation=obligation, correction_reason="again" if version else "")
+                                        obligation=obligation, correction_reason="again" if version else "",
+                                        expected_version=obligation.version)
         for _ in range(rounds):
             decision = services.disclosure_record(
                 actor=compliance, incident=incident, audience="regulator", decision="disclose",
                 rationale="Required.", legal_basis="GDPR Art. 33")
-            services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision)
+            services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision,
+                                        expected_version=decision.version)
     assert many.obligations.count() > few.obligations.count()
     client = client_as(roles.COMPLIANCE_OFFICER)
     counts = [_queries(client, reverse("admin:incidents_incident_change", args=[i.pk])) for i in (few, many)]

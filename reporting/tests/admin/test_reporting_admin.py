@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.tests.admin.helpers import form_data, page_text
+from incidents.tests.admin.helpers import form_data, messages_of, page_text
 from portal.core import roles
 from reporting import services
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
@@ -19,6 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def url(model, page, *args):
     return reverse(f"admin:reporting_{model}_{page}", args=args)
+
+
+def versions_shown(confirmation) -> dict:
+    """The hidden `version_<pk>` inputs of an action's confirmation page, as the browser posts them back."""
+    return {f"version_{record['obj'].pk}": record["version"] for record in confirmation.context["records"]}
 
 
 @pytest.fixture
@@ -95,7 +100,7 @@ def test_issuing_a_notification_from_the_admin_and_downloading_it(client_as, rec
     confirm = client.post(changelist, {"action": "issue_notification", "_selected_action": [obligation.pk]})
     assert confirm.status_code == 200 and "Issue regulatory notifications" in page_text(confirm)
     done = client.post(changelist, {"action": "issue_notification", "_selected_action": [obligation.pk],
-                                    "apply": "Issue", "reason": ""})
+                                    "apply": "Issue", "reason": "", **versions_shown(confirm)})
     assert done.status_code == 302
     document = Document.objects.get()
     assert document.obligation == obligation and document.version == 1
@@ -108,7 +113,7 @@ def test_issuing_a_notification_from_the_admin_and_downloading_it(client_as, rec
     assert f'<a href="{url("document", "download", document.pk)}">{document.title} v1</a>' in page
     # Issued again without a reason: refused per object, nothing new.
     client.post(changelist, {"action": "issue_notification", "_selected_action": [obligation.pk],
-                             "apply": "Issue", "reason": ""}, follow=True)
+                             "apply": "Issue", "reason": "", **versions_shown(confirm)}, follow=True)
     assert Document.objects.count() == 1
 
 
@@ -130,7 +135,7 @@ def test_legal_approves_a_disclosure_decision_from_the_admin(client_as, complian
     assert "approve" not in [a[0] for a in compliance_page.context["action_form"].fields["action"].choices]
     client = client_as(roles.LEGAL_REVIEWER)
     client.post(changelist, {"action": "approve", "_selected_action": [decision.pk], "apply": "Approve",
-                             "note": ""})
+                             "note": "", f"version_{decision.pk}": decision.version})
     decision.refresh_from_db()
     assert decision.status == DisclosureDecision.Status.APPROVED
     assert decision.approved_by == role_users[roles.LEGAL_REVIEWER]
@@ -159,23 +164,49 @@ def test_recording_regulatory_facts_in_the_admin_recomputes_obligations(client_a
 
 def test_the_incident_page_lists_obligations_documents_and_decisions(client_as, compliance, recent):
     obligation = recent.obligations.get(key="gdpr.notification")
-    services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION, obligation=obligation)
+    services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION, obligation=obligation,
+                            expected_version=obligation.version)
     page = client_as(roles.AUDITOR).get(reverse("admin:incidents_incident_change", args=[recent.pk]))
     text = page_text(page)
     assert obligation.stage_name in text and "Download PDF" in text
     assert "does not replace, legal judgement" in text
 
 
-def test_the_aiid_export_action_downloads_sanitized_json(client_as, recent):
-    response = client_as(roles.COMPLIANCE_OFFICER).post(
-        reverse("admin:incidents_incident_changelist"), {"action": "export_aiid", "_selected_action": [recent.pk]})
-    assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    assert json.loads(response.content)["submission"]["incident_reference"] == recent.reference
-
-
 def test_issuing_a_post_incident_report_from_the_incident_list(client_as, recent):
     response = client_as(roles.COMPLIANCE_OFFICER).post(
         reverse("admin:incidents_incident_changelist"),
-        {"action": "issue_post_incident_report", "_selected_action": [recent.pk], "apply": "Issue", "reason": ""})
+        {"action": "issue_post_incident_report", "_selected_action": [recent.pk], "apply": "Issue", "reason": "",
+         f"version_{recent.pk}": recent.version})
     assert response.status_code == 302
     assert Document.objects.filter(kind=DocumentKind.POST_INCIDENT_REPORT, incident=recent).exists()
+
+
+def test_the_aiid_export_without_an_approved_disclosure_is_refused_naming_the_incident_and_what_is_missing(
+    client_as, compliance, recent
+):
+    services.disclosure_record(actor=compliance, incident=recent, audience="aiid", decision="disclose",
+                               rationale="Transparency.", legal_basis="Voluntary disclosure",
+                               shareable_summary="Transcripts were exposed.")  # not approved yet
+    response = client_as(roles.COMPLIANCE_OFFICER).post(
+        reverse("admin:incidents_incident_changelist"), {"action": "export_aiid", "_selected_action": [recent.pk]},
+        follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    (message,) = messages_of(response)
+    assert message.startswith(f"{recent.reference} is not exported: it has no approved decision to disclose to the "
+                              "AI Incident Database or the public.")
+
+
+def test_the_aiid_export_action_downloads_the_approved_shareable_summary(client_as, compliance, role_users):
+    recent = breach_incident(compliance, summary="Internal summary of the breach.")
+    decision = services.disclosure_record(
+        actor=compliance, incident=recent, audience="aiid", decision="disclose", rationale="Transparency.",
+        legal_basis="Voluntary disclosure", shareable_summary="Transcripts were exposed.", privileged_analysis="PRIV")
+    services.disclosure_approve(actor=role_users[roles.LEGAL_REVIEWER], decision=decision,
+                                expected_version=decision.version)
+    response = client_as(roles.COMPLIANCE_OFFICER).post(
+        reverse("admin:incidents_incident_changelist"), {"action": "export_aiid", "_selected_action": [recent.pk]})
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    body = json.loads(response.content)
+    assert body["submission"]["incident_reference"] == recent.reference
+    assert body["description"] == "Transcripts were exposed."
+    assert recent.summary not in response.content.decode() and "PRIV" not in response.content.decode()

@@ -137,7 +137,7 @@ def test_a_stale_patch_is_a_409_and_an_approved_decision_is_final(client_as, rol
     response = patch(compliance, decision_url(decision), {"legal_basis": "GDPR Art. 33(1)", "version": 7})
     assert response.status_code == 409
 
-    services.disclosure_approve(actor=role_users[LEGAL], decision=decision)
+    services.disclosure_approve(actor=role_users[LEGAL], decision=decision, expected_version=decision.version)
     response = patch(compliance, decision_url(decision), {"legal_basis": "GDPR Art. 33(1)",
                                                           "version": reload(decision).version})
     assert response.status_code == 400 and "final" in json.dumps(response.json())

@@ -1,5 +1,5 @@
-"""Per incident: the AI Incident Database export (sanitized JSON) and the regulatory facts, whose change recomputes
-the incident's obligations."""
+"""Per incident: the AI Incident Database export (sanitized JSON, only with an approved decision to disclose to the
+AIID or the public; 409 without) and the regulatory facts, whose change recomputes the incident's obligations."""
 
 import json
 
@@ -36,7 +36,7 @@ def disclosed(compliance, role_users):
         actor=compliance, incident=incident, audience="aiid", decision="disclose", rationale="Transparency.",
         legal_basis="Voluntary disclosure", shareable_summary="A screening model leaked applicant data.",
         privileged_analysis=SECRET)
-    services.disclosure_approve(actor=role_users[LEGAL], decision=decision)
+    services.disclosure_approve(actor=role_users[LEGAL], decision=decision, expected_version=decision.version)
     return incident
 
 
@@ -58,6 +58,20 @@ def test_the_aiid_export_has_the_submission_shape_and_nothing_privileged(client_
     text = json.dumps(body)
     for private in (SECRET, "Internal blame notes", "Internal summary.", compliance.username, "privileged"):
         assert private not in text
+
+
+@pytest.mark.parametrize("role", [AUDITOR, COMPLIANCE])
+def test_the_aiid_export_without_an_approved_disclosure_is_a_409_naming_what_is_missing(client_as, compliance,
+                                                                                        breach, role):
+    services.disclosure_record(actor=compliance, incident=breach, audience="aiid", decision="disclose",
+                               rationale="Transparency.", legal_basis="Voluntary disclosure",
+                               shareable_summary="Transcripts were exposed.")  # proposed, not approved
+    response = client_as(role).get(incident_url(breach, "aiid-export/"))
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert breach.reference in detail
+    assert "no approved decision to disclose to the AI Incident Database or the public" in detail
+    assert breach.summary not in response.content.decode()
 
 
 def test_the_aiid_export_of_an_unknown_incident_is_a_404(client_as):

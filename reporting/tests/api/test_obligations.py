@@ -75,7 +75,8 @@ def test_filters_by_incident_reference_regime_status_and_uncertainty(client_as, 
     assert rows(client, "regime=nis2") == []
 
     record = overdue.obligations.get(key="gdpr.record")
-    services.obligation_submit(actor=compliance, obligation=record, authority_reference="register #7")
+    services.obligation_submit(actor=compliance, obligation=record, authority_reference="register #7",
+                               expected_version=record.version)
     assert rows(client, "status=submitted") == [(overdue.reference, "gdpr.record")]
     assert (overdue.reference, "gdpr.record") not in rows(client, "status=open")
 

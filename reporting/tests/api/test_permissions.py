@@ -22,12 +22,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scene(compliance, breach, notification):
+def scene(compliance, role_users, breach, notification):
     document = services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                       obligation=notification)
+                                       obligation=notification, expected_version=notification.version)
     decision = services.disclosure_record(actor=compliance, incident=breach, audience="regulator",
                                           decision="disclose", rationale="Risk to the data subjects.",
                                           legal_basis="GDPR Art. 33(1)")
+    aiid = services.disclosure_record(actor=compliance, incident=breach, audience="aiid", decision="disclose",
+                                      rationale="Transparency.", legal_basis="Voluntary disclosure",
+                                      shareable_summary="Support transcripts were exposed.")
+    # The AIID export answers only with an approved decision to disclose there.
+    services.disclosure_approve(actor=role_users[LEGAL], decision=aiid, expected_version=aiid.version)
     return {"incident": breach, "obligation": notification, "document": document, "decision": decision}
 
 

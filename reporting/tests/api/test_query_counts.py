@@ -47,7 +47,8 @@ def test_the_obligation_list_runs_the_same_queries_for_few_and_many_rows(client_
     def add(start, stop):
         for incident in incidents(compliance, start, stop):
             record = incident.obligations.get(key="gdpr.record")
-            services.obligation_submit(actor=compliance, obligation=record)  # names a submitting user
+            services.obligation_submit(actor=compliance, obligation=record,
+                                       expected_version=record.version)  # names a submitting user
 
     constant(client_as(AUDITOR), obligation_url() + query, add, 2, 40)
 
@@ -61,7 +62,8 @@ def test_the_document_list_runs_the_same_queries_for_few_and_many_documents(clie
             notification = incident.obligations.get(key="gdpr.notification")
             for reason in ("", "Corrected."):  # the second supersedes the first
                 services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                        obligation=notification, correction_reason=reason)
+                                        obligation=notification, correction_reason=reason,
+                                        expected_version=notification.version)
 
     constant(client_as(AUDITOR), document_url() + "?kind=regulatory_notification", add, 1, 30)
 
@@ -77,6 +79,7 @@ def test_the_disclosure_list_runs_the_same_queries_for_few_and_many_decisions(cl
                 actor=compliance, incident=incident, audience="regulator", decision="do_not_disclose",
                 rationale="Encrypted.", legal_basis="GDPR Art. 33(1)", privileged_analysis="Counsel ...")
             if i % 2:
-                services.disclosure_approve(actor=role_users[LEGAL] if i % 4 == 1 else second, decision=decision)
+                services.disclosure_approve(actor=role_users[LEGAL] if i % 4 == 1 else second, decision=decision,
+                                            expected_version=decision.version)
 
     constant(client_as(role), decision_url(), add, 2, 40)

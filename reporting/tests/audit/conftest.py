@@ -43,7 +43,8 @@ def grow(incident, actor, *, rounds, start=0):
                                    rationale=f"Scope unknown ({i}).", legal_basis="Contract clause 12",
                                    privileged_analysis=PRIVILEGED)
         services.document_issue(actor=actor, kind=DocumentKind.REGULATORY_NOTIFICATION, obligation=notification,
-                                correction_reason="" if i == 0 else f"Correction {i}")
+                                correction_reason="" if i == 0 else f"Correction {i}",
+                                expected_version=notification.version)
 
 
 @pytest.fixture
@@ -54,7 +55,8 @@ def breach(role_users, compliance, fast_documents):
                                summary="Support transcripts were exposed through the RAG index.")
     grow(incident, compliance, rounds=2)
     notification = incident.obligations.get(key="gdpr.notification")
-    services.obligation_submit(actor=compliance, obligation=notification, authority_reference="BfDI-2026-17")
+    services.obligation_submit(actor=compliance, obligation=notification, authority_reference="BfDI-2026-17",
+                               expected_version=notification.version)
     with audit_source("admin"):
         services.regulatory_facts_update(actor=compliance, incident=incident, risk_to_individuals="risk")
     incident.refresh_from_db()

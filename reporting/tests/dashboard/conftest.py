@@ -143,14 +143,17 @@ def obligation_scene(compliance):
     overdue = breach_incident(compliance, aware_at=now - hours(100), title="Overdue breach")
     due_12h = breach_incident(compliance, aware_at=now - hours(60), title="Breach due today")
     due_48h = breach_incident(compliance, aware_at=now - hours(24), title="Breach due later")
-    reporting_services.obligation_mark_not_applicable(actor=compliance, obligation=_record(due_48h),
-                                                      rationale="Recorded in the group register.")
+    record = _record(due_48h)
+    reporting_services.obligation_mark_not_applicable(actor=compliance, obligation=record,
+                                                      rationale="Recorded in the group register.",
+                                                      expected_version=record.version)
     submitted = []
     for aware_ago, took in ((200, 30), (300, 10), (400, 50)):
         incident = breach_incident(compliance, aware_at=now - hours(aware_ago), title=f"Reported breach {took}")
-        reporting_services.obligation_submit(actor=compliance, obligation=_notification(incident),
+        notification = _notification(incident)
+        reporting_services.obligation_submit(actor=compliance, obligation=notification,
                                              submitted_at=now - hours(aware_ago) + hours(took),
-                                             authority_reference=f"SA-{took}")
+                                             authority_reference=f"SA-{took}", expected_version=notification.version)
         submitted.append(incident)
     return SimpleNamespace(overdue=overdue, due_12h=due_12h, due_48h=due_48h, submitted=submitted, now=now,
                            notification=_notification)

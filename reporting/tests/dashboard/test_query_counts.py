@@ -35,8 +35,9 @@ def grow(actor, start, count):
         if i % 4 == 0:
             incident = breach_incident(actor, aware_at=detected, title=f"Breach {i}")
             if i % 8 == 0:
+                notification = incident.obligations.get(key="gdpr.notification")
                 reporting_services.obligation_submit(
-                    actor=actor, obligation=incident.obligations.get(key="gdpr.notification"),
+                    actor=actor, obligation=notification, expected_version=notification.version,
                     submitted_at=detected + timedelta(hours=1 + i % 5))
         else:
             incident = open_incident(actor, title=f"Incident {i}", severity=SEVERITIES[i % 4], detected_at=detected,

@@ -142,8 +142,10 @@ def test_median_time_to_submission_of_an_even_number_is_the_mean_of_the_middle_t
     for aware_ago, took in ((100, 10), (200, 40)):
         aware = now - timedelta(hours=aware_ago)
         incident = breach_incident(compliance, aware_at=aware)
-        reporting_services.obligation_submit(actor=compliance, obligation=incident.obligations.get(
-            key="gdpr.notification"), submitted_at=aware + timedelta(hours=took))
+        notification = incident.obligations.get(key="gdpr.notification")
+        reporting_services.obligation_submit(actor=compliance, obligation=notification,
+                                             submitted_at=aware + timedelta(hours=took),
+                                             expected_version=notification.version)
     assert selectors.median_time_to_submission() == {"submitted": 2, "median_hours": 25.0}
 
 
