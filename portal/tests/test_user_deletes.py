@@ -116,9 +116,10 @@ def test_obligations_documents_and_disclosure_decisions_name_the_user_by_inciden
     compliance = role_users[roles.COMPLIANCE_OFFICER]
     incident = breach_incident(compliance)
     obligation = incident.obligations.order_by("pk").first()
-    reporting_services.obligation_submit(actor=compliance, obligation=obligation)
+    reporting_services.obligation_submit(actor=compliance, obligation=obligation,
+                                         expected_version=obligation.version)
     reporting_services.document_issue(actor=compliance, kind=DocumentKind.REGULATORY_NOTIFICATION,
-                                      obligation=obligation)
+                                      obligation=obligation, expected_version=obligation.version)
     reporting_services.disclosure_record(actor=compliance, incident=incident, audience="regulator",
                                          decision="disclose", rationale="Breach.", legal_basis="GDPR Art. 33")
 
