@@ -31,10 +31,11 @@ signing-key: venv
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The suite in parallel, one worker per core (pytest-xdist); TEST_WORKERS=0 runs it in this process.
+# The suite in parallel, one worker per core, a test file per worker (pytest-xdist; module fixtures are built once);
+# TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= auto
 test: venv
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,15 +1,40 @@
-"""`seed_demo`: one login per role, a living inventory, idempotent, refuses production mode."""
+"""`seed_demo`: one login per role, a living inventory, idempotent, refuses production mode.
+
+The demo is seeded once for the module (`demo`, in a transaction rolled back after the module's tests; each test
+runs in a savepoint inside it), since seeding takes seconds: the tests read what one run of the command made.
+"""
+
+import io
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 
 from inventory.models import AISystem, RiskClass
 from inventory.selectors import system_readiness_gaps
 from portal.core import roles
 
 pytestmark = pytest.mark.django_db
+
+PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """What `seed_demo` printed; the demo stays seeded for the module's tests, then is rolled back."""
+    out = io.StringIO()
+    with django_db_blocker.unblock(), override_settings(DEMO_PASSWORD=PASSWORD):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def _row_counts():
@@ -20,9 +45,7 @@ def _row_counts():
     }
 
 
-def test_demo_users_are_named_after_their_roles_and_can_log_in(client, settings):
-    settings.DEMO_PASSWORD = "demo-password-for-tests"
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_demo_users_are_named_after_their_roles_and_can_log_in(demo, client):
     User = get_user_model()
     for username, role in [("compliance", roles.COMPLIANCE_OFFICER), ("responder", roles.INCIDENT_RESPONDER),
                            ("legal", roles.LEGAL_REVIEWER), ("leadership", roles.LEADERSHIP),
@@ -30,20 +53,17 @@ def test_demo_users_are_named_after_their_roles_and_can_log_in(client, settings)
         user = User.objects.get(username=username)
         assert list(user.groups.values_list("name", flat=True)) == [role]
         assert user.is_staff and not user.is_superuser
-        assert client.login(username=username, password="demo-password-for-tests")
+        assert client.login(username=username, password=PASSWORD)
     assert User.objects.get(username="admin").is_superuser
 
 
-def test_seed_demo_prints_the_logins(capsys):
-    call_command("seed_demo")
-    out = capsys.readouterr().out
+def test_seed_demo_prints_the_logins(demo):
     for username in ("compliance", "responder", "legal", "leadership", "auditor", "admin"):
-        assert username in out
-    assert "portal-demo-2026" in out
+        assert username in demo
+    assert PASSWORD in demo
 
 
-def test_running_seed_demo_twice_changes_nothing():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_running_seed_demo_twice_changes_nothing(demo):
     first = _row_counts()
     history_first = AISystem.history.count()
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -51,8 +71,7 @@ def test_running_seed_demo_twice_changes_nothing():
     assert AISystem.history.count() == history_first
 
 
-def test_demo_inventory_is_alive_and_attributed():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_demo_inventory_is_alive_and_attributed(demo):
     systems = {s.slug: s for s in AISystem.objects.all()}
     assert {s.risk_class for s in systems.values()} >= {RiskClass.HIGH_RISK_ANNEX_III, RiskClass.TRANSPARENCY}
     assert system_readiness_gaps(systems["support-assistant"]) == []
@@ -62,17 +81,17 @@ def test_demo_inventory_is_alive_and_attributed():
 
 
 def test_seed_demo_refuses_production_mode(settings):
+    before = _row_counts()
     settings.PRODUCTION_MODE = True
     with pytest.raises(CommandError, match="refuses to run in production mode"):
         call_command("seed_demo")
-    assert not get_user_model().objects.exists()
+    assert _row_counts() == before
 
 
-def test_demo_incidents_cover_every_state_and_keep_their_history():
+def test_demo_incidents_cover_every_state_and_keep_their_history(demo):
     from incidents.lifecycle import Status
     from incidents.models import Incident
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert set(Incident.objects.values_list("status", flat=True)) == set(Status.values)
     override = Incident.objects.get(status="investigating").timeline.filter(flagged=True)
     assert override.exists()  # an emergency-override containment is visible
@@ -80,7 +99,7 @@ def test_demo_incidents_cover_every_state_and_keep_their_history():
         assert incident.history.exists() and incident.timeline.exists() and incident.checklist.exists()
 
 
-def test_demo_reporting_has_obligations_in_every_status_documents_and_decisions():
+def test_demo_reporting_has_obligations_in_every_status_documents_and_decisions(demo):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -88,7 +107,6 @@ def test_demo_reporting_has_obligations_in_every_status_documents_and_decisions(
     from reporting.models import DisclosureDecision, Document, Obligation
     from reporting.selectors import deadline_board
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert set(Obligation.objects.values_list("status", flat=True)) == set(Obligation.Status.values)
     assert Obligation.objects.filter(status="not_applicable", closed_by_clock=True).exists()
     assert Obligation.objects.filter(status="not_applicable", closed_by_clock=False).exists()
