@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from portal.core import tokens
+from portal.core.admin import ConfidentialFieldsAdmin
 from portal.core.models import ApiToken, TokenScope
 
 SITE_NAME = "AI Incident Governance Portal"
@@ -67,7 +68,7 @@ class ApiTokenCreateForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ConfidentialFieldsAdmin, admin.ModelAdmin):
     list_display = ["name", "prefix", "user", "scope_list", "created_at", "last_used_at", "expires_at", "state"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username"]
