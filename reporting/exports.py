@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.text import slugify
 
 from inventory.models import ComponentKind, OperatorRole
+from portal.core import confidential
 from reporting.models import Audience, Decision, DisclosureDecision
 
 # Our incident classes in the MIT AI Risk Repository's domains and subdomains (the AIID `MIT` namespace).
@@ -79,7 +80,8 @@ def aiid_submission(incident) -> dict:
     return {
         "date": when.date().isoformat(),
         "title": incident.title,
-        "description": decision.shareable_summary if decision else incident.summary,
+        "description": (confidential.shareable(decision, ["shareable_summary"])["shareable_summary"] if decision
+                        else incident.summary),
         "AllegedDeployerOfAISystem": _entities([organisation]),
         "AllegedDeveloperOfAISystem": _entities(developers),
         "AllegedHarmedOrNearlyHarmedParties": _entities(harmed) or ["users"],
