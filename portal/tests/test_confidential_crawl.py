@@ -130,11 +130,9 @@ def _token_clients(users):
 
 def _text(response) -> str:
     """Status, headers and body as text: streamed downloads read, PDFs and CSVs decoded as they are."""
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-        response.close()
-    else:
-        body = response.content
+    # A streamed download is read to its end; the test client closes it then (closing it again would close the
+    # database connection of the test).
+    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     headers = "\n".join(f"{name}: {value}" for name, value in response.items())
     return f"{response.status_code}\n{headers}\n\n{body.decode('utf-8', errors='replace')}"
 
