@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from portal.core import tokens, users
-from portal.core.admin import DeleteRefusalMixin
+from portal.core.admin import ConfidentialFieldsAdmin, DeleteRefusalMixin
 from portal.core.models import ApiToken, TokenScope
 
 SITE_NAME = "AI Incident Governance Portal"
@@ -76,7 +76,7 @@ class ApiTokenCreateForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ConfidentialFieldsAdmin, admin.ModelAdmin):
     list_display = ["name", "prefix", "user", "scope_list", "created_at", "last_used_at", "expires_at", "state"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username"]
@@ -150,7 +150,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PortalUserAdmin(DeleteRefusalMixin, UserAdmin):
+class PortalUserAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, UserAdmin):
     actions = ["deactivate_selected", "delete_selected"]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser"]
     delete_alternative = "deactivate_selected"

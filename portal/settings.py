@@ -192,10 +192,11 @@ REST_FRAMEWORK = {
         "portal.core.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portal.core.permissions.RoleModelPermissions"],
+    # Filtering, search and ordering that never reach a confidential field for a reader not cleared for it.
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "portal.core.api.ConfidentialFilterBackend",
+        "portal.core.api.ConfidentialSearchFilter",
+        "portal.core.api.ConfidentialOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env("API_PAGE_SIZE"),

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from inventory.models import ComponentKind, OperatorRole
+from portal.core import confidential
 from reporting.models import Audience, Decision, DisclosureDecision
 
 # Our incident classes in the MIT AI Risk Repository's domains and subdomains (the AIID `MIT` namespace).
@@ -106,7 +107,7 @@ def aiid_submission(incident) -> dict:
     return {
         "date": when.date().isoformat(),
         "title": incident.title,
-        "description": decision.shareable_summary,
+        "description": confidential.shareable(decision, ["shareable_summary"])["shareable_summary"],
         "AllegedDeployerOfAISystem": _entities([organisation]),
         "AllegedDeveloperOfAISystem": _entities(developers),
         "AllegedHarmedOrNearlyHarmedParties": _entities(harmed) or ["users"],

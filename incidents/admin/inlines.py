@@ -21,7 +21,7 @@ from incidents.models import (
     PostIncidentReview,
     RecoveryValidation,
 )
-from portal.core.admin import ServiceInline
+from portal.core.admin import ConfidentialFieldsAdmin, ServiceInline
 
 
 class IncidentInline(ServiceInline):
@@ -202,7 +202,7 @@ class RecoveryValidationInline(IncidentInline):
         return "; ".join(signs) or "not yet"
 
 
-class ReviewInline(admin.StackedInline):
+class ReviewInline(ConfidentialFieldsAdmin, admin.StackedInline):
     model = PostIncidentReview
     form = forms.ReviewForm
     formset = forms.ReviewFormSet

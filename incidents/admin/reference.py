@@ -18,10 +18,10 @@ from incidents.models import (
     SlaNotice,
     TimelineEvent,
 )
-from portal.core.admin import ReadOnlyAdmin
+from portal.core.admin import ConfidentialFieldsAdmin, ReadOnlyAdmin
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ConfidentialFieldsAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from inventory import selectors, services
 from inventory.api import filters, serializers
 from inventory.models import AISystem, Jurisdiction
+from portal.core.api import FILTER_BACKENDS
 
 
 class Conflict(APIException):
@@ -36,6 +37,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     the keyword under which update and delete services take the instance (`instance_argument`).
     """
 
+    filter_backends = FILTER_BACKENDS  # filters, search and ordering that honour the confidential fields
     create_service = None
     update_service = None
     delete_service = None

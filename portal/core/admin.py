@@ -11,9 +11,14 @@ app. History pages are for reading: reverting from them would write without the 
 A delete that records still refer to is refused before anything is shown as deletable: the delete page shows the
 refusal (what refers to the row, and the alternative, e.g. retire, as a button running the matching list action)
 instead of the confirmation, and the bulk delete action deletes nothing and says why (`DeleteRefusalMixin`).
+
+Every admin of the portal also honours the confidential fields (`portal.core.confidential`) through
+`ConfidentialFieldsAdmin`: a reader not cleared for a field never gets its value from any admin page (change and
+view pages, lists, search, filters, history list and version pages), and may not search, filter or sort by it.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 from importlib import import_module
 
 from django.contrib import admin, messages
@@ -25,9 +30,12 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from portal.core import confidential
 from portal.core.forms import ServiceInlineFormSet, ServiceModelForm
 
 _REFUSAL = "_service_refusal"
@@ -133,6 +141,157 @@ def adopt(target, saved) -> None:
     target._state.db = saved._state.db
 
 
+# --- confidential fields ------------------------------------------------------------------------------------------
+
+def _without(names, request, model):
+    """`names` (field names, query paths, admin methods) less those that read a field the user may not read."""
+    if names is None:
+        return None
+    kept = [n for n in names if not (isinstance(n, str) and confidential.path_withheld(model, n, request.user))]
+    return type(names)(kept) if isinstance(names, tuple) else kept
+
+
+def _fieldsets_without(fieldsets, request, model):
+    hidden = confidential.withheld_fields(request.user, model)
+    if not hidden:
+        return fieldsets
+    result = []
+    for name, options in fieldsets:
+        fields = []
+        for entry in options.get("fields", ()):
+            if isinstance(entry, list | tuple):  # several fields on one line
+                line = [f for f in entry if f not in hidden]
+                if line:
+                    fields.append(type(entry)(line))
+            elif entry not in hidden:
+                fields.append(entry)
+        result.append((name, {**options, "fields": fields}))
+    return result
+
+
+def _list_filter_without(filters, request, model):
+    kept = []
+    for item in filters:
+        path = item[0] if isinstance(item, list | tuple) else item
+        if not (isinstance(path, str) and confidential.path_withheld(model, path, request.user)):
+            kept.append(item)
+    return kept
+
+
+def _exclude_with(exclude, request, admin_obj):
+    hidden = confidential.withheld_fields(request.user, admin_obj.model)
+    if not hidden:
+        return exclude
+    if exclude is None:  # Django would then add the form's own Meta.exclude: keep it
+        exclude = getattr(getattr(admin_obj.form, "_meta", None), "exclude", None) or ()
+    return [*exclude, *sorted(hidden - set(exclude))]
+
+
+def _paths(names, request, admin_obj):
+    return _without(names, request, admin_obj.model)
+
+
+# What each guarded method's answer becomes for the requesting user: (answer, request, admin) -> answer.
+_GUARDED = {
+    "get_fields": _paths,
+    "get_readonly_fields": _paths,
+    "get_fieldsets": lambda sets, request, admin_obj: _fieldsets_without(sets, request, admin_obj.model),
+    "get_exclude": _exclude_with,
+    "get_list_display": _paths,
+    "get_list_display_links": _paths,
+    "get_list_filter": lambda items, request, admin_obj: _list_filter_without(items, request, admin_obj.model),
+    "get_search_fields": _paths,
+    "get_ordering": _paths,
+    "get_sortable_by": _paths,
+    "get_history_list_display": _paths,
+}
+
+
+def _guard(name, method):
+    if getattr(method, "_confidential_guard", False):
+        return method
+    how = _GUARDED[name]
+
+    @wraps(method)
+    def guarded(self, request, *args, **kwargs):
+        return how(method(self, request, *args, **kwargs), request, self)
+
+    guarded._confidential_guard = True
+    return guarded
+
+
+class ConfidentialHistoryHelper(HistoricalRecordContextHelper):
+    """simple-history's Changes column with the values of withheld fields replaced: "changed", never what to."""
+
+    def __init__(self, model, historical_record, *, hidden, **kwargs):
+        super().__init__(model, historical_record, **kwargs)
+        self.hidden = hidden
+
+    def context_for_delta_changes(self, delta):
+        shown = []
+        for change in delta.changes:
+            if change.field in self.hidden:
+                label = capfirst(self.model._meta.get_field(change.field).verbose_name)
+                shown.append({"field": label, "old": confidential.WITHHELD, "new": confidential.WITHHELD,
+                              "withheld": True})
+            else:
+                formatted = self.format_delta_change(change)
+                shown.append({"field": formatted.field, "old": formatted.old, "new": formatted.new,
+                              "withheld": False})
+        return shown
+
+
+class ConfidentialFieldsAdmin:
+    """Mixin of every portal admin (model admins and inlines): the confidential fields of `portal.core.confidential`
+    are left out for a user not cleared for them, wherever Django's admin or simple-history would show, search,
+    filter or sort by them; a filter on one in the URL (`?privileged_analysis__icontains=x`) is refused, so its
+    content cannot be probed by result counts; the history list says that such a field changed, not what to; and
+    the object a page shows (change, view and version pages) carries the placeholder instead of the value.
+
+    The `get_*` methods a subclass overrides are guarded too (`__init_subclass__`), so an admin cannot forget."""
+
+    object_history_list_template = "core/admin/object_history_list.html"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _GUARDED:
+            if name in cls.__dict__:
+                setattr(cls, name, _guard(name, cls.__dict__[name]))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        user = getattr(request, "user", None)  # without a request: as for someone cleared for nothing
+        if confidential.path_withheld(self.model, lookup, user):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        confidential.scrub_instance(obj, user=request.user)  # for display only: the form leaves the field out
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    # simple-history's pages (for an admin that is also a SimpleHistoryAdmin)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ConfidentialHistoryHelper(
+            self.model, historical_record, hidden=confidential.withheld_fields(request.user, self.model))
+
+    def render_history_view(self, request, template, context, **kwargs):
+        confidential.scrub_instance(context.get("original"), user=request.user)  # a version page's record
+        return super().render_history_view(request, template, context, **kwargs)
+
+
+def _guard_own_methods(cls):
+    for name in _GUARDED:
+        def passthrough(self, request, *args, _name=name, **kwargs):
+            return getattr(super(cls, self), _name)(request, *args, **kwargs)
+
+        passthrough.__name__ = name
+        setattr(cls, name, _guard(name, passthrough))
+    return cls
+
+
+_guard_own_methods(ConfidentialFieldsAdmin)
+
+
 # --- the admin classes --------------------------------------------------------------------------------------------
 
 class DeleteRefusalMixin:
@@ -194,7 +353,7 @@ class DeleteRefusalMixin:
         return True
 
 
-class ServiceModelAdmin(DeleteRefusalMixin, SimpleHistoryAdmin):
+class ServiceModelAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     form = ServiceModelForm
     actions = ["delete_selected"]
     # The update that retires a row, offered instead of a refused delete by the `retire_selected` action (a subclass
@@ -323,7 +482,7 @@ class ServiceModelAdmin(DeleteRefusalMixin, SimpleHistoryAdmin):
         return None
 
 
-class ServiceInline(admin.TabularInline):
+class ServiceInline(ConfidentialFieldsAdmin, admin.TabularInline):
     """An inline whose rows `ServiceModelAdmin.save_formset` writes through the services."""
 
     formset = ServiceInlineFormSet
@@ -331,7 +490,7 @@ class ServiceInline(admin.TabularInline):
     show_change_link = False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ConfidentialFieldsAdmin, admin.ModelAdmin):
     """Reference data and the append-only timeline: everybody with the view permission reads, nobody writes."""
 
     actions = None

@@ -1,9 +1,13 @@
-"""API helpers shared by every app: one exception handler so service errors read the same everywhere."""
+"""API helpers shared by every app: one exception handler so service errors read the same everywhere, and the
+serializer mixin and filter backends that honour the confidential fields (`portal.core.confidential`)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.core import confidential
 from portal.core.concurrency import StaleRecordError
 from portal.core.references import ReferencedError
 
@@ -32,3 +36,81 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     return drf_exception_handler(exc, context)
+
+
+# --- confidential fields (portal.core.confidential) ---------------------------------------------------------------
+
+def _reader(context):
+    """Who reads a serializer's output: the request's user; the schema generator documents every field; without a
+    request, nobody is cleared."""
+    view = context.get("view")
+    if getattr(view, "swagger_fake_view", False):
+        return _SCHEMA
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+_SCHEMA = object()  # the OpenAPI schema names every field (and says in its help text who sees it), never a value
+
+
+class ConfidentialFieldsSerializer:
+    """Mixin of a ModelSerializer: a field reading a confidential field of its model (by name or `source`) is left
+    out of the representation, the browsable API's forms and the OPTIONS metadata for a reader not cleared for it;
+    absent, not empty."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        reader = _reader(self.context)
+        if reader is _SCHEMA:
+            return fields
+        hidden = confidential.withheld_fields(reader, self.Meta.model)
+        if not hidden:
+            return fields
+        for name, field in list(fields.items()):
+            source = (field.source or name).split(".")[0]
+            if name in hidden or source in hidden:
+                del fields[name]
+        return fields
+
+
+class ConfidentialFilterBackend(DjangoFilterBackend):
+    """django-filter, less the filters on a confidential field the reader is not cleared for (ignored, as an
+    unknown parameter is), so its content cannot be probed by result counts."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            for name, item in list(filterset.filters.items()):
+                if confidential.path_withheld(queryset.model, item.field_name or name, request.user):
+                    del filterset.filters[name]
+        return filterset
+
+
+class ConfidentialSearchFilter(SearchFilter):
+    """DRF's search, never matching on a confidential field the reader is not cleared for."""
+
+    model = None
+
+    def filter_queryset(self, request, queryset, view):
+        self.model = queryset.model
+        return super().filter_queryset(request, queryset, view)
+
+    def get_search_fields(self, view, request):
+        fields = super().get_search_fields(view, request) or []
+        if self.model is None:
+            return fields
+        return confidential.readable_paths(self.model, fields, request.user)
+
+
+class ConfidentialOrderingFilter(OrderingFilter):
+    """DRF's ordering, never by a confidential field the reader is not cleared for (the order would tell)."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request") or getattr(view, "request", None)
+        user = getattr(request, "user", None)
+        return [(name, label) for name, label in fields if not confidential.path_withheld(queryset.model, name, user)]
+
+
+# The filter backends every API list uses: django-filter, search and ordering, each honouring the declaration.
+FILTER_BACKENDS = [ConfidentialFilterBackend, ConfidentialSearchFilter, ConfidentialOrderingFilter]

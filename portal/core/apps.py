@@ -2,14 +2,16 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """The kernel: history wrapper, audit context, roles and permission helpers. It knows no app."""
+    """The kernel: history wrapper, audit context, roles, confidential fields and permission helpers. It knows no
+    app."""
 
     name = "portal.core"
     label = "core"
     verbose_name = "Portal kernel"
 
     def ready(self):
-        from portal.core import audit, checks  # noqa: F401  (connects the history signal, registers the checks)
+        # audit connects the history signal; checks registers the system checks (confidential fields, deployment)
+        from portal.core import audit, checks  # noqa: F401
         from portal.core.models import ApiToken
         from portal.core.references import register_label
 

@@ -1,10 +1,12 @@
 """Disclosure decisions: a compliance officer records and edits them; a legal reviewer (another person) approves
-or returns them. The two-person rule is the service's; the admin only offers the actions."""
+or returns them. The two-person rule is the service's; the admin only offers the actions.
+
+The privileged analysis is a confidential field (`portal.core.confidential`): the kernel admin base leaves it out
+of every page, search and filter for the roles not cleared for it; those cleared may also search it."""
 
 from django import forms
 from django.contrib import admin
 
-from portal.core import roles
 from portal.core.admin import ServiceModelAdmin, adopt
 from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
@@ -14,7 +16,6 @@ from reporting.models import DisclosureDecision, DocumentKind
 FIELDS = ["incident", "obligation", "audience", "decision", "rationale", "legal_basis", "shareable_summary",
           "privileged_analysis", "revisit_by"]
 RECORD = ["status", "decided_by", "decided_at", "approved_by", "approved_at", "review_note"]
-PRIVILEGED_ROLES = {roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER}
 
 
 class DisclosureForm(ServiceModelForm):
@@ -68,7 +69,7 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
     actions = ["approve", "return_to_compliance", "issue_record"]
     list_display = ["incident", "audience", "decision", "status", "decided_by", "decided_at", "approved_by"]
     list_filter = ["status", "audience", "decision"]
-    search_fields = ["incident__reference", "legal_basis"]
+    search_fields = ["incident__reference", "legal_basis", "privileged_analysis"]  # the last: cleared roles only
     list_select_related = ["incident", "decided_by", "approved_by"]
     autocomplete_fields = ["incident"]
     raw_id_fields = ["obligation"]
@@ -77,11 +78,8 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
         # The confirmation pages of the actions show each decision's incident and who decided.
         return super().get_queryset(request).select_related("incident", "decided_by")
 
-    def _privileged(self, request) -> bool:
-        return bool(PRIVILEGED_ROLES & roles.user_roles(request.user))
-
     def get_fields(self, request, obj=None):
-        fields = [f for f in FIELDS if f != "privileged_analysis" or self._privileged(request)]
+        fields = list(FIELDS)  # less the confidential ones the user is not cleared for (ConfidentialFieldsAdmin)
         if obj is None:
             return fields
         return [*fields, *RECORD, "version"] if self.has_change_permission(request, obj) else [*fields, *RECORD]

@@ -8,12 +8,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.core.admin import ConfidentialFieldsAdmin
 from reporting import services
 from reporting.models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(SimpleHistoryAdmin):
+class DocumentAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     actions = ["verify"]
     list_display = ["title", "version", "kind", "incident", "issued_at", "issued_by", "digest", "superseded",
                     "download"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.core.admin import ServiceModelAdmin
+from portal.core.admin import ConfidentialFieldsAdmin, ServiceModelAdmin
 from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
 from reporting.admin.base import ReasonForm, call, intermediate, run_for_each, when
@@ -225,7 +225,7 @@ class ObligationAdmin(IssueNotificationMixin, ServiceModelAdmin):
 
 
 @admin.register(DeadlineBoardEntry)
-class DeadlineBoardAdmin(IssueNotificationMixin, SimpleHistoryAdmin):
+class DeadlineBoardAdmin(IssueNotificationMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     """Open obligations across incidents, soonest first; overdue and due-within-24-hours filters."""
 
     actions = ["issue_notification"]

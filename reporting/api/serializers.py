@@ -4,9 +4,9 @@ The views hand `validated_data` to `reporting.services`, which check the rules (
 rationale and reasons, versions) and write history and the timeline. Incidents are named by their reference,
 users by id (with the username alongside), obligations, documents and decisions by id.
 
-A disclosure decision's `privileged_analysis` is only part of the representation when the view says the reader may
-see it (`privileged` in the serializer context): compliance officers and legal reviewers. For anyone else the field
-is absent, not empty.
+A disclosure decision's `privileged_analysis` is a confidential field (`portal.core.confidential`): it is only part
+of the representation for the roles cleared for it (compliance officers and legal reviewers); for anyone else the
+field is absent, not empty (`ConfidentialFieldsSerializer`).
 """
 
 from drf_spectacular.utils import extend_schema_field
@@ -15,6 +15,7 @@ from rest_framework.reverse import reverse
 
 from incidents.api.response_serializers import enum_schema, username_field
 from incidents.models import Incident
+from portal.core.api import ConfidentialFieldsSerializer
 from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
 from reporting.services.facts import FACT_FIELDS
 from reporting.services.obligations import COMPUTED
@@ -159,7 +160,7 @@ class IssueSerializer(VersionedSerializer):
 
 # --- disclosure decisions ----------------------------------------------------------------------------------------
 
-class DisclosureDecisionSerializer(serializers.ModelSerializer):
+class DisclosureDecisionSerializer(ConfidentialFieldsSerializer, serializers.ModelSerializer):
     """A disclosure decision. `privileged_analysis` is present only for compliance officers and legal reviewers."""
 
     incident = serializers.SlugRelatedField(slug_field="reference", queryset=Incident.objects.all(),
@@ -186,12 +187,6 @@ class DisclosureDecisionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"privileged_analysis": {
             "help_text": "Privileged and confidential: present only for compliance officers and legal reviewers; "
                          "never exported or rendered."}}
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if not self.context.get("privileged", False):
-            fields.pop("privileged_analysis", None)
-        return fields
 
 
 class ReviewNoteSerializer(serializers.Serializer):

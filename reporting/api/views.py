@@ -11,7 +11,8 @@ Optimistic locking as in the incident API: the detail of an obligation, a decisi
 one gets 409 naming who changed which fields of the record and when. Approving, returning, submitting, marking
 not applicable and issuing are bound to the version read in the same way: nobody approves a text they did not see.
 
-A disclosure decision's privileged analysis is only ever in responses to compliance officers and legal reviewers.
+A disclosure decision's privileged analysis is a confidential field (`portal.core.confidential`): it is only ever
+in responses to the roles cleared for it (compliance officers and legal reviewers), and no filter reads it.
 """
 
 from functools import cached_property
@@ -21,7 +22,6 @@ from django.core.files.storage import default_storage
 from django.db.models import F, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status, viewsets
@@ -34,15 +34,13 @@ from incidents.api.response_views import REFERENCE
 from incidents.api.views import ERROR_RESPONSES
 from incidents.models import Incident
 from inventory.api.views import ServiceModelViewSet
-from portal.core import roles
-from portal.core.api import Conflict
+from portal.core.api import ConfidentialFilterBackend, Conflict
 from portal.core.permissions import RoleModelPermissions
 from reporting import exports, selectors, services
 from reporting.api import filters, serializers
 from reporting.models import DisclosureDecision, Document, DocumentKind, RegulatoryFacts
 from reporting.services.facts import regulatory_facts_for
 
-PRIVILEGED_ROLES = {roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER}
 FORBIDDEN = {403: OpenApiResponse(description="Your role may not do this.")}
 CHANGE_RESPONSES = {**ERROR_RESPONSES, **FORBIDDEN}
 
@@ -130,7 +128,7 @@ VERSION_NOTE = (" Send the `version` you read (body or `If-Match`): 428 without 
 class ObligationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [ActionPermissions]
     filterset_class = filters.ObligationFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ConfidentialFilterBackend]
     action_permissions = {
         "submit": ["reporting.change_obligation"],
         "not_applicable": ["reporting.change_obligation"],
@@ -244,7 +242,7 @@ class DocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.DocumentSerializer
     filterset_class = filters.DocumentFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ConfidentialFilterBackend]
 
     def get_queryset(self):
         return document_rows().order_by("-issued_at", "-id")
@@ -288,7 +286,7 @@ class DisclosureDecisionViewSet(ServiceModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = serializers.DisclosureDecisionSerializer
     filterset_class = filters.DisclosureDecisionFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ConfidentialFilterBackend]
     create_service = staticmethod(services.disclosure_record)
     update_service = staticmethod(services.disclosure_update)
     instance_argument = "decision"
@@ -300,15 +298,6 @@ class DisclosureDecisionViewSet(ServiceModelViewSet):
     def get_queryset(self):
         return (DisclosureDecision.objects.select_related("incident", "decided_by", "approved_by")
                 .order_by("-decided_at", "-id"))
-
-    @cached_property
-    def privileged(self) -> bool:
-        if getattr(self, "swagger_fake_view", False):  # the schema documents the field (and says who sees it)
-            return True
-        return bool(PRIVILEGED_ROLES & roles.user_roles(self.request.user))
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "privileged": self.privileged}
 
     def create_arguments(self, validated_data):
         return {k: v for k, v in validated_data.items() if k != "version"}

@@ -5,7 +5,8 @@ the ``auto_now`` stamps, which change on every save and say nothing the history 
 snapshots simple-history keeps per row, and the chain hash column if the tamper-evidence module added one.
 `snapshot(row)` reads one row's values, `changes(previous, current)` compares two snapshots (previous None: the
 record was created, every value set is a change), and `ValueText` writes values readably: choice labels, Yes/No,
-UTC times, compact JSON, the names of related rows (looked up in bulk by the caller, see `references`).
+UTC times, compact JSON, the names of related rows (looked up in bulk by the caller, see `references`), and withholds
+the values of confidential fields from a reader not cleared for them (`portal.core.confidential`).
 
 This module runs no query: the caller prefetches the snapshots and resolves the references.
 """
@@ -24,11 +25,10 @@ from uuid import UUID
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-EMPTY = "—"
-WITHHELD = "[withheld: privileged]"
+from portal.core import confidential
 
-# Values never exported and shown only to the roles that may read them (the privileged legal analysis).
-PRIVILEGED_FIELDS = {"reporting.disclosuredecision": frozenset({"privileged_analysis"})}
+EMPTY = "—"
+WITHHELD = confidential.WITHHELD
 
 # Names the tamper-evidence module may give the column holding a row's own link hash, most likely first.
 CHAIN_HASH_NAMES = ("history_hash", "chain_hash", "row_hash", "entry_hash", "record_hash", "hash")
@@ -50,7 +50,7 @@ class HistorySpec:
     fields: tuple[models.Field, ...]
     m2m: tuple[M2MField, ...]
     chain_hash_field: str | None
-    privileged: frozenset[str]
+    label: str  # of the model recorded: what the confidential-field declaration is asked about
 
     @classmethod
     def of(cls, model: type[models.Model], omit: tuple[str, ...] = ()) -> HistorySpec:
@@ -80,7 +80,7 @@ def _spec(model, omit) -> HistorySpec:
     return HistorySpec(
         history_model=history_model, fields=fields, m2m=tuple(m2m),
         chain_hash_field=_chain_hash_field(history_model, {f.name for f in history_model.tracked_fields}),
-        privileged=PRIVILEGED_FIELDS.get(model._meta.label_lower, frozenset()),
+        label=confidential.label_of(model),
     )
 
 
@@ -195,11 +195,12 @@ def iso_utc(moment: dt.datetime | None) -> str | None:
 
 
 class ValueText:
-    """Writes values of changes readably. `labels` = ``{model: {pk: label}}`` of the related rows looked up."""
+    """Writes values of changes readably. `labels` = ``{model: {pk: label}}`` of the related rows looked up;
+    `reader`: who reads, for the confidential fields (None: nobody cleared, as in an export)."""
 
-    def __init__(self, labels: dict, *, show_privileged: bool):
+    def __init__(self, labels: dict, *, reader):
         self.labels = labels
-        self.show_privileged = show_privileged
+        self.reader = reader
 
     def name(self, model, pk) -> str:
         """A related row's name, or what it was if it no longer exists."""
@@ -214,7 +215,7 @@ class ValueText:
         return f"{label} (#{pk})" if label is not None else f"{model._meta.verbose_name} #{pk} (deleted)"
 
     def withheld(self, spec: HistorySpec, change: Change) -> bool:
-        return change.name in spec.privileged and not self.show_privileged
+        return not confidential.may_read(self.reader, spec.label, change.name)
 
     def text(self, field, value) -> str:
         if isinstance(field, M2MField):

@@ -29,6 +29,7 @@ from incidents.models import (
     TimelineEvent,
 )
 from inventory.models import AISystem, Component, EscalationStep, RaciAssignment, SystemComponent
+from portal.core import confidential
 from portal.core.audit import Source
 from reporting.audit import chain, diff
 from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
@@ -200,10 +201,11 @@ def _labels(wanted: dict[type[Model], set]) -> dict[type[Model], dict]:
     return labels
 
 
-def audit_trail(parts, subject, *, show_privileged: bool, full: bool = False) -> AuditTrail:
+def audit_trail(parts, subject, *, reader, full: bool = False) -> AuditTrail:
     """Every version of `subject` (the first part) and of the records of the other parts, oldest first, with the
     chain status: of the rows shown and the links of their tables (a page), or of every row of those tables
-    (`full`, the bundle)."""
+    (`full`, the bundle). The values of confidential fields `reader` is not cleared for are withheld (`reader`
+    None: every confidential value, as in the bundle)."""
     user_model = get_user_model()
     loaded, wanted = [], defaultdict(set)
     for part in parts:
@@ -215,7 +217,7 @@ def audit_trail(parts, subject, *, show_privileged: bool, full: bool = False) ->
             if row.history_user_id is not None:
                 wanted[user_model].add(row.history_user_id)
         loaded.append((part, rows))
-    text = diff.ValueText(_labels(wanted), show_privileged=show_privileged)
+    text = diff.ValueText(_labels(wanted), reader=reader)
 
     versions, summaries = [], []
     for order, (part, rows) in enumerate(loaded):
@@ -265,16 +267,16 @@ def _field_change(text: diff.ValueText, spec: diff.HistorySpec, change: diff.Cha
     )
 
 
-def incident_audit_trail(incident: Incident, *, show_privileged: bool = False, full: bool = False) -> AuditTrail:
-    return audit_trail(INCIDENT_PARTS, incident, show_privileged=show_privileged, full=full)
+def incident_audit_trail(incident: Incident, *, reader=None, full: bool = False) -> AuditTrail:
+    return audit_trail(INCIDENT_PARTS, incident, reader=reader, full=full)
 
 
-def system_audit_trail(system: AISystem, *, show_privileged: bool = False) -> AuditTrail:
-    return audit_trail(SYSTEM_PARTS, system, show_privileged=show_privileged)
+def system_audit_trail(system: AISystem, *, reader=None) -> AuditTrail:
+    return audit_trail(SYSTEM_PARTS, system, reader=reader)
 
 
-def document_audit_trail(document: Document, *, show_privileged: bool = False) -> AuditTrail:
-    return audit_trail(DOCUMENT_PARTS, document, show_privileged=show_privileged)
+def document_audit_trail(document: Document, *, reader=None) -> AuditTrail:
+    return audit_trail(DOCUMENT_PARTS, document, reader=reader)
 
 
 def incident_for_audit(reference: str) -> Incident | None:
@@ -305,18 +307,36 @@ class SearchResults:
         return not (self.incidents or self.systems or self.documents)
 
 
-def audit_search(query: str, *, limit: int = SEARCH_LIMIT) -> SearchResults:
+# What the search reads, per kind of record: never a confidential field the reader is not cleared for.
+SEARCH_FIELDS = {
+    Incident: ("reference", "title"),
+    AISystem: ("name", "slug"),
+    Document: ("title", "subject", "incident__reference"),
+}
+
+
+def _text_match(model, query: str, reader) -> Q:
+    paths = confidential.readable_paths(model, SEARCH_FIELDS[model], reader)
+    if not paths:
+        return Q(pk__in=[])
+    match = Q()
+    for path in paths:
+        match |= Q(**{f"{path}__icontains": query})
+    return match
+
+
+def audit_search(query: str, *, reader=None, limit: int = SEARCH_LIMIT) -> SearchResults:
     """Incidents by reference or title, AI systems by name or slug, documents by id, title or incident; without a
-    query, the most recent of each."""
+    query, the most recent of each. A field `reader` may not read (`portal.core.confidential`) is never searched."""
     query = (query or "").strip()[:200]
     incidents = Incident.objects.only("id", "reference", "title", "status", "severity", "detected_at")
     systems = AISystem.objects.only("id", "name", "slug", "lifecycle")
     documents = (Document.objects.select_related("incident").only(
         "id", "title", "version", "kind", "issued_at", "incident__reference").order_by("-issued_at", "-id"))
     if query:
-        incidents = incidents.filter(Q(reference__icontains=query) | Q(title__icontains=query))
-        systems = systems.filter(Q(name__icontains=query) | Q(slug__icontains=query))
-        by_text = Q(title__icontains=query) | Q(subject__icontains=query) | Q(incident__reference__icontains=query)
+        incidents = incidents.filter(_text_match(Incident, query, reader))
+        systems = systems.filter(_text_match(AISystem, query, reader))
+        by_text = _text_match(Document, query, reader)
         if query.isdigit():
             by_text |= Q(pk=int(query))
         documents = documents.filter(by_text)

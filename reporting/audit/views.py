@@ -1,7 +1,8 @@
 """The audit pages (/audit/): for legal reviewers, auditors and compliance officers (superusers hold every role).
 
 Other roles get 403, anonymous visitors the admin login. The pages read through `reporting.audit.selectors` and
-render inside the admin's shell; they carry no script and no inline style or event handler (CSP).
+render inside the admin's shell; they carry no script and no inline style or event handler (CSP). The values of
+confidential fields are shown only to the roles cleared for them (`portal.core.confidential`).
 """
 
 import logging
@@ -25,8 +26,6 @@ from reporting.pdf import RenderError
 logger = logging.getLogger(__name__)
 
 AUDIT_ROLES = frozenset({roles.LEGAL_REVIEWER, roles.AUDITOR, roles.COMPLIANCE_OFFICER})
-# Who may read a disclosure decision's privileged analysis (as in the admin and the API).
-PRIVILEGED_ROLES = frozenset({roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER})
 PAGE_SIZE = 100
 
 
@@ -38,7 +37,6 @@ def audit_view(view):
         held = roles.user_roles(request.user)
         if not held & AUDIT_ROLES:
             raise PermissionDenied("The audit pages are for legal reviewers, auditors and compliance officers.")
-        request.audit_privileged = bool(held & PRIVILEGED_ROLES)
         return view(request, *args, **kwargs)
 
     return never_cache(require_GET(login_required(checked)))
@@ -50,7 +48,7 @@ def _context(request, title, **extra):
 
 @audit_view
 def index(request):
-    results = selectors.audit_search(request.GET.get("q", ""))
+    results = selectors.audit_search(request.GET.get("q", ""), reader=request.user)
     return TemplateResponse(request, "reporting/audit/index.html", _context(request, "Audit", results=results))
 
 
@@ -61,8 +59,7 @@ def _trail_page(request, trail, *, title, template_context):
     versions = trail.of_part(part)
     page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "reporting/audit/record.html", _context(
-        request, title, trail=trail, page=page, part=part, privileged=request.audit_privileged,
-        **template_context))
+        request, title, trail=trail, page=page, part=part, **template_context))
 
 
 @audit_view
@@ -70,7 +67,7 @@ def incident_detail(request, reference):
     incident = selectors.incident_for_audit(reference)
     if incident is None:
         raise Http404("No incident with this reference.")
-    trail = selectors.incident_audit_trail(incident, show_privileged=request.audit_privileged)
+    trail = selectors.incident_audit_trail(incident, reader=request.user)
     return _trail_page(request, trail, title=f"Audit trail of {incident.reference}", template_context={
         "kind": "incident", "record_name": f"{incident.reference} {incident.title}",
         "admin_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
@@ -85,7 +82,7 @@ def system_detail(request, slug):
     system = selectors.system_for_audit(slug)
     if system is None:
         raise Http404("No AI system with this slug.")
-    trail = selectors.system_audit_trail(system, show_privileged=request.audit_privileged)
+    trail = selectors.system_audit_trail(system, reader=request.user)
     return _trail_page(request, trail, title=f"Audit trail of {system.name}", template_context={
         "kind": "system", "record_name": f"{system.name} ({system.slug})",
         "admin_url": reverse("admin:inventory_aisystem_change", args=[system.pk]),
@@ -97,7 +94,7 @@ def document_detail(request, pk):
     document = selectors.document_for_audit(pk)
     if document is None:
         raise Http404("No document with this id.")
-    trail = selectors.document_audit_trail(document, show_privileged=request.audit_privileged)
+    trail = selectors.document_audit_trail(document, reader=request.user)
     return _trail_page(request, trail, title=f"Audit trail of document {document.pk}", template_context={
         "kind": "document", "record_name": f"{document.title} v{document.version}", "document": document,
         "admin_url": reverse("admin:reporting_document_change", args=[document.pk]),

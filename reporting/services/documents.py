@@ -23,7 +23,7 @@ from incidents.metrics import incident_metrics
 from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
 from inventory.models import PersonalData
-from portal.core import roles
+from portal.core import confidential, roles
 from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
 from reporting import clock
@@ -149,11 +149,11 @@ def notification_context(obligation: Obligation) -> dict:
 
 
 def disclosure_context(decision: DisclosureDecision) -> dict:
-    # The privileged analysis is never part of a rendered or exported record.
+    # No confidential field (the privileged analysis) is ever part of a rendered or exported record.
+    text = confidential.shareable(decision, ("rationale", "legal_basis", "shareable_summary"))
     return {"decision": {
         "audience_label": decision.get_audience_display(), "decision_label": decision.get_decision_display(),
-        "rationale": decision.rationale, "legal_basis": decision.legal_basis,
-        "shareable_summary": decision.shareable_summary, "decided_by": _name(decision.decided_by),
+        **text, "decided_by": _name(decision.decided_by),
         "decided_at": _iso(decision.decided_at), "approved_by": _name(decision.approved_by),
         "approved_at": _iso(decision.approved_at), "status_label": decision.get_status_display(),
         "gdpr_33_5_record": decision.is_gdpr_33_5_record,

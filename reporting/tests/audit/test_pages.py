@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from incidents.models import Incident
 from inventory import services as inventory_services
+from portal.core import confidential
 from portal.core.audit import audit_source
 from reporting.audit import views
 from reporting.models import Obligation
@@ -113,7 +114,7 @@ def test_the_privileged_analysis_is_shown_only_to_legal_and_compliance(client_as
                          "?part=disclosure"))
     assert "Privileged analysis" in text
     assert (PRIVILEGED in text) is shown
-    assert ("[withheld: privileged]" in text) is not shown
+    assert (confidential.WITHHELD in text) is not shown
 
 
 def test_search_finds_incidents_systems_and_documents(client_as, scene):
