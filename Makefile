@@ -31,11 +31,11 @@ signing-key: venv
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The suite in parallel, one worker per core, a test file per worker (pytest-xdist; module fixtures are built once);
-# TEST_WORKERS=0 runs it in this process.
+# The suite in parallel, one worker per core (pytest-xdist; tests are handed out one by one, so each worker keeps
+# pytest-django's order: the tests that flush the database run last); TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= auto
 test: venv
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
