@@ -52,7 +52,9 @@ bench: venv
 	$(PY) bench/audit_chain.py
 
 # Chart.js for the governance dashboard, vendored (no CDN): the UMD build and its licence from the npm registry,
-# checked against the registry's SHA-512 integrity. `make vendor-chartjs CHARTJS_VERSION=4.x.y` to move on.
+# checked against the registry's SHA-512 integrity. `make vendor-chartjs CHARTJS_VERSION=4.x.y` to move on. The
+# build's last line names a source map that is not vendored; it is dropped, or `collectstatic` in production mode
+# (the manifest storage) fails on the missing file.
 CHARTJS_VERSION ?= 4.6.1
 CHARTJS_DIR := reporting/static/reporting/vendor/chartjs
 
@@ -67,8 +69,8 @@ vendor-chartjs:
 	if [ "$$actual" != "$$integrity" ]; then echo "integrity mismatch: $$actual != $$integrity" >&2; exit 1; fi; \
 	tar -xzf "$$tmp/chart.tgz" -C "$$tmp" package/dist/chart.umd.min.js package/LICENSE.md; \
 	mkdir -p $(CHARTJS_DIR); \
-	cp "$$tmp/package/dist/chart.umd.min.js" $(CHARTJS_DIR)/chart.umd.min.js; \
+	sed '/^\/\/# sourceMappingURL=/d' "$$tmp/package/dist/chart.umd.min.js" > $(CHARTJS_DIR)/chart.umd.min.js; \
 	cp "$$tmp/package/LICENSE.md" $(CHARTJS_DIR)/LICENSE.md; \
-	printf 'package: chart.js\nversion: %s\ntarball: %s\nintegrity: %s\nfiles: dist/chart.umd.min.js, LICENSE.md (MIT)\n' \
+	printf 'package: chart.js\nversion: %s\ntarball: %s\nintegrity: %s\nfiles: dist/chart.umd.min.js (its sourceMappingURL line dropped), LICENSE.md (MIT)\n' \
 		"$(CHARTJS_VERSION)" "$$tarball" "$$integrity" > $(CHARTJS_DIR)/VERSION; \
 	echo "Chart.js $(CHARTJS_VERSION) vendored into $(CHARTJS_DIR) ($$integrity)"

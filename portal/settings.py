@@ -145,7 +145,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default="") or BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
 STORAGES = {
@@ -284,10 +284,10 @@ LOGGING = {
 # Ed25519 private key that signs them (PEM; kept outside the database) and the directory they are written to (to be
 # copied somewhere the database's administrators cannot rewrite). Local use: a development key and folder under
 # var/, which `make run` creates; production: both must be set (`check --deploy` warns).
-AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "audit-signing-dev.pem")
-                                 if DEBUG else "")
-AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints")
-                               if DEBUG else "")
+AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="") or (
+    str(BASE_DIR / "var" / "audit-signing-dev.pem") if DEBUG else "")
+AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default="") or (
+    str(BASE_DIR / "var" / "audit-checkpoints") if DEBUG else "")
 
 # Password of the demo logins that `manage.py seed_demo` creates (local use only; it refuses in production).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="portal-demo-2026")
