@@ -11,13 +11,11 @@ the sections at the end.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -176,18 +174,6 @@ class PortalUserAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, UserAdmin):
         except ValidationError as refusal:  # named by a record since the page was shown
             self.message_user(request, f"Not deleted: {' '.join(refusal.messages)}", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:auth_user_change", args=[object_id]))
-
-    @admin.action(permissions=["delete"], description="Delete selected users")
-    def delete_selected(self, request, queryset):
-        """Django's delete action, refused as a whole (nothing deleted) when any selected user is named by a record."""
-        if self.refuse_bulk_delete(request, queryset):
-            return None
-        try:
-            with transaction.atomic():
-                return django_delete_selected(self, request, queryset)
-        except ValidationError as refusal:
-            self.message_user(request, f"Nothing was deleted: {' '.join(refusal.messages)}", messages.ERROR)
-            return None
 
     @admin.action(permissions=["change"], description="Deactivate selected users (they can no longer sign in)")
     def deactivate_selected(self, request, queryset):

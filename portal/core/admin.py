@@ -340,6 +340,20 @@ class DeleteRefusalMixin:
         }
         return TemplateResponse(request, "admin/delete_refused.html", context)
 
+    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        """Django's delete action, in one transaction: a refusal, before the confirmation or by the service when
+        deleting, deletes nothing and says why."""
+        if self.refuse_bulk_delete(request, queryset):
+            return None
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except (ServiceRefused, ValidationError) as refused:
+            text = refused.message if isinstance(refused, ServiceRefused) else " ".join(refused.messages)
+            self.message_user(request, f"Nothing was deleted: {text}", messages.ERROR)
+            return None
+
     def refuse_bulk_delete(self, request, queryset) -> bool:
         """Before the bulk delete confirmation (and again before deleting): if any selected row is refused, say
         why for each and what to do instead, delete nothing and return True."""
@@ -451,18 +465,6 @@ class ServiceModelAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, SimpleHisto
             return HttpResponseRedirect(
                 reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[object_id])
             )
-
-    @admin.action(permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s"))
-    def delete_selected(self, request, queryset):
-        """Django's delete action, in one transaction: a refusal deletes nothing and says why."""
-        if self.refuse_bulk_delete(request, queryset):
-            return None
-        try:
-            with transaction.atomic():
-                return django_delete_selected(self, request, queryset)
-        except ServiceRefused as refused:
-            self.message_user(request, f"Nothing was deleted: {refused.message}", messages.ERROR)
-            return None
 
     @admin.action(permissions=["change"], description=gettext_lazy("Retire selected %(verbose_name_plural)s"))
     def retire_selected(self, request, queryset):
