@@ -9,7 +9,7 @@ PORT ?= 8000
 # and must then provide DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see .env.example).
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test venv migrate seed lint check clean bench signing-key
+.PHONY: run test venv migrate seed lint check clean bench signing-key production-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: seed
 TEST_WORKERS ?= auto
 test: venv
 	$(PY) -m pytest -n $(TEST_WORKERS)
+
+# The production start as CI checks it (README, "Production"): PostgreSQL on 127.0.0.1:5432, gunicorn, a signed-in client.
+production-smoke: venv
+	.ci/production-smoke
 
 lint: venv
 	$(VENV)/bin/ruff check .
