@@ -313,8 +313,16 @@ def location_groups(directory: Path | str | None = None) -> dict[str, frozenset[
 
 def reference_data_version(directory: Path | str | None = None) -> str:
     """The declared data version and a short SHA-256 of the regime files, e.g. "2026.11 (sha256:1a2b3c4d5e6f)"."""
-    directory = Path(directory or REGIMES_DIR)
+    directory = Path(directory or REGIMES_DIR).resolve()
+    stats = ((path.name, path.stat()) for path in sorted(directory.glob("*.yaml")))
+    files = tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats)
+    return _reference_data_version(str(directory), files)
+
+
+@lru_cache(maxsize=32)
+def _reference_data_version(directory: str, files: tuple) -> str:
+    """Read and hashed once per set of files (name, modification time, size): it is stamped on every evaluation."""
     digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.yaml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, _, _ in files:
+        digest.update(name.encode() + b"\0" + (Path(directory) / name).read_bytes() + b"\0")
     return f"{load_index(directory)['version']} (sha256:{digest.hexdigest()[:12]})"
