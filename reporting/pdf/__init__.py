@@ -48,15 +48,28 @@ process-wide).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from .engine import RenderJob, run_inline, run_isolated
-from .fetcher import ASSET_ROOT, BASE_URL, FetchRefused, SafeURLFetcher
 from .limits import RenderError, RenderLimits, _setting
+
+if TYPE_CHECKING:
+    from .fetcher import SafeURLFetcher
+
+# The renderer and its fetcher import WeasyPrint, which takes seconds: they load on first use, so that a process
+# which never renders (a gunicorn or Celery worker serving other pages, a management command) does not pay for it.
+_LAZY = {"ASSET_ROOT": "fetcher", "BASE_URL": "fetcher", "FetchRefused": "fetcher", "SafeURLFetcher": "fetcher"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ASSET_ROOT",
@@ -99,6 +112,9 @@ def render_pdf(
     Raises `RenderError` for every failure: template, WeasyPrint, a limit, the time bound.
     """
     from django.template.loader import render_to_string
+
+    from .engine import RenderJob, run_inline, run_isolated
+    from .fetcher import SafeURLFetcher
 
     limits = limits if limits is not None else RenderLimits()
     fetcher = fetcher if fetcher is not None else SafeURLFetcher()
