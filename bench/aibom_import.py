@@ -25,11 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = (
-    "model retrieval evaluation dataset tokenizer embedding safety guardrail prompt latency throughput fine-tuned "
-    "customer support ticket summary classifier policy language multilingual benchmark accuracy bias fairness "
-    "robustness drift monitoring inference batch streaming quantised weights adapter checkpoint licence provenance "
-    "training validation holdout annotation consent retention privacy red-team jailbreak toxicity refusal"
-).split(" ")
+    "model", "retrieval", "evaluation", "dataset", "tokenizer", "embedding", "safety", "guardrail", "prompt",
+    "latency", "throughput", "fine-tuned", "customer", "support", "ticket", "summary", "classifier", "policy",
+    "language", "multilingual", "benchmark", "accuracy", "bias", "fairness", "robustness", "drift", "monitoring",
+    "inference", "batch", "streaming", "quantised", "weights", "adapter", "checkpoint", "licence", "provenance",
+    "training", "validation", "holdout", "annotation", "consent", "retention", "privacy", "red-team", "jailbreak",
+    "toxicity", "refusal",
+)
 KINDS = ("library", "library", "library", "machine-learning-model", "data", "application", "framework")
 
 
