@@ -8,11 +8,13 @@ Import is all or nothing: the BOM is validated first (schema, our own consistenc
 models), then written in one transaction; any error raises `BomError` and leaves nothing behind.
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from inventory import cyclonedx
 from inventory.cyclonedx import FIELD_LOCATIONS, BomComponent, BomError, BomSystem, ParsedBom
@@ -25,16 +27,9 @@ from inventory.models import (
     SystemComponent,
 )
 from inventory.selectors import components_reached_by_system, dependencies_reached_by_system
-from inventory.services.registry import (
-    ai_system_create,
-    component_create,
-    component_update,
-    dependency_add,
-    dependency_update,
-    record_event,
-    system_component_attach,
-    system_component_update,
-)
+from inventory.services.registry import _plain, ai_system_create, record_event
+from portal.core.audit import current_source
+from portal.core.history import history_in_bulk
 
 Kind = InventoryEvent.Kind
 
@@ -42,6 +37,8 @@ Kind = InventoryEvent.Kind
 EXPORTED_FIELDS = ("description", "supplier", "license", "purl", "external_url", "hashes", "known_good",
                    "disableable", "disable_procedure", "status")
 _CHUNK = 500  # ids or names per IN (...) clause
+_BATCH = 1000  # rows per bulk INSERT / UPDATE statement
+_SEEDS = 5000  # start components per recursive query
 
 
 @dataclass
@@ -107,7 +104,8 @@ def _new_system_fields(parsed: ParsedBom, slug: str) -> tuple[dict, dict[str, st
 
 
 def _check_fields(parsed: ParsedBom, new_system: dict | None, system_where: dict) -> None:
-    """The models' field rules (lengths, URLs, choices, hashes) for every row the import would create."""
+    """The models' field rules (lengths, URLs, choices, hashes) and row rules for every row the import would
+    create; no query."""
     if new_system is not None:
         try:
             AISystem(**new_system).clean_fields()
@@ -116,10 +114,16 @@ def _check_fields(parsed: ParsedBom, new_system: dict | None, system_where: dict
     for component in parsed.components:
         instance = Component(kind=component.kind, name=component.name, group=component.group,
                              version=component.version, **component.fields)
-        try:
-            instance.clean_fields(exclude=["derived_from"])
-        except ValidationError as exc:
-            raise BomError(_located(component.path, exc)) from exc
+        _validate(instance, component.path, exclude=["derived_from"])
+
+
+def _validate(instance, path: str, exclude=()) -> None:
+    """Field and row rules of one instance (foreign keys excepted: they name rows the import holds)."""
+    try:
+        instance.clean_fields(exclude=list(exclude))
+        instance.clean()
+    except ValidationError as exc:
+        raise BomError(_located(path, exc)) from exc
 
 
 def _existing_components(components: list[BomComponent]) -> dict[tuple, Component]:
@@ -131,19 +135,36 @@ def _existing_components(components: list[BomComponent]) -> dict[tuple, Componen
     return found
 
 
-def aibom_import(*, actor, bom: dict, system_slug: str,
+def _open(bom) -> ParsedBom:
+    """The BOM read and checked: a parsed document (dict), or its text (bytes / str) or binary file to stream."""
+    if isinstance(bom, ParsedBom):
+        return bom
+    if isinstance(bom, dict):
+        return cyclonedx.read_bom(bom)
+    return cyclonedx.read_bom(cyclonedx.parse_json(bom if isinstance(bom, bytes | str) else bom.read()))
+
+
+def aibom_import(*, actor, bom, system_slug: str,
                  progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Import a CycloneDX BOM into the AI system `system_slug` (created from the BOM if it does not exist).
 
-    Components are matched on (kind, group, name, version): a match is reused and updated with the values the BOM
-    states (its bom-ref excepted), anything else is created. The system uses the components its dependency entry
-    lists (every component when the BOM has no entry for it). Raises BomError, with nothing written, on any problem.
-    `progress(done, total)` is called as components are imported.
+    `bom` is the parsed document (a dict), or its JSON text (bytes or str) or a binary file, which are read as a
+    stream (never held whole). Components are matched on (kind, group, name, version): a match is reused and
+    updated with the values the BOM states (its bom-ref excepted), anything else is created. The system uses the
+    components its dependency entry lists (every component when the BOM has no entry for it). Raises BomError,
+    with nothing written, on any problem.
+
+    The rows are written in bulk, each with its history row (naming `actor` and the audit source, chained in one
+    batch per history table) and its timeline event, as the registry services would write them one by one: a
+    bounded number of queries, whatever the number of components. `progress(done, total)` is called as components
+    are written (`total` is the number of components; `(total, total)` once everything is written).
     """
-    parsed = cyclonedx.read_bom(bom)
+    parsed = _open(bom)
     system = AISystem.objects.filter(slug=system_slug).first()
     new_system, system_where = (None, {}) if system else _new_system_fields(parsed, system_slug)
     _check_fields(parsed, new_system, system_where)
+    report = progress or (lambda done, total: None)
+    total = len(parsed.components)
     try:
         with transaction.atomic():
             if system is None:
@@ -151,104 +172,247 @@ def aibom_import(*, actor, bom: dict, system_slug: str,
                 result = ImportResult(system=system, system_created=True)
             else:
                 result = ImportResult(system=system)
-            objects = _import_components(actor, parsed, result, progress)
-            _import_links(actor, parsed, system, objects, result)
-            _import_dependencies(actor, parsed, objects, result)
+            writer = _BulkWriter(actor)
+            objects, created_ids = _import_components(writer, parsed, result, report)
+            _import_links(writer, parsed, system, objects, result)
+            _import_dependencies(writer, parsed, objects, created_ids, result)
+            writer.flush()
             record_event(
                 Kind.AIBOM_IMPORTED, actor=actor, system=system, summary=result.summary(),
                 payload={**result.counts(), "serial_number": parsed.serial_number},
             )
-    except ValidationError as exc:  # a rule checked only on save (e.g. a concurrent change)
+    except ValidationError as exc:  # a rule checked only on save
         raise BomError(_located("(import)", exc)) from exc
+    except IntegrityError as exc:  # a concurrent writer created or changed a row first
+        raise BomError(f"(import): the import conflicts with a concurrent change, try again ({exc})") from exc
+    report(total, total)
     return result
 
 
-def _import_components(actor, parsed: ParsedBom, result: ImportResult, progress) -> dict[int, Component]:
-    """Create or update each BOM component; returns {id(BomComponent): Component}."""
+class _BulkWriter:
+    """History rows and timeline events collected during an import and written at its end in bulk: one chained
+    batch per history table (one chain lock, one head row), the events `_BATCH` per statement."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.history: dict[tuple, list] = {}  # (model, update) -> instances
+        self.events: list[InventoryEvent] = []
+        self.source = current_source()
+
+    def tracked(self, model, instances, *, update=False) -> None:
+        self.history.setdefault((model, update), []).extend(instances)
+
+    def event(self, kind, *, summary, system=None, component=None, payload=None) -> None:
+        self.events.append(InventoryEvent(
+            kind=kind, actor=self.actor if getattr(self.actor, "pk", None) else None, source=self.source,
+            system=system, component=component, summary=summary[:300], payload=payload or {},
+        ))
+
+    def flush(self) -> None:
+        by_model: dict = {}
+        for (model, update), instances in self.history.items():
+            # created rows before updated ones, one batch (one head) per history table
+            by_model.setdefault(model, []).append((update, instances))
+        for model, groups in by_model.items():
+            for update, instances in sorted(groups, key=lambda g: g[0]):
+                history_in_bulk(model, instances, actor=self.actor, update=update, batch_size=_BATCH)
+        InventoryEvent.objects.bulk_create(self.events, batch_size=_BATCH)
+        self.history, self.events = {}, []
+
+
+def _import_components(writer: _BulkWriter, parsed: ParsedBom, result: ImportResult,
+                       report) -> tuple[dict[int, Component], set[int]]:
+    """Create or update each BOM component, `_BATCH` at a time; returns {id(BomComponent): Component} and the ids
+    of the components created."""
     existing = _existing_components(parsed.components)
     objects: dict[int, Component] = {}
     by_ref: dict[str, Component] = {}
-    total = len(parsed.components)
-    for done, component in enumerate(parsed.creation_order(), start=1):
-        obj = existing.get(component.identity)
-        derived = by_ref[component.derived_from] if component.derived_from else None
-        try:
+    ordered = parsed.creation_order()  # each after the one it is derived from
+    total, now = len(ordered), timezone.now()
+    created, updated, fields = [], [], {"updated_at"}
+    for start in range(0, total, _BATCH):
+        chunk = ordered[start:start + _BATCH]
+        fresh, late = [], []  # created; created derived from one created in this chunk
+        for component in chunk:
+            obj = existing.get(component.identity)
+            derived = by_ref[component.derived_from] if component.derived_from else None
             if obj is None:
-                obj = component_create(
-                    actor=actor, kind=component.kind, name=component.name, group=component.group,
-                    version=component.version, derived_from=derived, **component.fields,
-                )
+                obj = Component(kind=component.kind, name=component.name, group=component.group,
+                                version=component.version, **component.fields)
+                if derived is not None and derived.pk is None:
+                    late.append((obj, derived))
+                else:
+                    obj.derived_from = derived
+                fresh.append(obj)
                 result.components_created += 1
             else:
                 # bom_ref records the ref a component was first imported with; refs are local to one BOM.
                 changes = {f: v for f, v in component.fields.items() if f != "bom_ref" and getattr(obj, f) != v}
-                if derived is not None and obj.derived_from_id != derived.pk:
-                    changes["derived_from"] = derived
+                if derived is not None and (derived.pk is None or obj.derived_from_id != derived.pk):
+                    changes["derived_from"] = derived  # its id is taken when the row is written
                 if changes:
-                    component_update(actor=actor, component=obj, **changes)
+                    for name, value in changes.items():
+                        setattr(obj, name, value)
+                    obj.updated_at = now
+                    _validate(obj, component.path, exclude=["derived_from"])
+                    fields.update(changes)
+                    updated.append((obj, list(changes)))
                     result.components_updated += 1
                 else:
                     result.components_reused += 1
-        except ValidationError as exc:
-            raise BomError(_located(component.path, exc)) from exc
-        objects[id(component)] = obj
-        if component.ref:
-            by_ref[component.ref] = obj
-        if progress:
-            progress(done, total)
-    return objects
+            objects[id(component)] = obj
+            if component.ref:
+                by_ref[component.ref] = obj
+        Component.objects.bulk_create(fresh, batch_size=_BATCH)
+        for obj, derived in late:
+            obj.derived_from = derived
+        if late:
+            Component.objects.bulk_update([obj for obj, _ in late], ["derived_from"], batch_size=_BATCH)
+        created += fresh
+        if start + len(chunk) < total:
+            report(start + len(chunk), total)
+    if updated:
+        Component.objects.bulk_update([obj for obj, _ in updated], sorted(fields), batch_size=_BATCH)
+    writer.tracked(Component, created)
+    writer.tracked(Component, [obj for obj, _ in updated], update=True)
+    for obj in created:
+        writer.event(Kind.COMPONENT_REGISTERED, component=obj, summary=f"Component {obj} registered")
+    for obj, changed in updated:
+        writer.event(Kind.COMPONENT_UPDATED, component=obj, summary=f"Component {obj} updated",
+                     payload={"fields": changed, "values": {f: _plain(getattr(obj, f)) for f in changed}})
+    return objects, {obj.pk for obj in created}
 
 
-def _import_links(actor, parsed: ParsedBom, system: AISystem, objects: dict, result: ImportResult) -> None:
+def _import_links(writer: _BulkWriter, parsed: ParsedBom, system: AISystem, objects: dict,
+                  result: ImportResult) -> None:
     refs = parsed.by_ref()
     used = parsed.components if parsed.uses is None else [refs[ref] for ref in parsed.uses]
-    links = {link.component_id: link for link in SystemComponent.objects.filter(system=system).select_related(
-        "system", "component")}
+    links = {link.component_id: link for link in SystemComponent.objects.filter(system=system)}
+    created, updated, fields = [], [], set()
     for component in used:
         obj = objects[id(component)]
         link = links.get(obj.pk)
-        try:
-            if link is None:
-                links[obj.pk] = system_component_attach(
-                    actor=actor, system=system, component=obj, usage=component.usage or "",
-                    is_active=True if component.is_active is None else component.is_active,
-                )
-                result.links_created += 1
-                continue
-            changes = {}
-            if component.usage is not None and link.usage != component.usage:
-                changes["usage"] = component.usage
-            if component.is_active is not None and link.is_active != component.is_active:
-                changes["is_active"] = component.is_active
-            if changes:
-                system_component_update(actor=actor, link=link, **changes)
-                result.links_updated += 1
-        except ValidationError as exc:
-            raise BomError(_located(f"{component.path} (use by {system.slug})", exc)) from exc
+        where = f"{component.path} (use by {system.slug})"
+        if link is None:
+            link = SystemComponent(system=system, component=obj, usage=component.usage or "",
+                                   is_active=True if component.is_active is None else component.is_active)
+            _validate(link, where, exclude=["system", "component"])
+            links[obj.pk] = link
+            created.append(link)
+            continue
+        changes = {}
+        if component.usage is not None and link.usage != component.usage:
+            changes["usage"] = component.usage
+        if component.is_active is not None and link.is_active != component.is_active:
+            changes["is_active"] = component.is_active
+        if changes:
+            for name, value in changes.items():
+                setattr(link, name, value)
+            link.system, link.component = system, obj
+            _validate(link, where, exclude=["system", "component"])
+            fields.update(changes)
+            updated.append((link, changes))
+    SystemComponent.objects.bulk_create(created, batch_size=_BATCH)
+    if updated:
+        SystemComponent.objects.bulk_update([link for link, _ in updated], sorted(fields), batch_size=_BATCH)
+    writer.tracked(SystemComponent, created)
+    writer.tracked(SystemComponent, [link for link, _ in updated], update=True)
+    for link in created:
+        writer.event(Kind.COMPONENT_ATTACHED, system=system, component=link.component,
+                     summary=f"{link.component} attached to {system}",
+                     payload={"usage": link.usage, "is_active": link.is_active})
+    for link, changes in updated:
+        writer.event(Kind.COMPONENT_ATTACHED, system=system, component=link.component,
+                     summary=f"Use of {link.component} by {system} updated",
+                     payload={f: _plain(v) for f, v in changes.items()})
+    result.links_created, result.links_updated = len(created), len(updated)
 
 
-def _import_dependencies(actor, parsed: ParsedBom, objects: dict, result: ImportResult) -> None:
+def _existing_edges(ids: list[int]) -> dict[int, set[int]]:
+    """Every dependency edge reachable from the components `ids` ({component id: {depends-on ids}}): one recursive
+    query per `_SEEDS` ids."""
+    table = ComponentDependency._meta.db_table
+    graph: dict[int, set[int]] = {}
+    for start in range(0, len(ids), _SEEDS):
+        seeds = ids[start:start + _SEEDS]
+        sql = (
+            f"WITH RECURSIVE reach(id) AS (SELECT CAST(component_id AS BIGINT) FROM {table}"  # noqa: S608  # nosec B608  # the model's table, not input
+            f" WHERE component_id IN ({', '.join(['%s'] * len(seeds))})"
+            f" UNION SELECT d.depends_on_id FROM {table} d JOIN reach r ON d.component_id = r.id)"
+            f" SELECT d.component_id, d.depends_on_id FROM {table} d JOIN reach r ON d.component_id = r.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, seeds)
+            for component_id, depends_on_id in cursor.fetchall():
+                graph.setdefault(component_id, set()).add(depends_on_id)
+    return graph
+
+
+def _refuse_cycles_with_existing(parsed: ParsedBom, new_edges: list, existing_ids: list[int]) -> None:
+    """No new edge may close a cycle through the edges already recorded. The BOM's own graph is acyclic (read_bom
+    checked); an existing edge on a cycle is reachable from a matched component, so the recorded graph reachable
+    from those (one recursive query per `_SEEDS` components) plus the new edges is searched for a cycle in memory.
+    The components are locked first, as `dependency_add` locks the ends of an edge."""
+    if not new_edges or not existing_ids:
+        return
+    for start in range(0, len(existing_ids), _CHUNK):
+        list(Component.objects.select_for_update().filter(pk__in=existing_ids[start:start + _CHUNK])
+             .values_list("pk", flat=True))
+    graph = _existing_edges(existing_ids)
+    if not graph:
+        return
+    new: dict[tuple[int, int], tuple] = {}
+    for edge, ref, target in new_edges:
+        graph.setdefault(edge.component.pk, set()).add(edge.depends_on.pk)
+        new[(edge.component.pk, edge.depends_on.pk)] = (edge, ref, target)
+    cycle = cyclonedx.find_cycle(graph)
+    if cycle is None:
+        return
+    on_cycle = [new[pair] for pair in itertools.pairwise(cycle) if pair in new]
+    order = {pair: i for i, pair in enumerate(parsed.dependency_paths)}  # as the BOM declares them
+    edge, ref, target = max(on_cycle, key=lambda e: order[(e[1], e[2])])
+    raise BomError(
+        f"{parsed.dependency_paths[(ref, target)]} ({ref} -> {target}): {edge.depends_on} already depends on "
+        f"{edge.component}; this dependency would make a cycle."
+    )
+
+
+def _import_dependencies(writer: _BulkWriter, parsed: ParsedBom, objects: dict, created_ids: set[int],
+                         result: ImportResult) -> None:
     by_ref = {c.ref: objects[id(c)] for c in parsed.components if c.ref}
     ids = [obj.pk for obj in by_ref.values()]
+    existing_ids = [obj.pk for obj in by_ref.values() if obj.pk not in created_ids]
     edges = {}
     for start in range(0, len(ids), _CHUNK):
         for edge in ComponentDependency.objects.filter(component_id__in=ids[start:start + _CHUNK]):
             edges[(edge.component_id, edge.depends_on_id)] = edge
+    created, updated = [], []
     for ref, targets in parsed.dependencies.items():
         for target, relation in targets.items():
             component, depends_on = by_ref[ref], by_ref[target]
             edge = edges.get((component.pk, depends_on.pk))
-            try:
-                if edge is None:
-                    dependency_add(actor=actor, component=component, depends_on=depends_on,
-                                   relation=relation or DependencyRelation.DEPENDS_ON)
-                    result.dependencies_created += 1
-                elif relation and edge.relation != relation:
-                    dependency_update(actor=actor, edge=edge, relation=relation)
-                    result.dependencies_updated += 1
-            except ValidationError as exc:
-                where = parsed.dependency_paths[(ref, target)]
-                raise BomError(f"{where} ({ref} -> {target}): " + "; ".join(m for _, m in _messages(exc))) from exc
+            if edge is None:
+                edge = ComponentDependency(component=component, depends_on=depends_on,
+                                           relation=relation or DependencyRelation.DEPENDS_ON)
+                _validate(edge, parsed.dependency_paths[(ref, target)], exclude=["component", "depends_on"])
+                created.append((edge, ref, target))
+            elif relation and edge.relation != relation:
+                edge.relation = relation
+                edge.component, edge.depends_on = component, depends_on
+                updated.append(edge)
+    _refuse_cycles_with_existing(parsed, created, existing_ids)
+    ComponentDependency.objects.bulk_create([edge for edge, _, _ in created], batch_size=_BATCH)
+    if updated:
+        ComponentDependency.objects.bulk_update(updated, ["relation"], batch_size=_BATCH)
+    writer.tracked(ComponentDependency, [edge for edge, _, _ in created])
+    writer.tracked(ComponentDependency, updated, update=True)
+    for edge, _, _ in created:
+        writer.event(Kind.DEPENDENCY_ADDED, component=edge.component, summary=str(edge),
+                     payload={"depends_on": edge.depends_on_id, "relation": edge.relation})
+    for edge in updated:
+        writer.event(Kind.DEPENDENCY_ADDED, component=edge.component, summary=f"{edge} (relation changed)",
+                     payload={"depends_on": edge.depends_on_id, "relation": edge.relation})
+    result.dependencies_created, result.dependencies_updated = len(created), len(updated)
 
 
 # --- export ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ refuse `save()` of an existing row, `delete()` and queryset `update()`/`delete()
 The acting user on a history row is protected (`on_delete=PROTECT`): deleting a user with history would rewrite
 history rows. Users are deactivated, not deleted.
 
-Writes go through `save_tracked` / `delete_tracked`, which name the acting user on the history row.
+Writes go through `save_tracked` / `delete_tracked`, which name the acting user on the history row; bulk writes
+(`bulk_create` / `bulk_update` of many rows in one service call) through `history_in_bulk`, which writes their
+history rows in one chained batch.
 """
 
 from functools import partial
@@ -155,3 +157,22 @@ def delete_tracked(instance, *, actor):
     """Delete a tracked instance; its deletion history row names `actor`."""
     instance._history_user = actor
     instance.delete()
+
+
+def history_in_bulk(model, instances, *, actor, update=False, batch_size=1000) -> list:
+    """The history rows of `instances` of `model`, just created (`update=False`, "+") or updated ("~") in bulk,
+    naming `actor` and the current audit source, each row a copy of its instance as it is now.
+
+    The rows are chained as one batch (`auditchain.append_many`): one chain lock and one new head row for the whole
+    batch, their hashes computed here, the rows inserted `batch_size` at a time. Call it inside the transaction
+    that wrote the instances.
+    """
+    from portal.core.audit import current_source
+
+    instances = list(instances)
+    if not instances:
+        return []
+    return model.history.bulk_history_create(
+        instances, batch_size=batch_size, update=update, default_user=actor, default_change_reason=None,
+        custom_historical_attrs={"history_source": current_source()},
+    )
