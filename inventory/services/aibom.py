@@ -29,6 +29,7 @@ from inventory.models import (
 from inventory.selectors import components_reached_by_system, dependencies_reached_by_system
 from inventory.services.registry import _plain, ai_system_create, record_event
 from portal.core.audit import current_source
+from portal.core.bulk import insert_rows
 from portal.core.history import history_in_bulk
 
 Kind = InventoryEvent.Kind
@@ -191,32 +192,37 @@ def aibom_import(*, actor, bom, system_slug: str,
 
 class _BulkWriter:
     """History rows and timeline events collected during an import and written at its end in bulk: one chained
-    batch per history table (one chain lock, one head row), the events `_BATCH` per statement."""
+    batch per history table (one chain lock, one head row), the events in one insert, both without model
+    instances (COPY on PostgreSQL)."""
 
     def __init__(self, actor):
         self.actor = actor
         self.history: dict[tuple, list] = {}  # (model, update) -> instances
-        self.events: list[InventoryEvent] = []
-        self.source = current_source()
+        self.events: list[dict] = []
+        self.common = {"actor_id": getattr(actor, "pk", None), "source": current_source(), "at": timezone.now()}
+        self.labels: dict[int, str] = {}
+
+    def label(self, obj) -> str:
+        """str(obj), once per object."""
+        text = self.labels.get(id(obj))
+        if text is None:
+            text = self.labels[id(obj)] = str(obj)
+        return text
 
     def tracked(self, model, instances, *, update=False) -> None:
         self.history.setdefault((model, update), []).extend(instances)
 
     def event(self, kind, *, summary, system=None, component=None, payload=None) -> None:
-        self.events.append(InventoryEvent(
-            kind=kind, actor=self.actor if getattr(self.actor, "pk", None) else None, source=self.source,
-            system=system, component=component, summary=summary[:300], payload=payload or {},
-        ))
+        self.events.append({
+            "kind": kind, "system_id": getattr(system, "pk", None), "component_id": getattr(component, "pk", None),
+            **self.common, "summary": summary[:300], "payload": payload or {},
+        })
 
     def flush(self) -> None:
-        by_model: dict = {}
-        for (model, update), instances in self.history.items():
-            # created rows before updated ones, one batch (one head) per history table
-            by_model.setdefault(model, []).append((update, instances))
-        for model, groups in by_model.items():
-            for update, instances in sorted(groups, key=lambda g: g[0]):
-                history_in_bulk(model, instances, actor=self.actor, update=update, batch_size=_BATCH)
-        InventoryEvent.objects.bulk_create(self.events, batch_size=_BATCH)
+        # per history table, created rows before updated ones, each group one chained batch
+        for (model, update), instances in sorted(self.history.items(), key=lambda item: item[0][1]):
+            history_in_bulk(model, instances, actor=self.actor, update=update)
+        insert_rows(InventoryEvent, self.events)
         self.history, self.events = {}, []
 
 
@@ -276,9 +282,9 @@ def _import_components(writer: _BulkWriter, parsed: ParsedBom, result: ImportRes
     writer.tracked(Component, created)
     writer.tracked(Component, [obj for obj, _ in updated], update=True)
     for obj in created:
-        writer.event(Kind.COMPONENT_REGISTERED, component=obj, summary=f"Component {obj} registered")
+        writer.event(Kind.COMPONENT_REGISTERED, component=obj, summary=f"Component {writer.label(obj)} registered")
     for obj, changed in updated:
-        writer.event(Kind.COMPONENT_UPDATED, component=obj, summary=f"Component {obj} updated",
+        writer.event(Kind.COMPONENT_UPDATED, component=obj, summary=f"Component {writer.label(obj)} updated",
                      payload={"fields": changed, "values": {f: _plain(getattr(obj, f)) for f in changed}})
     return objects, {obj.pk for obj in created}
 
@@ -319,11 +325,11 @@ def _import_links(writer: _BulkWriter, parsed: ParsedBom, system: AISystem, obje
     writer.tracked(SystemComponent, [link for link, _ in updated], update=True)
     for link in created:
         writer.event(Kind.COMPONENT_ATTACHED, system=system, component=link.component,
-                     summary=f"{link.component} attached to {system}",
+                     summary=f"{writer.label(link.component)} attached to {system}",
                      payload={"usage": link.usage, "is_active": link.is_active})
     for link, changes in updated:
         writer.event(Kind.COMPONENT_ATTACHED, system=system, component=link.component,
-                     summary=f"Use of {link.component} by {system} updated",
+                     summary=f"Use of {writer.label(link.component)} by {system} updated",
                      payload={f: _plain(v) for f, v in changes.items()})
     result.links_created, result.links_updated = len(created), len(updated)
 
@@ -406,11 +412,16 @@ def _import_dependencies(writer: _BulkWriter, parsed: ParsedBom, objects: dict, 
         ComponentDependency.objects.bulk_update(updated, ["relation"], batch_size=_BATCH)
     writer.tracked(ComponentDependency, [edge for edge, _, _ in created])
     writer.tracked(ComponentDependency, updated, update=True)
+    relations = {value: label.lower() for value, label in DependencyRelation.choices}
+
+    def label(edge):  # str(edge), with each component's label computed once
+        return f"{writer.label(edge.component)} {relations[edge.relation]} {writer.label(edge.depends_on)}"
+
     for edge, _, _ in created:
-        writer.event(Kind.DEPENDENCY_ADDED, component=edge.component, summary=str(edge),
+        writer.event(Kind.DEPENDENCY_ADDED, component=edge.component, summary=label(edge),
                      payload={"depends_on": edge.depends_on_id, "relation": edge.relation})
     for edge in updated:
-        writer.event(Kind.DEPENDENCY_ADDED, component=edge.component, summary=f"{edge} (relation changed)",
+        writer.event(Kind.DEPENDENCY_ADDED, component=edge.component, summary=f"{label(edge)} (relation changed)",
                      payload={"depends_on": edge.depends_on_id, "relation": edge.relation})
     result.dependencies_created, result.dependencies_updated = len(created), len(updated)
 

@@ -159,20 +159,24 @@ def delete_tracked(instance, *, actor):
     instance.delete()
 
 
-def history_in_bulk(model, instances, *, actor, update=False, batch_size=1000) -> list:
+def history_in_bulk(model, instances, *, actor, update=False) -> None:
     """The history rows of `instances` of `model`, just created (`update=False`, "+") or updated ("~") in bulk,
     naming `actor` and the current audit source, each row a copy of its instance as it is now.
 
-    The rows are chained as one batch (`auditchain.append_many`): one chain lock and one new head row for the whole
-    batch, their hashes computed here, the rows inserted `batch_size` at a time. Call it inside the transaction
-    that wrote the instances.
+    The rows are chained as one batch (`auditchain.append_rows`): one chain lock and one new head row for the whole
+    batch, their hashes computed here, the rows inserted without model instances (COPY on PostgreSQL). Call it
+    inside the transaction that wrote the instances.
     """
+    from django.utils import timezone
+
+    from portal.core import auditchain
     from portal.core.audit import current_source
 
-    instances = list(instances)
-    if not instances:
-        return []
-    return model.history.bulk_history_create(
-        instances, batch_size=batch_size, update=update, default_user=actor, default_change_reason=None,
-        custom_historical_attrs={"history_source": current_source()},
-    )
+    history = model.history.model
+    tracked = [f.attname for f in history.tracked_fields]
+    common = {
+        "history_date": timezone.now(), "history_change_reason": None, "history_type": "~" if update else "+",
+        "history_user_id": getattr(actor, "pk", None), "history_source": current_source(),
+    }
+    rows = [{**{name: getattr(obj, name) for name in tracked}, **common} for obj in instances]
+    auditchain.append_rows(history, rows, using=router.db_for_write(history))
