@@ -11,8 +11,10 @@ models), then written in one transaction; any error raises `BomError` and leaves
 import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -104,34 +106,77 @@ def _new_system_fields(parsed: ParsedBom, slug: str) -> tuple[dict, dict[str, st
     return fields, where
 
 
-def _check_fields(parsed: ParsedBom, new_system: dict | None, system_where: dict) -> None:
-    """The models' field rules (lengths, URLs, choices, hashes) and row rules for every row the import would
-    create; no query."""
+def _check_fields(parsed: ParsedBom, new_system: dict | None, system_where: dict) -> dict[int, Component]:
+    """The models' field rules (lengths, URLs, choices, hashes) and row rules for every component the BOM
+    describes, as if each were created; no query. Returns the unsaved instances, {id(BomComponent): Component}."""
     if new_system is not None:
         try:
             AISystem(**new_system).clean_fields()
         except ValidationError as exc:
             raise BomError("; ".join(f"{system_where.get(f, f)}: {m}" for f, m in _messages(exc))) from exc
+    instances = {}
     for component in parsed.components:
         instance = Component(kind=component.kind, name=component.name, group=component.group,
                              version=component.version, **component.fields)
         _validate(instance, component.path, exclude=["derived_from"])
+        instances[id(component)] = instance
+    return instances
+
+
+@cache
+def _plain_rules(model) -> tuple[list, list[str]]:
+    """(attname, max length, required, choices) of the model's text fields a quick check covers, and the names
+    of the other fields (checked by their own `clean`)."""
+    text, other = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.is_relation or not field.editable:
+            continue
+        if field.get_internal_type() in ("CharField", "TextField") and all(
+                isinstance(v, MaxLengthValidator | ProhibitNullCharactersValidator) for v in field.validators):
+            choices = frozenset(value for value, _ in field.flatchoices) if field.choices else None
+            text.append((field.attname, field.max_length, not field.blank, choices))
+        else:
+            other.append(field.name)
+    return text, other
+
+
+def _quickly_valid(instance, exclude) -> bool:
+    """True when every text field is plainly valid (a string, short enough, present if required, one of its
+    choices, without NUL) and the other fields pass their own `clean`; False means: run the full check."""
+    text, other = _plain_rules(type(instance))
+    for attname, max_length, required, choices in text:
+        value = getattr(instance, attname)
+        if (not isinstance(value, str) or (max_length and len(value) > max_length) or (required and not value)
+                or (choices is not None and value not in choices) or "\x00" in value):
+            return False
+    try:
+        instance.clean_fields(exclude=[f.name for f in instance._meta.concrete_fields
+                                       if f.name not in other or f.name in exclude])
+    except ValidationError:
+        return False
+    return True
 
 
 def _validate(instance, path: str, exclude=()) -> None:
     """Field and row rules of one instance (foreign keys excepted: they name rows the import holds)."""
     try:
-        instance.clean_fields(exclude=list(exclude))
+        if not _quickly_valid(instance, exclude):
+            instance.clean_fields(exclude=list(exclude))
         instance.clean()
     except ValidationError as exc:
         raise BomError(_located(path, exc)) from exc
 
 
 def _existing_components(components: list[BomComponent]) -> dict[tuple, Component]:
-    names = sorted({c.name for c in components})
+    """The recorded components with the identities of `components`, `_CHUNK` identities per query (each query
+    names the kinds, groups and names of its identities, so the unique index on the identity serves it)."""
+    identities = sorted({c.identity for c in components})
     found = {}
-    for start in range(0, len(names), _CHUNK):
-        for obj in Component.objects.filter(name__in=names[start:start + _CHUNK]):
+    for start in range(0, len(identities), _CHUNK):
+        chunk = identities[start:start + _CHUNK]
+        kinds, groups, names = ({identity[i] for identity in chunk} for i in range(3))
+        query = Component.objects.filter(kind__in=kinds, group__in=groups, name__in=names).order_by()
+        for obj in query:
             found[(obj.kind, obj.group, obj.name, obj.version)] = obj
     return found
 
@@ -163,7 +208,7 @@ def aibom_import(*, actor, bom, system_slug: str,
     parsed = _open(bom)
     system = AISystem.objects.filter(slug=system_slug).first()
     new_system, system_where = (None, {}) if system else _new_system_fields(parsed, system_slug)
-    _check_fields(parsed, new_system, system_where)
+    instances = _check_fields(parsed, new_system, system_where)
     report = progress or (lambda done, total: None)
     total = len(parsed.components)
     try:
@@ -174,7 +219,7 @@ def aibom_import(*, actor, bom, system_slug: str,
             else:
                 result = ImportResult(system=system)
             writer = _BulkWriter(actor)
-            objects, created_ids = _import_components(writer, parsed, result, report)
+            objects, created_ids = _import_components(writer, parsed, instances, result, report)
             _import_links(writer, parsed, system, objects, result)
             _import_dependencies(writer, parsed, objects, created_ids, result)
             writer.flush()
@@ -226,8 +271,36 @@ class _BulkWriter:
         self.history, self.events = {}, []
 
 
-def _import_components(writer: _BulkWriter, parsed: ParsedBom, result: ImportResult,
-                       report) -> tuple[dict[int, Component], set[int]]:
+def _identity(obj) -> tuple:
+    return (obj.kind, obj.group, obj.name, obj.version)
+
+
+def _reread_components(objs):
+    identities = sorted(_identity(obj) for obj in objs)
+    for start in range(0, len(identities), _CHUNK):
+        chunk = identities[start:start + _CHUNK]
+        kinds, groups, names = ({identity[i] for identity in chunk} for i in range(3))
+        yield from Component.objects.filter(kind__in=kinds, group__in=groups, name__in=names).order_by(
+        ).values_list("pk", "kind", "group", "name", "version")
+
+
+def _copy_in(model, objs: list, *, key, reread) -> None:
+    """Insert unsaved instances in one go (COPY on PostgreSQL, no per-value preparation) and give each its id,
+    read back by its natural key (`reread(objs)` yields (pk, *key) rows, possibly of other rows too)."""
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    insert_rows(model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in objs])
+    by_key = {key(obj): obj for obj in objs}
+    for pk, *natural in reread(objs):
+        obj = by_key.get(tuple(natural))
+        if obj is not None:
+            obj.pk = pk
+            obj._state.adding, obj._state.db = False, "default"
+
+
+def _import_components(writer: _BulkWriter, parsed: ParsedBom, instances: dict[int, Component],
+                       result: ImportResult, report) -> tuple[dict[int, Component], set[int]]:
     """Create or update each BOM component, `_BATCH` at a time; returns {id(BomComponent): Component} and the ids
     of the components created."""
     existing = _existing_components(parsed.components)
@@ -243,8 +316,8 @@ def _import_components(writer: _BulkWriter, parsed: ParsedBom, result: ImportRes
             obj = existing.get(component.identity)
             derived = by_ref[component.derived_from] if component.derived_from else None
             if obj is None:
-                obj = Component(kind=component.kind, name=component.name, group=component.group,
-                                version=component.version, **component.fields)
+                obj = instances[id(component)]
+                obj.created_at = obj.updated_at = now
                 if derived is not None and derived.pk is None:
                     late.append((obj, derived))
                 else:
@@ -269,7 +342,7 @@ def _import_components(writer: _BulkWriter, parsed: ParsedBom, result: ImportRes
             objects[id(component)] = obj
             if component.ref:
                 by_ref[component.ref] = obj
-        Component.objects.bulk_create(fresh, batch_size=_BATCH)
+        _copy_in(Component, fresh, key=_identity, reread=_reread_components)
         for obj, derived in late:
             obj.derived_from = derived
         if late:
@@ -293,7 +366,7 @@ def _import_links(writer: _BulkWriter, parsed: ParsedBom, system: AISystem, obje
                   result: ImportResult) -> None:
     refs = parsed.by_ref()
     used = parsed.components if parsed.uses is None else [refs[ref] for ref in parsed.uses]
-    links = {link.component_id: link for link in SystemComponent.objects.filter(system=system)}
+    links = {link.component_id: link for link in SystemComponent.objects.filter(system=system).order_by()}
     created, updated, fields = [], [], set()
     for component in used:
         obj = objects[id(component)]
@@ -318,7 +391,9 @@ def _import_links(writer: _BulkWriter, parsed: ParsedBom, system: AISystem, obje
             _validate(link, where, exclude=["system", "component"])
             fields.update(changes)
             updated.append((link, changes))
-    SystemComponent.objects.bulk_create(created, batch_size=_BATCH)
+    _copy_in(SystemComponent, created, key=lambda link: (link.component_id,),
+             reread=lambda _: SystemComponent.objects.filter(system=system).order_by().values_list(
+                 "pk", "component_id"))
     if updated:
         SystemComponent.objects.bulk_update([link for link, _ in updated], sorted(fields), batch_size=_BATCH)
     writer.tracked(SystemComponent, created)
@@ -387,11 +462,14 @@ def _import_dependencies(writer: _BulkWriter, parsed: ParsedBom, objects: dict, 
                          result: ImportResult) -> None:
     by_ref = {c.ref: objects[id(c)] for c in parsed.components if c.ref}
     ids = [obj.pk for obj in by_ref.values()]
-    existing_ids = [obj.pk for obj in by_ref.values() if obj.pk not in created_ids]
-    edges = {}
-    for start in range(0, len(ids), _CHUNK):
-        for edge in ComponentDependency.objects.filter(component_id__in=ids[start:start + _CHUNK]):
-            edges[(edge.component_id, edge.depends_on_id)] = edge
+    existing_ids = [pk for pk in ids if pk not in created_ids]
+    edges = {}  # the recorded edges leaving matched components (a created one has none)
+    for start in range(0, len(existing_ids), _CHUNK):
+        query = ComponentDependency.objects.filter(component_id__in=existing_ids[start:start + _CHUNK]).order_by()
+        for pk, component_id, depends_on_id, relation in query.values_list(
+                "pk", "component_id", "depends_on_id", "relation"):
+            edges[(component_id, depends_on_id)] = ComponentDependency(
+                pk=pk, component_id=component_id, depends_on_id=depends_on_id, relation=relation)
     created, updated = [], []
     for ref, targets in parsed.dependencies.items():
         for target, relation in targets.items():
@@ -407,7 +485,16 @@ def _import_dependencies(writer: _BulkWriter, parsed: ParsedBom, objects: dict, 
                 edge.component, edge.depends_on = component, depends_on
                 updated.append(edge)
     _refuse_cycles_with_existing(parsed, created, existing_ids)
-    ComponentDependency.objects.bulk_create([edge for edge, _, _ in created], batch_size=_BATCH)
+    new_edges = [edge for edge, _, _ in created]
+
+    def reread(edges):
+        sources = sorted({edge.component_id for edge in edges})
+        for start in range(0, len(sources), _CHUNK):
+            yield from ComponentDependency.objects.filter(component_id__in=sources[start:start + _CHUNK]).order_by(
+            ).values_list("pk", "component_id", "depends_on_id")
+
+    _copy_in(ComponentDependency, new_edges, key=lambda edge: (edge.component_id, edge.depends_on_id),
+             reread=reread)
     if updated:
         ComponentDependency.objects.bulk_update(updated, ["relation"], batch_size=_BATCH)
     writer.tracked(ComponentDependency, [edge for edge, _, _ in created])
