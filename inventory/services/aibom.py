@@ -167,16 +167,29 @@ def _validate(instance, path: str, exclude=()) -> None:
         raise BomError(_located(path, exc)) from exc
 
 
-def _existing_components(components: list[BomComponent]) -> dict[tuple, Component]:
-    """The recorded components with the identities of `components`, `_CHUNK` identities per query (each query
-    names the kinds, groups and names of its identities, so the unique index on the identity serves it)."""
-    identities = sorted({c.identity for c in components})
-    found = {}
+def _by_identity(identities: list[tuple], columns: str) -> str:
+    """SQL selecting `columns` of the components with the given identities: a join with a VALUES list, which the
+    unique index on the identity serves (IN lists per column would multiply into every combination)."""
+    table = Component._meta.db_table
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(identities))
+    return (
+        f'SELECT {columns} FROM {table} c JOIN (VALUES {rows}) v ON c.kind = v.column1 AND c."group" = v.column2'  # noqa: S608  # nosec B608  # fixed SQL, the values are parameters
+        f" AND c.name = v.column3 AND c.version = v.column4"
+    )
+
+
+def _identity_chunks(identities):
+    identities = sorted(set(identities))
     for start in range(0, len(identities), _CHUNK):
         chunk = identities[start:start + _CHUNK]
-        kinds, groups, names = ({identity[i] for identity in chunk} for i in range(3))
-        query = Component.objects.filter(kind__in=kinds, group__in=groups, name__in=names).order_by()
-        for obj in query:
+        yield chunk, [value for identity in chunk for value in identity]
+
+
+def _existing_components(components: list[BomComponent]) -> dict[tuple, Component]:
+    """The recorded components with the identities of `components`, `_CHUNK` identities per query."""
+    found = {}
+    for chunk, params in _identity_chunks(c.identity for c in components):
+        for obj in Component.objects.raw(_by_identity(chunk, "c.*"), params):  # nosec B611  # fixed SQL
             found[(obj.kind, obj.group, obj.name, obj.version)] = obj
     return found
 
@@ -276,12 +289,10 @@ def _identity(obj) -> tuple:
 
 
 def _reread_components(objs):
-    identities = sorted(_identity(obj) for obj in objs)
-    for start in range(0, len(identities), _CHUNK):
-        chunk = identities[start:start + _CHUNK]
-        kinds, groups, names = ({identity[i] for identity in chunk} for i in range(3))
-        yield from Component.objects.filter(kind__in=kinds, group__in=groups, name__in=names).order_by(
-        ).values_list("pk", "kind", "group", "name", "version")
+    for chunk, params in _identity_chunks(_identity(obj) for obj in objs):
+        with connection.cursor() as cursor:
+            cursor.execute(_by_identity(chunk, "c.id, c.kind, c.\"group\", c.name, c.version"), params)
+            yield from cursor.fetchall()
 
 
 def _copy_in(model, objs: list, *, key, reread) -> None:
