@@ -200,7 +200,7 @@ def _open(bom) -> ParsedBom:
         return bom
     if isinstance(bom, dict):
         return cyclonedx.read_bom(bom)
-    return cyclonedx.read_bom(cyclonedx.parse_json(bom if isinstance(bom, bytes | str) else bom.read()))
+    return cyclonedx.read_bom(cyclonedx.parse_json(bom))
 
 
 def aibom_import(*, actor, bom, system_slug: str,
