@@ -162,6 +162,9 @@ def _validate(instance, path: str, exclude=()) -> None:
     try:
         if not _quickly_valid(instance, exclude):
             instance.clean_fields(exclude=list(exclude))
+            for attname, *_ in _plain_rules(type(instance))[0]:  # TextFields have no NUL validator of their own
+                if "\x00" in (getattr(instance, attname) or ""):
+                    raise ValidationError({attname: "Null characters are not allowed."})
         instance.clean()
     except ValidationError as exc:
         raise BomError(_located(path, exc)) from exc
