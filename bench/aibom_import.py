@@ -4,12 +4,14 @@
 
 Generates a BOM of N components (default 25,000, about 50 MB: realistic descriptions, hashes, licenses, package
 URLs, `aiir:` properties, model cards on the models, a dependency graph of one to three edges per component and
-derived-from links), migrates the configured database (`DATABASE_URL`, and `MIGRATION_DATABASE_URL` for the owner
-role on PostgreSQL; without them a throw-away SQLite file), creates the acting user, then runs the real command in
-a child process and prints its wall time and peak RSS, and verifies the audit trail afterwards. `--reimport` runs
-the same import a second time (every component matched, nothing changed) and times that too.
+derived-from links), migrates a scratch database (`BENCH_DATABASE_URL` for the runtime role and
+`BENCH_MIGRATION_DATABASE_URL` for the owner role on PostgreSQL; without them a throw-away SQLite file), creates the
+acting user, then runs the real command in a child process and prints its wall time, CPU time and peak RSS, and
+verifies the audit trail afterwards. `--reimport` runs the same import a second time (every component matched,
+nothing changed) and times that too. The machine's load is printed too: on a shared machine the wall time grows with
+it, the CPU time does not.
 
-The database is left as the import made it; name a scratch database (`make bench` does).
+The scratch database is left as the import made it (the portal's own DATABASE_URL is never used).
 """
 
 import argparse
@@ -122,16 +124,21 @@ def manage(*args, env, capture=False):
                           capture_output=capture, text=True)
 
 
-def timed_import(path: Path, env: dict) -> tuple[float, float, str]:
-    """Run the import command as a child; (seconds, peak RSS of the child in MB, its last output line)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def timed_import(path: Path, env: dict) -> tuple[float, float, float, str]:
+    """Run the import command as a child; (seconds, CPU seconds, peak RSS of the child in MB, its last line)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = manage("import_aibom", str(path), "--system", "benchmark", "--user", "bench", env=env, capture=True)
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     lines = done.stdout.strip().splitlines()
     # ru_maxrss of the children is the largest of any child so far; the import is by far the largest.
-    return elapsed, max(peak, before) / 1024, lines[-1] if lines else ""
+    return elapsed, cpu, after.ru_maxrss / 1024, lines[-1] if lines else ""
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def main():
@@ -143,8 +150,8 @@ def main():
 
     env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true")}
     scratch = tempfile.TemporaryDirectory(prefix="aibom-bench-")
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = f"sqlite:///{scratch.name}/bench.sqlite3"
+    env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch.name}/bench.sqlite3"
+    env["MIGRATION_DATABASE_URL"] = os.environ.get("BENCH_MIGRATION_DATABASE_URL", "")
     path = Path(args.keep) if args.keep else Path(scratch.name) / "bom.cdx.json"
 
     start = time.perf_counter()
@@ -153,18 +160,20 @@ def main():
     print(f"BOM: {args.components} components, {size:.1f} MB, generated in {time.perf_counter() - start:.1f} s")
     database = env["DATABASE_URL"].split("@")[-1]
     print(f"database: {database.split('://')[0] if '://' in database else database}"
-          f"{' (two roles)' if env.get('MIGRATION_DATABASE_URL') else ''}; cpus: {os.cpu_count()}")
+          f"{' (two roles)' if env.get('MIGRATION_DATABASE_URL') else ''}; cpus: {os.cpu_count()}, "
+          f"load average {load()}")
 
     manage("migrate", "--noinput", env=env, capture=True)
     manage("shell", "-c", "from django.contrib.auth import get_user_model; "
                           "get_user_model().objects.get_or_create(username='bench')", env=env, capture=True)
 
-    elapsed, peak, summary = timed_import(path, env)
-    print(f"import: {elapsed:.1f} s, peak RSS {peak:.0f} MB")
+    elapsed, cpu, peak, summary = timed_import(path, env)
+    print(f"import: {elapsed:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB; load average {load()}")
     print(f"  {summary}")
     if args.reimport:
-        elapsed, peak, summary = timed_import(path, env)
-        print(f"re-import: {elapsed:.1f} s, peak RSS {peak:.0f} MB (peak of both runs)")
+        elapsed, cpu, peak, summary = timed_import(path, env)
+        print(f"re-import: {elapsed:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:.0f} MB (of both runs); "
+              f"load average {load()}")
         print(f"  {summary}")
     start = time.perf_counter()
     verified = manage("verify_audit_trail", env=env, capture=True)
