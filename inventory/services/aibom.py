@@ -210,11 +210,11 @@ def aibom_import(*, actor, bom, system_slug: str,
                  progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Import a CycloneDX BOM into the AI system `system_slug` (created from the BOM if it does not exist).
 
-    `bom` is the parsed document (a dict), or its JSON text (bytes or str) or a binary file, which are read as a
-    stream (never held whole). Components are matched on (kind, group, name, version): a match is reused and
-    updated with the values the BOM states (its bom-ref excepted), anything else is created. The system uses the
-    components its dependency entry lists (every component when the BOM has no entry for it). Raises BomError,
-    with nothing written, on any problem.
+    `bom` is the parsed document (a dict), or its JSON text (bytes or str) or a binary file, parsed as a stream
+    (a file's text is never held whole; the parsed document is). Components are matched on (kind, group, name,
+    version): a match is reused and updated with the values the BOM states (its bom-ref excepted), anything else
+    is created. The system uses the components its dependency entry lists (every component when the BOM has no
+    entry for it). Raises BomError, with nothing written, on any problem.
 
     The rows are written in bulk, each with its history row (naming `actor` and the audit source, chained in one
     batch per history table) and its timeline event, as the registry services would write them one by one: a
