@@ -51,9 +51,13 @@ check: venv
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
+# bench/aibom_import.py imports a 25,000-component BOM into a scratch database: a throw-away SQLite file, or
+# BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL (PostgreSQL runtime and owner roles); AIBOM_COMPONENTS=N.
+AIBOM_COMPONENTS ?= 25000
 bench: venv
 	$(PY) bench/blast_radius.py
 	$(PY) bench/audit_chain.py
+	$(PY) bench/aibom_import.py --components $(AIBOM_COMPONENTS) --reimport
 
 # Chart.js for the governance dashboard, vendored (no CDN): the UMD build and its licence from the npm registry,
 # checked against the registry's SHA-512 integrity. `make vendor-chartjs CHARTJS_VERSION=4.x.y` to move on. The

@@ -13,7 +13,7 @@ Import from the package (`from inventory.cyclonedx import read_bom`); the module
 """
 
 from inventory.cyclonedx.bom import BomComponent, BomSystem, ParsedBom
-from inventory.cyclonedx.document import TOOL_NAME, build_bom, read_bom
+from inventory.cyclonedx.document import TOOL_NAME, build_bom, find_cycle, read_bom
 from inventory.cyclonedx.errors import BomError
 from inventory.cyclonedx.licenses import license_from_cdx, license_to_cdx
 from inventory.cyclonedx.mapping import (
@@ -51,6 +51,7 @@ __all__ = [
     "component_from_cdx",
     "component_to_cdx",
     "default_kind",
+    "find_cycle",
     "json_path",
     "license_from_cdx",
     "license_to_cdx",

@@ -56,15 +56,11 @@ class ParsedBom:
         """Components so that each comes after the one it is derived from (no derived-from cycle: checked)."""
         refs = self.by_ref()
         ordered, seen = [], set()
-
-        def visit(component):
-            if id(component) in seen:
-                return
-            seen.add(id(component))
-            if component.derived_from:
-                visit(refs[component.derived_from])
-            ordered.append(component)
-
         for component in self.components:
-            visit(component)
+            chain = []
+            while component is not None and id(component) not in seen:  # walk up to a placed origin
+                seen.add(id(component))
+                chain.append(component)
+                component = refs.get(component.derived_from) if component.derived_from else None
+            ordered.extend(reversed(chain))
         return ordered

@@ -112,23 +112,34 @@ def _read_dependencies(bom, system, refs):
     return uses, dependencies, paths
 
 
-def _refuse_cycles(graph: dict[str, dict[str, object]], what: str) -> None:
-    """Depth-first search; a cycle is reported as 'a -> b -> a'."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(node, trail):
-        state[node] = 1
-        for nxt in graph.get(node, {}):
-            if state.get(nxt) == 1:
-                cycle = [*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt]
-                raise BomError(f"{what} cycle: {' -> '.join(cycle)}")
-            if state.get(nxt) is None:
-                visit(nxt, [*trail, nxt])
-        state[node] = 2
-
+def find_cycle(graph: dict) -> list | None:
+    """A cycle of a directed graph ({node: iterable of successors}) as [a, b, ..., a], or None. Iterative
+    depth-first search: a chain of any length costs no recursion."""
+    state: dict = {}  # 1: on the current path, 2: done
     for start in graph:
-        if start not in state:
-            visit(start, [start])
+        if start in state:
+            continue
+        state[start] = 1
+        path, stack = [start], [iter(graph.get(start, ()))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph.get(nxt, ())))
+    return None
+
+
+def _refuse_cycles(graph: dict[str, dict[str, object]], what: str) -> None:
+    """A cycle is reported as 'a -> b -> a'."""
+    cycle = find_cycle(graph)
+    if cycle:
+        raise BomError(f"{what} cycle: {' -> '.join(cycle)}")
 
 
 def build_bom(*, system: BomSystem, components: list[BomComponent], uses: list[str],

@@ -107,7 +107,8 @@ def test_a_missing_file_is_named(alice):
         run("import_aibom", "no-such-file.json", "--system", "target", "--user", "alice")
 
 
-def test_a_large_bom_imports_with_progress_lines(alice, tmp_path):
+def test_a_large_bom_imports_with_progress_lines(alice, tmp_path, monkeypatch):
+    monkeypatch.setattr("inventory.services.aibom._BATCH", 50)  # components written per batch, then reported
     components = [{"type": "machine-learning-model" if i % 3 == 0 else "library", "bom-ref": f"c{i}",
                    "name": f"component-{i}", "version": "1.0"} for i in range(300)]
     document = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": components,
@@ -118,7 +119,7 @@ def test_a_large_bom_imports_with_progress_lines(alice, tmp_path):
     lines = run("import_aibom", str(path), "--system", "large", "--user", "alice").splitlines()
 
     progress = [line.strip() for line in lines if "%)" in line]
-    assert progress == [f"{n}/300 components ({n // 3} %)" for n in range(30, 301, 30)]
+    assert progress == [f"{n}/300 components ({n // 30 * 10} %)" for n in range(50, 301, 50)]
     assert lines[-1].startswith("Imported 300 components into large (system created): 300 created")
     assert SystemComponent.objects.count() == 300 and ComponentDependency.objects.count() == 150
 

@@ -205,11 +205,17 @@ def test_each_shared_cyclonedx_example_imports(alice, name, components, dependen
         assert Component.objects.get().supplier == "Acme Inc"  # the publisher, for want of a supplier
 
 
-def test_progress_is_reported_once_per_component(alice):
+def test_progress_is_reported_per_batch_of_components_and_complete_only_at_the_end(alice, monkeypatch):
+    monkeypatch.setattr("inventory.services.aibom._BATCH", 2)
     calls = []
-    services.aibom_import(actor=alice, bom=library_bom(5), system_slug="libs",
-                          progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(i, 5) for i in range(1, 6)]
+
+    def progress(done, total):
+        calls.append((done, total, AISystem.objects.filter(slug="libs").exists(),
+                      InventoryEvent.objects.filter(kind=InventoryEvent.Kind.AIBOM_IMPORTED).exists()))
+
+    services.aibom_import(actor=alice, bom=library_bom(5), system_slug="libs", progress=progress)
+    # reported inside the import's transaction as batches are written; (5, 5) once everything is written
+    assert calls == [(2, 5, True, False), (4, 5, True, False), (5, 5, True, True)]
 
 
 def test_import_queries_grow_by_a_bounded_amount_per_component(alice):

@@ -9,7 +9,9 @@ refuse `save()` of an existing row, `delete()` and queryset `update()`/`delete()
 The acting user on a history row is protected (`on_delete=PROTECT`): deleting a user with history would rewrite
 history rows. Users are deactivated, not deleted.
 
-Writes go through `save_tracked` / `delete_tracked`, which name the acting user on the history row.
+Writes go through `save_tracked` / `delete_tracked`, which name the acting user on the history row; bulk writes
+(`bulk_create` / `bulk_update` of many rows in one service call) through `history_in_bulk`, which writes their
+history rows in one chained batch.
 """
 
 from functools import partial
@@ -155,3 +157,26 @@ def delete_tracked(instance, *, actor):
     """Delete a tracked instance; its deletion history row names `actor`."""
     instance._history_user = actor
     instance.delete()
+
+
+def history_in_bulk(model, instances, *, actor, update=False) -> None:
+    """The history rows of `instances` of `model`, just created (`update=False`, "+") or updated ("~") in bulk,
+    naming `actor` and the current audit source, each row a copy of its instance as it is now.
+
+    The rows are chained as one batch (`auditchain.append_rows`): one chain lock and one new head row for the whole
+    batch, their hashes computed here, the rows inserted without model instances (COPY on PostgreSQL). Call it
+    inside the transaction that wrote the instances.
+    """
+    from django.utils import timezone
+
+    from portal.core import auditchain
+    from portal.core.audit import current_source
+
+    history = model.history.model
+    tracked = [f.attname for f in history.tracked_fields]
+    common = {
+        "history_date": timezone.now(), "history_change_reason": None, "history_type": "~" if update else "+",
+        "history_user_id": getattr(actor, "pk", None), "history_source": current_source(),
+    }
+    rows = [{**{name: getattr(obj, name) for name in tracked}, **common} for obj in instances]
+    auditchain.append_rows(history, rows, using=router.db_for_write(history))

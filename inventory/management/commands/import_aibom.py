@@ -4,6 +4,8 @@ All or nothing: any problem stops the import with the reason (JSON path and rule
 History rows and timeline events name the acting user and say the change came from a command.
 """
 
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -39,21 +41,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, system, user, **options):
         actor = acting_user(user)
-        text = self._read(path)
-        try:
-            bom = cyclonedx.parse_json(text)
-            with audit_source(Source.COMMAND):
-                result = services.aibom_import(actor=actor, bom=bom, system_slug=system, progress=self._progress())
-        except cyclonedx.BomError as exc:
-            raise CommandError(f"Nothing imported: {exc}") from exc
+        with self._open(path) as source:  # read as a stream by the import, never held whole
+            try:
+                with audit_source(Source.COMMAND):
+                    result = services.aibom_import(actor=actor, bom=source, system_slug=system,
+                                                   progress=self._progress())
+            except cyclonedx.BomError as exc:
+                raise CommandError(f"Nothing imported: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(result.summary()))
 
-    def _read(self, path: str) -> bytes:
+    def _open(self, path: str):
         if path == "-":
-            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-            return data if isinstance(data, bytes) else data.encode("utf-8")
+            if hasattr(sys.stdin, "buffer"):
+                return contextlib.nullcontext(sys.stdin.buffer)
+            return contextlib.nullcontext(io.BytesIO(sys.stdin.read().encode("utf-8")))
         try:
-            return Path(path).read_bytes()
+            return Path(path).open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
 

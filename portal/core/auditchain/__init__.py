@@ -15,7 +15,7 @@ The modules, one job each:
 - `migrations`: `rechain`, `unchain`, `install_append_only_triggers`, `drop_append_only_triggers`.
 """
 
-from portal.core.auditchain.append import append, append_many, latest_head
+from portal.core.auditchain.append import append, append_many, append_rows, latest_head
 from portal.core.auditchain.canonical import (
     CHAIN_FIELDS,
     GENESIS,
@@ -29,6 +29,7 @@ from portal.core.auditchain.canonical import (
     is_chained,
     object_attname,
     row_hash,
+    values_hash,
 )
 from portal.core.auditchain.migrations import (
     TRIGGER,
@@ -76,6 +77,7 @@ __all__ = [
     "ChainReport",
     "append",
     "append_many",
+    "append_rows",
     "canonical_bytes",
     "canonical_value",
     "chained_models",
@@ -91,6 +93,7 @@ __all__ = [
     "row_hash",
     "rows_status",
     "unchain",
+    "values_hash",
     "verify_all",
     "verify_chain",
 ]

@@ -16,7 +16,7 @@ from django.apps import apps as django_apps
 from django.db import connections, transaction
 from django.utils import timezone
 
-from portal.core.auditchain.canonical import GENESIS, row_hash
+from portal.core.auditchain.canonical import CHAIN_FIELDS, GENESIS, hashed_fields, row_hash, values_hash
 
 # The first key of the portal's advisory locks (the second is a hash of the table's label): "chai".
 LOCK_CLASS = 0x63686169
@@ -89,3 +89,26 @@ def append_many(model, rows, *, using, insert):
             last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
         record_head(model, last_history_id=last_id, last_hash=prev, rows=count + len(rows), using=using)
     return result
+
+
+def append_rows(model, rows: list[dict], *, using) -> None:
+    """Chain `rows` (new history rows of `model` as {attname: value}, every field but the id, in order) to the
+    table's head and insert them without model instances (`portal.core.bulk.insert_rows`: COPY on PostgreSQL):
+    one lock, one head row, whatever the number of rows. For bulk writes of thousands of history rows."""
+    from portal.core.bulk import insert_rows
+
+    if not rows:
+        return
+    expected = {f.attname for f in hashed_fields(model)}
+    missing = expected - set(rows[0])
+    if missing:
+        raise ValueError(f"history rows of {label_of(model)} lack {sorted(missing)}")
+    with transaction.atomic(using=using, savepoint=False):
+        lock_chain(model, using)
+        _last_id, prev, count = _current(model, using)
+        for row in rows:
+            row[CHAIN_FIELDS[0]] = prev
+            row[CHAIN_FIELDS[1]] = prev = values_hash(model, row, prev)
+        insert_rows(model, rows, using=using)
+        last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
+        record_head(model, last_history_id=last_id, last_hash=prev, rows=count + len(rows), using=using)

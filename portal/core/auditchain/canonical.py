@@ -170,9 +170,14 @@ def _canonical_json(value):
 
 def canonical_bytes(row) -> bytes:
     """The canonical serialization of a history row (see the module docstring); NULLs are left out."""
+    return canonical_values_bytes(type(row), {f.attname: getattr(row, f.attname) for f in hashed_fields(type(row))})
+
+
+def canonical_values_bytes(model, values: dict) -> bytes:
+    """The canonical serialization of a row of `model` given as {attname: value} (every hashed field present)."""
     document = {}
-    for field in hashed_fields(type(row)):
-        value = canonical_value(field, getattr(row, field.attname))
+    for field in hashed_fields(model):
+        value = canonical_value(field, values[field.attname])
         if value is not None:
             document[field.attname] = value
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
@@ -182,3 +187,10 @@ def canonical_bytes(row) -> bytes:
 def row_hash(row, prev: str) -> str:
     """The hash of `row` chained to `prev` (the previous row's hash, "" for the first row)."""
     return hashlib.sha256(HASH_DOMAIN + prev.encode("ascii") + b"\n" + canonical_bytes(row)).hexdigest()
+
+
+def values_hash(model, values: dict, prev: str) -> str:
+    """The hash of a row of `model` given as {attname: value}, chained to `prev`: the same as `row_hash` of the
+    model instance with those values."""
+    content = canonical_values_bytes(model, values)
+    return hashlib.sha256(HASH_DOMAIN + prev.encode("ascii") + b"\n" + content).hexdigest()
