@@ -19,7 +19,7 @@ from incidents.signals import incident_changed
 from portal.core.audit import current_source
 from portal.core.businesstime import BusinessCalendar
 from portal.core.concurrency import check_version
-from portal.core.history import save_tracked
+from portal.core.history import history_in_bulk, save_tracked
 
 Kind = TimelineEvent.Kind
 
@@ -72,13 +72,21 @@ def checklist_from_runbook(incident, *, actor) -> int:
     runbook = Runbook.objects.filter(incident_class=incident.incident_class).prefetch_related("steps").first()
     if runbook is None:
         return 0
-    for step in runbook.steps.all():
-        save_tracked(ChecklistItem(
+    items = [
+        ChecklistItem(
             incident=incident, order=step.order, phase=step.phase, title=step.title, guidance=step.guidance,
             csf_category_id=step.csf_category_id, atlas_technique_id=step.atlas_technique_id,
             runbook_version=runbook.version,
-        ), actor=actor)
-    return runbook.steps.count()
+        )
+        for step in runbook.steps.all()
+    ]
+    for item in items:  # the runbook's steps are reference data, but each item is still checked as a save would
+        item.full_clean(exclude=["incident"], validate_unique=False, validate_constraints=False)
+    # One insert for the items and one chained batch of their history rows (naming `actor`), not a save per step:
+    # every new incident gets its checklist, so this is on the path of every alert.
+    ChecklistItem.objects.bulk_create(items)
+    history_in_bulk(ChecklistItem, items, actor=actor)
+    return len(items)
 
 
 def _jurisdictions(codes_or_objects):
