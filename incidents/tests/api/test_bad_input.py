@@ -158,3 +158,23 @@ def test_a_nul_character_in_an_admin_url_answers_400(role_users):
     client.force_login(role_users["admin"])
     response = client.get("/admin/incidents/incident/?q=%00")
     assert response.status_code == 400 and b"NUL characters" in response.content
+
+
+@pytest.mark.parametrize("query", ["detected_after=0001-01-01T00:00:00%2B14:00",
+                                   "detected_before=9999-12-31T23:59:59Z"])
+def test_a_list_filter_date_outside_the_range_answers_400_naming_the_filter(client_for, incident, query):
+    response = client_for("compliance", auth="token").get(f"{INCIDENTS}?{query}")
+    assert response.status_code == 400, response.content
+    assert RANGE in response.json()[query.split("=")[0]][0]
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=-1", "ordering=nope,-%3B",
+                                   "commander=1" + "0" * 30, "severity=p9", "open=maybe"])
+def test_odd_list_parameters_answer_below_500(client_for, incident, query):
+    assert client_for("compliance", auth="token").get(f"{INCIDENTS}?{query}").status_code < 500
+
+
+@pytest.mark.parametrize("header", ["Token", "Token a b", "Token \x00", "Bearer x", "Basic !!!", "Token " + "a" * 5000])
+def test_a_malformed_authorization_header_is_refused_without_a_server_error(client_for, incident, header):
+    response = client_for(None).get(INCIDENTS, HTTP_AUTHORIZATION=header)
+    assert response.status_code in (401, 403)
