@@ -51,6 +51,22 @@ def date_out_of_range(value: date) -> str | None:
     return f"must be between {MOMENT_RANGE}; {value.isoformat()} is not"
 
 
+def check_moments(**values) -> None:
+    """For services: raise a ValidationError naming every datetime or date among `values` outside the range."""
+    errors = {}
+    for name, value in values.items():
+        if isinstance(value, datetime):
+            problem = moment_out_of_range(value)
+        elif isinstance(value, date):
+            problem = date_out_of_range(value)
+        else:
+            continue
+        if problem:
+            errors[name] = ValidationError(f"The date {problem}.", code="out_of_range")
+    if errors:
+        raise ValidationError(errors)
+
+
 def _text(value: datetime) -> str:
     try:
         return value.isoformat()

@@ -109,3 +109,11 @@ def test_json_within_the_limits_is_parsed_as_usual():
 def test_json_larger_than_the_limit_is_refused():
     with pytest.raises(inputs.JSONInputError, match="larger than 10 bytes"):
         inputs.json_loads('["0123456789"]', max_bytes=10)
+
+
+def test_services_check_every_date_they_are_given_naming_each():
+    with pytest.raises(ValidationError) as caught:
+        inputs.check_moments(detected_at=datetime(9999, 1, 1, tzinfo=UTC), aware_at=datetime(2026, 1, 1, tzinfo=UTC),
+                             due_on=date(1900, 1, 1), title="not a date")
+    assert set(caught.value.message_dict) == {"detected_at", "due_on"}
+    inputs.check_moments(at=None, detected_at=datetime(2026, 1, 1, tzinfo=UTC))

@@ -178,3 +178,27 @@ def test_odd_list_parameters_answer_below_500(client_for, incident, query):
 def test_a_malformed_authorization_header_is_refused_without_a_server_error(client_for, incident, header):
     response = client_for(None).get(INCIDENTS, HTTP_AUTHORIZATION=header)
     assert response.status_code in (401, 403)
+
+
+def test_the_incident_services_refuse_out_of_range_dates_from_any_caller(role_users, incident):
+    """Commands and other Python callers, not only the API and the admin, get a ValidationError naming the field."""
+    from datetime import UTC, datetime
+
+    from django.core.exceptions import ValidationError
+
+    from portal.core import roles
+
+    actor = role_users[roles.COMPLIANCE_OFFICER]
+    year_9999 = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    with pytest.raises(ValidationError) as opened:
+        services.incident_open(actor=actor, title="t", track="safety", incident_class="other", severity="p3",
+                               detected_at=year_9999)
+    with pytest.raises(ValidationError) as updated:
+        services.incident_update(actor=actor, incident=incident, aware_at=year_9999)
+    with pytest.raises(ValidationError) as moved:
+        services.incident_transition(actor=actor, incident=incident, to="triaged", at=year_9999)
+    assert [set(e.message_dict) for e in (opened.value, updated.value, moved.value)] == [
+        {"detected_at"}, {"aware_at"}, {"at"}]
+    assert Incident.objects.count() == 1
+    incident.refresh_from_db()
+    assert (incident.version, incident.status) == (1, "detected")
