@@ -27,6 +27,7 @@ from incidents.models import (
     PostIncidentReview,
     RecoveryValidation,
 )
+from portal.core import inputs
 from portal.core.forms import ServiceInlineFormSet, ServiceModelForm
 
 LIFECYCLE_FIELDS = ("version", "move_to", "note")
@@ -324,7 +325,8 @@ class ReviewForm(forms.ModelForm):
         # Users are searched as for the incident's commander: the names a user editing the incident may pick.
         widget=AutocompleteSelect(Incident._meta.get_field("commander"), admin.site),
     )
-    new_action_due_on = forms.DateField(required=False, widget=AdminDateWidget, label="Due on")
+    new_action_due_on = forms.DateField(required=False, widget=AdminDateWidget, label="Due on",
+                                        validators=[inputs.validate_moment_range])
     complete_action_items = forms.ModelMultipleChoiceField(
         queryset=ActionItem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         label="Mark action items done",

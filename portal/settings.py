@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL character (%00) in a URL's path or query: 400 before any view (PostgreSQL cannot compare such text).
+    "portal.core.middleware.RefuseNulInUrlMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,6 +199,12 @@ REST_FRAMEWORK = {
         "portal.core.api.ConfidentialFilterBackend",
         "portal.core.api.ConfidentialSearchFilter",
         "portal.core.api.ConfidentialOrderingFilter",
+    ],
+    # JSON within limits (depth, size, number length, no NUL characters): a 400 naming the problem, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.core.api_inputs.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env("API_PAGE_SIZE"),

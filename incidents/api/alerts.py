@@ -9,7 +9,6 @@ the open incident with the same deduplication key.
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from incidents import services
 from incidents.models import DetectionSource, Incident, IncidentClass, Track
 from incidents.services.intake import SEVERITY_ALIASES
+from portal.core.api_inputs import BoundedJSONField, BoundedJSONParser, MomentField
 from portal.core.authentication import ApiTokenAuthentication
 from portal.core.models import TokenScope
 
@@ -26,7 +26,7 @@ SEVERITY_TABLE = "; ".join(
 )
 
 
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(MomentField):
     """ISO 8601 with its time zone: a time without one is refused rather than guessed."""
 
     default_error_messages = {"naive": "Give the time zone (e.g. 2026-03-01T10:00:00Z or 2026-03-01T11:00:00+01:00)."}
@@ -38,7 +38,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "object", "additionalProperties": {}}]})
-class DetailsField(serializers.JSONField):
+class DetailsField(BoundedJSONField):
     """Free text or a JSON object, kept as sent on the timeline event."""
 
 
@@ -95,7 +95,7 @@ class AlertIntakeView(APIView):
     token_scope = TokenScope.ALERT_INTAKE  # the token's scope this view needs (portal.core.permissions)
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "alert_intake"
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     queryset = Incident.objects.none()  # RoleModelPermissions: POST needs incidents.add_incident
 
     @extend_schema(

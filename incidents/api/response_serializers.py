@@ -20,6 +20,7 @@ from incidents.models import (
     RecoveryValidation,
 )
 from inventory.api.serializers import component_field, system_field, user_field
+from portal.core.api_inputs import MomentField
 
 
 def enum_schema(choices) -> dict:
@@ -65,7 +66,7 @@ class ContainmentActionSerializer(serializers.ModelSerializer):
                                                  "disabling, vector-store isolation and rollback).")
     rollback_to = component_field(required=False, allow_null=True,
                                   help_text="Id of the known-good component a rollback switches to.")
-    performed_at = serializers.DateTimeField(required=False, help_text="When it was done (default: now).")
+    performed_at = MomentField(required=False, help_text="When it was done (default: now).")
     performed_by_username = username_field("performed_by")
     reverted_by_username = username_field("reverted_by")
     is_override = serializers.BooleanField(read_only=True, help_text="Taken under an emergency override.")
@@ -88,7 +89,7 @@ class RevertSerializer(serializers.Serializer):
 
 class CustodyEntrySerializer(serializers.ModelSerializer):
     actor_username = username_field("actor")
-    at = serializers.DateTimeField(required=False, help_text="When it happened (default: now).")
+    at = MomentField(required=False, help_text="When it happened (default: now).")
 
     class Meta:
         model = CustodyEntry
@@ -103,7 +104,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
                                  help_text="The artefact (multipart upload); its SHA-256, size and type are "
                                            "computed by the portal.")
     has_file = serializers.SerializerMethodField()
-    collected_at = serializers.DateTimeField(required=False, help_text="When it was collected (default: now).")
+    collected_at = MomentField(required=False, help_text="When it was collected (default: now).")
     collected_by_username = username_field("collected_by")
     custody = CustodyEntrySerializer(many=True, read_only=True)
 

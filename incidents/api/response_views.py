@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,6 +35,7 @@ from incidents.models import (
     PostIncidentReview,
     RecoveryValidation,
 )
+from portal.core.api_inputs import BoundedJSONParser
 
 REFERENCE = OpenApiParameter("reference", OpenApiTypes.STR, OpenApiParameter.PATH,
                              description="Reference of the incident, e.g. AIIR-2026-0001.")
@@ -170,7 +171,7 @@ class EvidenceViewSet(IncidentChildMixin, ServiceCreateMixin, mixins.ListModelMi
     model = Evidence
     related = ("collected_by",)
     serializer_class = rs.EvidenceSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     create_service = staticmethod(services.evidence_add)
 
     def get_queryset(self):

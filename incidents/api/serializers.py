@@ -25,6 +25,7 @@ from incidents.lifecycle import Status, allowed_targets
 from incidents.metrics import incident_metrics
 from incidents.models import AtlasTechnique, Harm, Incident, OwaspRisk, Party, TimelineEvent
 from inventory.api.serializers import JurisdictionCodesField, component_field, system_field, user_field
+from portal.core.api_inputs import MomentField
 
 
 @extend_schema_field(enum_schema(Status), component_name="IncidentStatusEnum")
@@ -80,8 +81,8 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 class SlaTargetSerializer(serializers.Serializer):
     target = serializers.ChoiceField(choices=[(t, t) for t in sla.TARGETS])
-    due_at = serializers.DateTimeField(allow_null=True)
-    met_at = serializers.DateTimeField(allow_null=True, help_text="When the target was met (null while unmet).")
+    due_at = MomentField(allow_null=True)
+    met_at = MomentField(allow_null=True, help_text="When the target was met (null while unmet).")
     state = serializers.ChoiceField(choices=sla.SlaState.choices, allow_null=True,
                                     help_text="met (in time), missed (met late), on_track, due_soon or breached; "
                                               "null for an unmet target of a closed or dismissed incident.")
@@ -164,8 +165,8 @@ class TransitionSerializer(serializers.Serializer):
     to = StatusField(help_text="The status to move to.")
     note = serializers.CharField(required=False, allow_blank=True, default="",
                                  help_text="Why (required to dismiss: why this is not an incident).")
-    at = serializers.DateTimeField(required=False, help_text="When it happened, if not now (stamps the matching "
-                                                             "timestamp, e.g. acknowledged_at, if still unset).")
+    at = MomentField(required=False, help_text="When it happened, if not now (stamps the matching "
+                                               "timestamp, e.g. acknowledged_at, if still unset).")
     version = serializers.IntegerField(min_value=1, required=False, help_text=VERSION_HELP)
 
 

@@ -20,6 +20,7 @@ from incidents.models import DetectionSource, Incident, IncidentClass, TimelineE
 from incidents.selectors import open_incident_by_dedup_key
 from incidents.services.records import incident_open, incident_update, record_event
 from inventory.models import AISystem, Component
+from portal.core import inputs
 from portal.core.choices import Severity
 
 Kind = TimelineEvent.Kind
@@ -53,9 +54,18 @@ def _check_observed_at(observed_at, errors) -> None:
         errors["observed_at"] = "Give the time the alert was observed (ISO 8601 with a time zone)."
     elif timezone.is_naive(observed_at):
         errors["observed_at"] = "Give the time zone of the observation (e.g. 2026-03-01T10:00:00Z or +01:00)."
+    elif problem := inputs.moment_out_of_range(observed_at):
+        errors["observed_at"] = f"The observation time {problem}."
     elif observed_at > timezone.now() + FUTURE_TOLERANCE:
         errors["observed_at"] = (f"{observed_at.isoformat()} is in the future (more than "
                                  f"{int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes ahead of the portal's clock).")
+
+
+def _check_no_nul(errors, **fields) -> None:
+    """Text (or JSON) with a NUL character: PostgreSQL stores it nowhere; refused under its field."""
+    for field, value in fields.items():
+        if field not in errors and (where := inputs.nul_path(value, field)) is not None:
+            errors[field] = f"{inputs.NUL_MESSAGE} (at {where})."
 
 
 def _systems(system: str, systems, errors) -> list[AISystem]:
@@ -131,6 +141,11 @@ def alert_receive(*, actor, source: str, dedup_key: str, severity: str, title: s
     _check_observed_at(observed_at, errors)
     if not isinstance(details, str | dict):
         errors["details"] = "Details are a text or a JSON object."
+    elif inputs.depth_beyond(details):
+        errors["details"] = f"Details are nested more than {inputs.MAX_JSON_DEPTH} levels deep."
+    _check_no_nul(errors, source=source, dedup_key=dedup_key, severity=severity, title=title, details=details,
+                  system=system, systems=systems, components=components, incident_class=incident_class,
+                  track=track, detection_source=detection_source, source_reference=source_reference)
     affected = _systems(system, systems, errors)
     parts = _components(components, errors)
     incident_class = _choice(incident_class, IncidentClass, IncidentClass.OTHER, "incident_class", errors)

@@ -16,6 +16,7 @@ from incidents import lifecycle, sla
 from incidents.lifecycle import Guard, Status
 from incidents.models import ChecklistItem, Incident, IncidentSequence, Runbook, TimelineEvent
 from incidents.signals import incident_changed
+from portal.core import inputs
 from portal.core.audit import current_source
 from portal.core.businesstime import BusinessCalendar
 from portal.core.concurrency import check_version
@@ -110,6 +111,7 @@ def incident_open(*, actor, title: str, track: str, incident_class: str, severit
     organisation became aware later).
     """
     detected_at = detected_at or timezone.now()
+    inputs.check_moments(detected_at=detected_at, **fields)  # before the SLA arithmetic
     fields.setdefault("aware_at", detected_at)
     incident = Incident(title=title, track=track, incident_class=incident_class, severity=severity,
                         detected_at=detected_at, **fields)
@@ -162,6 +164,7 @@ def incident_update(*, actor, incident: Incident, expected_version=None, **chang
     forbidden = {"status", "reference", "version"} & set(changes)
     if forbidden:
         raise ValidationError(dict.fromkeys(forbidden, "Changed through the lifecycle, not edited directly."))
+    inputs.check_moments(**changes)
     m2m = {name: changes.pop(name) for name in M2M_FIELDS if name in changes}
     if "jurisdictions" in m2m:
         m2m["jurisdictions"] = _jurisdictions(m2m["jurisdictions"])
@@ -207,6 +210,7 @@ def incident_transition(*, actor, incident: Incident, to: str, note: str = "", a
     timestamp (if not already set) and record the status change."""
     locked = lock(incident)
     check_version(locked, expected_version, label=locked.reference)
+    inputs.check_moments(at=at)
     if to not in Status.values:
         raise ValidationError({"status": f"Unknown status {to!r}; one of {', '.join(Status.values)}."})
     try:

@@ -24,9 +24,11 @@ from importlib import import_module
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import model_format_dict, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import EmptyResultSet, FullResultSet, PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,7 +38,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.core import confidential
-from portal.core.forms import ServiceInlineFormSet, ServiceModelForm
+from portal.core.forms import BoundedJSONFormField, ServiceInlineFormSet, ServiceModelForm, within_input_limits
 
 _REFUSAL = "_service_refusal"
 
@@ -367,7 +369,43 @@ class DeleteRefusalMixin:
         return True
 
 
-class ServiceModelAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
+class BoundedChangeList(ChangeList):
+    """A changelist whose filters from the query string cannot end in a server error: a value the database
+    adapter cannot take (`?detected_at__gte=0001-01-01T00:00:00+14:00`, `?detected_at__year=99999999999999999999`)
+    is an invalid lookup, which the admin answers by showing the list without filters (`?e=1`)."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:  # compiling the SQL (no query) converts each value as the database will
+            queryset.query.get_compiler(queryset.db).as_sql()
+        except (EmptyResultSet, FullResultSet):
+            pass
+        except (OverflowError, ValueError, TypeError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+        return queryset
+
+
+class InputLimitsAdmin:
+    """Every admin form within the kernel's input limits (`portal.core.inputs`): dates and times between 1970 and
+    2200 (UTC), JSON bounded and without NUL characters (text fields refuse NUL already: Django's
+    ProhibitNullCharactersValidator); changelist filters that cannot end in a server error."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", BoundedJSONFormField)
+        return within_input_limits(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList
+
+
+class ServiceModelAdmin(InputLimitsAdmin, DeleteRefusalMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     form = ServiceModelForm
     actions = ["delete_selected"]
     # The update that retires a row, offered instead of a refused delete by the `retire_selected` action (a subclass
@@ -484,7 +522,7 @@ class ServiceModelAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, SimpleHisto
         return None
 
 
-class ServiceInline(ConfidentialFieldsAdmin, admin.TabularInline):
+class ServiceInline(InputLimitsAdmin, ConfidentialFieldsAdmin, admin.TabularInline):
     """An inline whose rows `ServiceModelAdmin.save_formset` writes through the services."""
 
     formset = ServiceInlineFormSet
@@ -492,7 +530,7 @@ class ServiceInline(ConfidentialFieldsAdmin, admin.TabularInline):
     show_change_link = False
 
 
-class ReadOnlyAdmin(ConfidentialFieldsAdmin, admin.ModelAdmin):
+class ReadOnlyAdmin(InputLimitsAdmin, ConfidentialFieldsAdmin, admin.ModelAdmin):
     """Reference data and the append-only timeline: everybody with the view permission reads, nobody writes."""
 
     actions = None

@@ -11,8 +11,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # audit connects the history signal; checks registers the system checks (confidential fields, deployment)
-        from portal.core import audit, checks  # noqa: F401
+        from portal.core import api_inputs, audit, checks  # noqa: F401
         from portal.core.models import ApiToken
         from portal.core.references import register_label
 
         register_label(ApiToken, "name")  # how a user's API tokens are named when a delete of the user is refused
+        api_inputs.install()  # serializers build range-checked datetime/date fields and bounded JSON fields

@@ -6,6 +6,9 @@ form shows it), so a broken rule comes back as a form error naming the rule, nev
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.fields import InvalidJSONInput, JSONString
+
+from portal.core import inputs
 
 
 def add_validation_error(form, error: ValidationError) -> None:
@@ -21,6 +24,39 @@ def add_validation_error(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+class BoundedJSONFormField(forms.JSONField):
+    """Django's JSON form field within the kernel's JSON limits (`portal.core.inputs.json_loads`): nested at most
+    64 levels, numbers of at most 100 digits, no NUL character (which PostgreSQL's jsonb cannot store)."""
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values or isinstance(value, list | dict | int | float | JSONString):
+            return super().to_python(value)
+        try:
+            converted = inputs.json_loads(value, max_bytes=None)
+        except inputs.JSONInputError as exc:
+            raise ValidationError(f"{exc.message[:1].upper()}{exc.message[1:]}.", code="invalid",
+                                  params={"value": value}) from None
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return inputs.json_loads(data)
+        except inputs.JSONInputError:
+            return InvalidJSONInput(data)
+
+
+def within_input_limits(field):
+    """`field` (a form field built for a model field), with the kernel's limits: dates between 1970 and 2200."""
+    dated = isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+    if dated and inputs.validate_moment_range not in field.validators:
+        field.validators.append(inputs.validate_moment_range)
+    return field
+
+
 class ServiceModelForm(forms.ModelForm):
     """Base form of every admin page that saves through a service.
 
@@ -29,6 +65,11 @@ class ServiceModelForm(forms.ModelForm):
     """
 
     service_refusal = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # declared fields too (e.g. "submitted at" of an obligation)
+            within_input_limits(field)
 
     def clean(self):
         cleaned = super().clean()

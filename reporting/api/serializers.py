@@ -16,6 +16,7 @@ from rest_framework.reverse import reverse
 from incidents.api.response_serializers import enum_schema, username_field
 from incidents.models import Incident
 from portal.core.api import ConfidentialFieldsSerializer
+from portal.core.api_inputs import DayField, MomentField
 from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
 from reporting.services.facts import FACT_FIELDS
 from reporting.services.obligations import COMPUTED
@@ -130,8 +131,8 @@ class VersionedSerializer(serializers.Serializer):
 
 
 class SubmitSerializer(VersionedSerializer):
-    submitted_at = serializers.DateTimeField(required=False, allow_null=True,
-                                             help_text="When it was submitted to the authority (default: now).")
+    submitted_at = MomentField(required=False, allow_null=True,
+                               help_text="When it was submitted to the authority (default: now).")
     authority_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
                                                 help_text="The authority's case or receipt number.")
 
@@ -247,14 +248,14 @@ class AiidSubmissionInfoSerializer(serializers.Serializer):
                   "or the public (its shareable summary is the description).")
     disclosure_audience = serializers.ChoiceField(choices=["aiid", "public"],
                                                   help_text="The audience of that approved decision.")
-    approved_at = serializers.DateTimeField(help_text="When a legal reviewer approved that decision.")
+    approved_at = MomentField(help_text="When a legal reviewer approved that decision.")
 
 
 class AiidSubmissionSerializer(serializers.Serializer):
     """The incident in the AI Incident Database's submission shape, sanitized (no privileged analysis, people,
     evidence, timeline or internal notes)."""
 
-    date = serializers.DateField()
+    date = DayField()
     title = serializers.CharField()
     description = serializers.CharField()
     AllegedDeployerOfAISystem = serializers.ListField(child=serializers.CharField())

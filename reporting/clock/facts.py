@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from portal.core.inputs import moment_out_of_range
+
 # EU AI Act operator roles (Art. 3(3)-(8)); the inventory's OperatorRole choices.
 OPERATOR_ROLES = (
     "provider",
@@ -145,6 +147,8 @@ def parse_datetime(value: Any) -> tuple[datetime | None, str | None]:
         return None, NOT_A_DATETIME
     if moment.tzinfo is None or moment.utcoffset() is None:
         return None, f"{NOT_A_DATETIME} (naive date-time: add Z or an offset such as +01:00)"
+    if problem := moment_out_of_range(moment):  # before converting: year 1 at +14:00 overflows
+        return None, problem
     return moment.astimezone(UTC), None
 
 

@@ -13,14 +13,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.core import inputs
 from reporting import clock
 
 
 def _date_option(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"{option}: {text!r} is not a date (YYYY-MM-DD).") from None
+    if problem := inputs.date_out_of_range(day):
+        raise CommandError(f"{option}: the date {problem}.")
+    return day
 
 
 def read_facts(source: str):
@@ -32,10 +36,10 @@ def read_facts(source: str):
     except UnicodeDecodeError as exc:
         raise CommandError(f"The facts file {source} is not UTF-8 text: {exc}") from exc
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return inputs.json_loads(text)
+    except inputs.JSONInputError as exc:  # malformed, or nested too deep, numbers too long, NUL characters
         where = "standard input" if source == "-" else source
-        raise CommandError(f"The facts in {where} are not valid JSON: {exc}") from exc
+        raise CommandError(f"The facts in {where} are not valid JSON: {exc.message}.") from None
 
 
 class Command(BaseCommand):
