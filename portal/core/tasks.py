@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from portal.core import roles
 from portal.core.auditchain import checkpoints
-from portal.core.jobs import JobKind, job_record_run, job_run, register
+from portal.core.jobs import JobFailed, JobKind, JobResult, files, job_record_run, job_run, register
 
 AUDIT_CHECKPOINT = register(JobKind(
     name="core.audit_checkpoint", label="Signed audit checkpoint",
@@ -28,6 +28,11 @@ def audit_checkpoint() -> str:
         job_record_run(kind=AUDIT_CHECKPOINT.name, started_at=started, error=f"No checkpoint taken: {exc}")
         return ""
     chains = signed.document["chains"]
+    summary = f"Checkpoint {path.name}: {len(chains)} chains, {sum(c['rows'] for c in chains)} rows."
+    try:  # a copy for the job page (the checkpoint itself is in AUDIT_CHECKPOINT_DIR)
+        kept = files.save_result(None, signed.name, signed.body, folder="checkpoints")
+    except (JobFailed, OSError):
+        kept = ""
     job_record_run(kind=AUDIT_CHECKPOINT.name, started_at=started,
-                   summary=f"Checkpoint {path.name}: {len(chains)} chains, {sum(c['rows'] for c in chains)} rows.")
+                   result=JobResult(summary=summary, file=kept, label=signed.name if kept else ""))
     return path.name

@@ -132,7 +132,7 @@ def test_a_result_file_is_served_only_to_who_may_see_the_job(job_files, role_use
     response = client_as(roles.AUDITOR).get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"counted\n"
     assert "attachment" in response["Content-Disposition"]
-    assert client_as(roles.LEADERSHIP).get(url).status_code == 404
+    assert client_as(roles.LEADERSHIP).get(url).status_code == 403
     assert client_as(None).get(url).status_code == 302  # the login page
 
 

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -58,6 +59,11 @@ class JobAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return jobs_visible_to(request.user).select_related("started_by")
 
+    def get_object(self, request, object_id, from_field=None):
+        # Any job, so that a job the user may not see answers 403 (`has_view_permission`), not "does not exist".
+        return Job.objects.select_related("started_by").filter(pk=object_id).first() if str(
+            object_id).isdigit() else None
+
     @admin.display(description="job", ordering="kind")
     def what(self, obj):
         return obj.label
@@ -82,8 +88,10 @@ class JobAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
 
     def result_view(self, request, object_id):
         job = Job.objects.filter(pk=unquote(object_id)).first() if str(object_id).isdigit() else None
-        if job is None or not job_visible_to(job, request.user) or not job.result_file:
-            raise Http404("No result file of a job you may see.")
+        if job is not None and not job_visible_to(job, request.user):
+            raise PermissionDenied("This job is for its starter and the roles that may see its result.")
+        if job is None or not job.result_file:
+            raise Http404("This job has no result file.")
         try:
             handle = files.open_file(job.result_file)
         except (JobFailed, OSError) as exc:

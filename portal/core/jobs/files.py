@@ -25,8 +25,9 @@ def save_input(name: str, content: bytes) -> str:
     return storage().save(f"inputs/{uuid.uuid4().hex}-{_safe(name)}", ContentFile(content))
 
 
-def save_result(job, name: str, content: bytes) -> str:
-    return storage().save(f"results/{job.pk}/{_safe(name)}", ContentFile(content))
+def save_result(job, name: str, content: bytes, *, folder: str = "") -> str:
+    """Keep a file a job made, under `results/<job id>/` (or `results/<folder>/` before the job row exists)."""
+    return storage().save(f"results/{folder or job.pk}/{_safe(name)}", ContentFile(content))
 
 
 def read(name: str) -> bytes:

@@ -173,11 +173,14 @@ def job_run(job_id: int) -> Job | None:
         return job_finish(job=job, result=result)
 
 
-def job_record_run(*, kind: str, started_at, summary: str = "", error: str = "", params: dict | None = None) -> Job:
+def job_record_run(*, kind: str, started_at, summary: str = "", error: str = "", params: dict | None = None,
+                   result: JobResult | None = None) -> Job:
     """Record a scheduled run that did something or failed, as a finished job started by the schedule."""
+    result = result or JobResult()
     job = Job(kind=kind, started_by=None, params=params or {}, created_at=started_at, started_at=started_at,
               finished_at=timezone.now(), state=JobState.FAILED if error else JobState.SUCCEEDED,
-              summary=summary, error=error[:2000], source=current_source())
+              summary=summary or result.summary, error=error[:2000], source=current_source(),
+              result_url=result.url, result_label=result.label[:200], result_file=result.file)
     with transaction.atomic():
         save_tracked(job, actor=None, validate=False)
     return job
