@@ -155,6 +155,8 @@ EXPECTED = {
     **{f"audit:{name}": allow(CO, LR, AU, SU)
        for name in ("index", "incident", "incident_bundle_csv", "incident_bundle_pdf", "incident_bundle_zip", "system",
                     "document")},
+    # Making the audit bundle in the background: POST only, for the audit roles.
+    "audit:incident_bundle_job": posts_only(CO, LR, AU, SU),
     # --- the REST API: every role reads; writes are POST-only endpoints here (their roles: the POST checks)
     **{name: allow(*READERS) for name in (
         "api-root", "schema", "api-docs",
