@@ -131,6 +131,8 @@ EXPECTED = {
                                      "raciassignment", "escalationstep")
        for entry, outcomes in admin_model(f"inventory_{model}", view=READERS, add=INVENTORY_WRITERS,
                                           delete=INVENTORY_WRITERS, simple_history=True).items()},
+    # Importing an AIBOM (a job): for whoever may add AI systems.
+    "admin:inventory_aisystem_import_aibom": allow(*INVENTORY_WRITERS),
     **admin_model("inventory_jurisdiction", view=READERS, **REFERENCE),
     **admin_model("inventory_inventoryevent", view=READERS, **REFERENCE),
     # Incidents: compliance officers and responders open them; nobody deletes one.
