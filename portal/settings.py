@@ -356,8 +356,8 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default="") or str(
-    BASE_DIR / "var" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default="") or (
+    str(BASE_DIR / "var" / "celerybeat-schedule") if DEBUG else "celerybeat-schedule")
 # The schedule (seconds between runs), for beat and for the embedded scheduler alike. Each task is safe to run
 # twice or on two workers: every notice is claimed in the database before it is sent.
 CELERY_BEAT_SCHEDULE = {
