@@ -89,8 +89,7 @@ def job_progress(*, job: Job, done: int, total: int | None = None, force: bool =
         # connection, so the job page sees the progress before the transaction commits.
         side = _side_connection()
         with side.cursor() as cursor:
-            cursor.execute(f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s "  # noqa: S608
-                           "WHERE id = %s AND state = %s",
+            cursor.execute("UPDATE core_job SET progress_done = %s, progress_total = %s WHERE id = %s AND state = %s",
                            [job.progress_done, job.progress_total, job.pk, JobState.RUNNING])
 
 
