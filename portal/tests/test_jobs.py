@@ -3,6 +3,7 @@ history rows, errors in words, the job page and list, who may see a job and its 
 
 import logging
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -177,3 +178,17 @@ _calls: list = []
 
 def _record_call():
     _calls.append(threading.current_thread().name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_job_runs_in_a_thread_once_its_request_has_committed(settings, role_users):
+    settings.JOBS_EXECUTION = "thread"  # the embedded default of `make run`
+    job, _ = job_start(actor=role_users["admin"], kind=COUNT.name, params={"total": 2})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state == JobState.SUCCEEDED:
+            break
+        time.sleep(0.05)
+    assert job.state == JobState.SUCCEEDED and job.progress_text == "2 of 2 items (100 %)"
+    assert job.history.count() == 3
