@@ -141,11 +141,12 @@ def audit_signing_key_file(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _files_in_tmp(settings, tmp_path, audit_signing_key_file):
-    """Uploaded files (evidence) and audit checkpoints go to a per-test folder, never into the project; the
-    session's signing key signs."""
+    """Uploaded files (evidence), files of jobs and audit checkpoints go to a per-test folder, never into the
+    project; the session's signing key signs."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
     settings.AUDIT_SIGNING_KEY_FILE = str(audit_signing_key_file)
+    settings.JOB_RESULT_DIR = str(tmp_path / "jobs")
 
 
 @pytest.fixture

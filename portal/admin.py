@@ -23,7 +23,8 @@ from django.utils.cache import add_never_cache_headers
 
 from portal.core import tokens, users
 from portal.core.admin import ConfidentialFieldsAdmin, DeleteRefusalMixin
-from portal.core.models import ApiToken, TokenScope
+from portal.core.jobs.admin import JobAdmin
+from portal.core.models import ApiToken, Job, TokenScope
 
 SITE_NAME = "AI Incident Governance Portal"
 
@@ -191,3 +192,8 @@ class PortalUserAdmin(DeleteRefusalMixin, ConfidentialFieldsAdmin, UserAdmin):
             self.message_user(request, f"Not deactivated: {reason}", messages.ERROR)
         if not done and not refused:
             self.message_user(request, "The selected users were inactive already.", messages.INFO)
+
+
+# --- jobs -----------------------------------------------------------------------------------------------------------
+# The job list and job page (portal.core.jobs.admin): every staff user sees the jobs they may see.
+admin.site.register(Job, JobAdmin)

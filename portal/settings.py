@@ -342,3 +342,42 @@ PDF_RENDER_TIMEOUT = env.int("PDF_RENDER_TIMEOUT", default=60)
 PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=200)
 PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=20 * 1024 * 1024)
 PDF_MAX_HTML_CHARS = env.int("PDF_MAX_HTML_CHARS", default=2_000_000)
+
+# Background jobs and the schedule (portal.core.jobs; README, "Background jobs"; ADR 0009).
+# Production: CELERY_BROKER_URL names Redis; `celery -A portal worker` runs the jobs and `celery -A portal beat` the
+# schedule below. Unset (the embedded default): jobs run in a thread of the web process ("thread") and the server
+# (`runserver`, or gunicorn) runs the same schedule in a thread; JOBS_EXECUTION=inline runs a job in the request.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+JOBS_EMBEDDED = not CELERY_BROKER_URL
+JOBS_EXECUTION = env.str("JOBS_EXECUTION", default="thread" if JOBS_EMBEDDED else "celery")
+if JOBS_EXECUTION not in ("celery", "thread", "inline") or (JOBS_EXECUTION == "celery" and JOBS_EMBEDDED):
+    raise ImproperlyConfigured("JOBS_EXECUTION must be thread or inline, or celery with CELERY_BROKER_URL set.")
+if JOBS_EMBEDDED:
+    # No broker: a task sent anyway (`.delay()`) runs at once in the sending process.
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+# The Job rows are the results: Celery keeps none.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default="") or (
+    str(BASE_DIR / "var" / "celerybeat-schedule") if DEBUG else "celerybeat-schedule")
+# The schedule (seconds between runs), for beat and for the embedded scheduler alike. Each task is safe to run
+# twice or on two workers: every notice is claimed in the database before it is sent.
+CELERY_BEAT_SCHEDULE = {
+    "check-slas": {"task": "incidents.tasks.check_slas",
+                   "schedule": env.float("SCHEDULE_SLA_SECONDS", default=60.0)},
+    "check-obligations": {"task": "reporting.tasks.check_obligations",
+                          "schedule": env.float("SCHEDULE_OBLIGATIONS_SECONDS", default=300.0)},
+    "audit-checkpoint": {"task": "portal.core.tasks.audit_checkpoint",
+                         "schedule": env.float("SCHEDULE_CHECKPOINT_SECONDS", default=24 * 60 * 60.0)},
+}
+# Embedded mode: the server runs the schedule in a background thread (never the tests or other commands).
+JOBS_EMBEDDED_SCHEDULER = env.bool("JOBS_EMBEDDED_SCHEDULER", default=True)
+# Files jobs read (uploaded BOMs) and write (audit bundles): a directory the web processes and the workers share.
+# Files are served only to users who may see their job. Debug default: var/jobs.
+JOB_RESULT_DIR = env.str("JOB_RESULT_DIR", default="") or (str(BASE_DIR / "var" / "jobs") if DEBUG else "")

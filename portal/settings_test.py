@@ -20,3 +20,7 @@ REST_FRAMEWORK = {
 # django-axes refuses `authenticate()` calls without a request, which Django's test `Client.login()` makes; the
 # login-throttling tests (portal/tests/test_security.py) switch it on.
 AXES_ENABLED = False
+# Jobs run in the request that starts them, so a test sees the finished job (JOBS_EXECUTION from the environment
+# lets the real-worker test run them on Celery); the embedded scheduler never starts in tests.
+JOBS_EXECUTION = os.environ.get("JOBS_EXECUTION", "inline")
+JOBS_EMBEDDED_SCHEDULER = False

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 
 from inventory import selectors
+from inventory.admin.aibom_import import aibom_import_view
 from inventory.forms import AISystemForm, EscalationStepForm, RaciInlineForm, RaciInlineFormSet, SystemComponentForm
 from inventory.models import AISystem, EscalationStep, Lifecycle, RaciAssignment, SystemComponent
 from portal.core.admin import ServiceInline, ServiceModelAdmin
@@ -62,11 +63,18 @@ class EscalationStepInline(ServiceInline):
 @admin.register(AISystem)
 class AISystemAdmin(ServiceModelAdmin):
     form = AISystemForm
+    change_list_template = "inventory/admin/aisystem_change_list.html"  # with "Import an AIBOM"
     # A system incidents refer to is retired, not deleted (the delete page offers this action instead).
     actions = ["delete_selected", "retire_selected"]
     retire_changes = {"lifecycle": Lifecycle.RETIRED}
     delete_alternative = "retire_selected"
     delete_alternative_label = "Retire it instead (lifecycle: retired)"
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("import-aibom/", self.admin_site.admin_view(lambda request: aibom_import_view(self, request)),
+                     name="inventory_aisystem_import_aibom"), *super().get_urls()]
     list_display = [
         "name", "risk_class", "lifecycle", "readiness_gap_count", "accountable_owner", "owner_team",
         "component_count", "operator_role",

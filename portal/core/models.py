@@ -91,3 +91,7 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope):
         return scope in self.scopes
+
+
+# --- jobs -----------------------------------------------------------------------------------------------------------
+from portal.core.jobs.models import Job, JobState  # noqa: E402, F401  (the model lives with its services)

@@ -37,6 +37,7 @@ from incidents.tests.factories import checklist_item
 from inventory.models import AISystem, InventoryEvent
 from inventory.tests.factories import make_small_inventory
 from portal.core import roles, tokens
+from portal.core import tasks as core_tasks
 from reporting import services as reporting_services
 from reporting.models import DocumentKind
 from reporting.tests.factories import breach_incident
@@ -120,11 +121,18 @@ EXPECTED = {
     **admin_model("axes_accesslog", view=SUPERUSER, add=NOBODY, delete=SUPERUSER),
     **admin_model("axes_accessfailurelog", view=SUPERUSER, add=NOBODY, delete=SUPERUSER),
     **admin_model("core_apitoken", view=SUPERUSER, add=SUPERUSER, delete=NOBODY),  # revoked, never deleted
+    # Jobs: every staff user has a job list (of the jobs they may see); a job's page, history and result file are
+    # for its starter and the roles its kind names (the scene's: a scheduled audit checkpoint, for the audit roles).
+    **admin_model("core_job", view=(CO, LR, AU, SU), add=NOBODY, delete=NOBODY, simple_history=True,
+                  extra={"admin:core_job_changelist": allow(*STAFF),
+                         "admin:core_job_result": allow(CO, LR, AU, SU)}),
     # The inventory: compliance officers keep it.
     **{entry: outcomes for model in ("aisystem", "component", "systemcomponent", "componentdependency", "team",
                                      "raciassignment", "escalationstep")
        for entry, outcomes in admin_model(f"inventory_{model}", view=READERS, add=INVENTORY_WRITERS,
                                           delete=INVENTORY_WRITERS, simple_history=True).items()},
+    # Importing an AIBOM (a job): for whoever may add AI systems.
+    "admin:inventory_aisystem_import_aibom": allow(*INVENTORY_WRITERS),
     **admin_model("inventory_jurisdiction", view=READERS, **REFERENCE),
     **admin_model("inventory_inventoryevent", view=READERS, **REFERENCE),
     # Incidents: compliance officers and responders open them; nobody deletes one.
@@ -149,6 +157,8 @@ EXPECTED = {
     **{f"audit:{name}": allow(CO, LR, AU, SU)
        for name in ("index", "incident", "incident_bundle_csv", "incident_bundle_pdf", "incident_bundle_zip", "system",
                     "document")},
+    # Making the audit bundle in the background: POST only, for the audit roles.
+    "audit:incident_bundle_job": posts_only(CO, LR, AU, SU),
     # --- the REST API: every role reads; writes are POST-only endpoints here (their roles: the POST checks)
     **{name: allow(*READERS) for name in (
         "api-root", "schema", "api-docs",
@@ -198,6 +208,7 @@ def build_scene(users):
     reporting_services.regulatory_facts_update(actor=compliance, incident=incident, nis2_entity=True)
     token, _ = tokens.api_token_create(actor=admin, user=responder, name="Datadog", scopes=["alert_intake"])
     SlaNotice.objects.create(incident=incident, target="acknowledge", stage="breached", due_at=timezone.now())
+    core_tasks.audit_checkpoint()  # a job started by the schedule, with a result file
     _axes_records()
     return SimpleNamespace(
         users=users, inventory=inventory, system=inventory.system, incident=incident, evidence=evidence,

@@ -11,11 +11,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from portal.core.admin import call
+from portal.core.jobs.models import JobState
 
-__all__ = ["NoteForm", "ReasonForm", "call", "intermediate", "refusal_text", "run_for_each", "version_shown"]
+__all__ = ["NoteForm", "ReasonForm", "call", "intermediate", "refusal_text", "run_for_each",
+           "start_jobs_for_each", "version_shown"]
 
 
 def refusal_text(error: ValidationError) -> str:
@@ -43,6 +47,35 @@ def run_for_each(model_admin, request, queryset, label, fn):
             model_admin.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
     if done:
         model_admin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
+
+
+def start_jobs_for_each(model_admin, request, queryset, label, start):
+    """Start `start(obj, version)` (a background job, returning (job, created)) for each selected object. Jobs
+    that already finished (run in the request) are reported as `run_for_each` reports; a refused one names its
+    object and the reason. One job still running: its job page; several: the job list."""
+    done, running = 0, []
+    for obj in queryset:
+        try:
+            job, _created = start(obj, version_shown(request, obj))
+        except ValidationError as exc:
+            model_admin.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
+            continue
+        job.refresh_from_db()
+        if job.state == JobState.FAILED:
+            model_admin.message_user(request, f"{obj}: {job.error}", messages.ERROR)
+        elif job.state == JobState.SUCCEEDED:
+            done += 1
+        else:
+            running.append(job)
+    if done:
+        model_admin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
+    if running:
+        model_admin.message_user(request, f"{label}: {len(running)} started; the job page shows how far it got.",
+                                 messages.INFO)
+        if len(running) == 1:
+            return HttpResponseRedirect(reverse("admin:core_job_change", args=[running[0].pk]))
+        return HttpResponseRedirect(reverse("admin:core_job_changelist"))
+    return None
 
 
 def intermediate(model_admin, request, queryset, *, action, title, form_class, intro="", submit="Confirm",

@@ -10,8 +10,9 @@ from django.contrib import admin
 from portal.core.admin import ServiceModelAdmin, adopt
 from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
-from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each, when
+from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each, start_jobs_for_each, when
 from reporting.models import DisclosureDecision, DocumentKind
+from reporting.tasks import document_issue_start
 
 FIELDS = ["incident", "obligation", "audience", "decision", "rationale", "legal_basis", "shareable_summary",
           "privileged_analysis", "revisit_by"]
@@ -156,8 +157,8 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
                                       submit="Issue", describe=record_shown)
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Record issued", lambda d, version: services.document_issue(
-            actor=request.user, kind=DocumentKind.DISCLOSURE_DECISION, disclosure=d,
-            correction_reason=form.cleaned_data["reason"], expected_version=version))
-        return None
+        return start_jobs_for_each(
+            self, request, queryset, "Record issued", lambda d, version: document_issue_start(
+                actor=request.user, kind=DocumentKind.DISCLOSURE_DECISION, record=d,
+                correction_reason=form.cleaned_data["reason"], expected_version=version))
 

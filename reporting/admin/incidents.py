@@ -14,10 +14,11 @@ from django.template.loader import render_to_string
 
 from incidents.admin import IncidentAdmin
 from incidents.models import Incident
-from reporting import selectors, services
-from reporting.admin.base import ReasonForm, intermediate, run_for_each, when
+from reporting import selectors
+from reporting.admin.base import ReasonForm, intermediate, start_jobs_for_each, when
 from reporting.exports import NotDisclosed, aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
+from reporting.tasks import document_issue_start
 
 
 def report_shown(incident) -> list[tuple[str, str]]:
@@ -84,10 +85,10 @@ class IncidentReportingAdmin(IncidentAdmin):
                                             "timeline, obligations and containment as they are now.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Report issued", lambda i, version: services.document_issue(
-            actor=request.user, kind=DocumentKind.POST_INCIDENT_REPORT, incident=i,
-            correction_reason=form.cleaned_data["reason"], expected_version=version))
-        return None
+        return start_jobs_for_each(
+            self, request, queryset, "Report issued", lambda i, version: document_issue_start(
+                actor=request.user, kind=DocumentKind.POST_INCIDENT_REPORT, record=i,
+                correction_reason=form.cleaned_data["reason"], expected_version=version))
 
     @admin.action(description="Export for the AI Incident Database (sanitized JSON)")
     def export_aiid(self, request, queryset):

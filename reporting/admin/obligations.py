@@ -15,8 +15,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from portal.core.admin import ConfidentialFieldsAdmin, ServiceModelAdmin
 from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
-from reporting.admin.base import ReasonForm, call, intermediate, run_for_each, when
+from reporting.admin.base import ReasonForm, call, intermediate, start_jobs_for_each, when
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
+from reporting.tasks import document_issue_start
 
 COMPUTED = ["incident_link", "regime_name", "provision", "stage_name", "recipient", "jurisdiction", "rule",
             "clock_start_event", "clock_starts_at", "due_at", "time_left", "verification", "uncertain", "note",
@@ -128,10 +129,10 @@ class IssueNotificationMixin:
                   "issued before, the new one supersedes it and needs the reason.")
         if response is not None:
             return response
-        run_for_each(self, request, queryset, "Notification issued", lambda o, version: services.document_issue(
-            actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION, obligation=o,
-            correction_reason=form.cleaned_data["reason"], expected_version=version))
-        return None
+        return start_jobs_for_each(
+            self, request, queryset, "Notification issued", lambda o, version: document_issue_start(
+                actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION, record=o,
+                correction_reason=form.cleaned_data["reason"], expected_version=version))
 
     def has_issue_permission(self, request):
         return request.user.has_perm("reporting.add_document")

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -74,6 +74,7 @@ def incident_detail(request, reference):
         "bundle_csv": reverse("audit:incident_bundle_csv", args=[incident.reference]),
         "bundle_pdf": reverse("audit:incident_bundle_pdf", args=[incident.reference]),
         "bundle_zip": reverse("audit:incident_bundle_zip", args=[incident.reference]),
+        "bundle_job": reverse("audit:incident_bundle_job", args=[incident.reference]),
     })
 
 
@@ -148,6 +149,36 @@ def _download(content, *, content_type, name):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def audit_post_view(view):
+    """Signed in (else the admin login) with an audit role (else 403); POST only (405 otherwise)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not roles.user_roles(request.user) & AUDIT_ROLES:
+            raise PermissionDenied("The audit pages are for legal reviewers, auditors and compliance officers.")
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, *args, **kwargs)
+
+    return never_cache(login_required(checked))
+
+
+@audit_post_view
+def incident_bundle_job(request, reference):
+    """Make the bundle (PDF or signed ZIP, `format`) in the background; the job page follows it and serves the
+    file to who may see it. Asking again while it is being made gives the same job."""
+    from reporting.tasks import audit_bundle_start
+
+    incident = selectors.incident_for_audit(reference)
+    if incident is None:
+        raise Http404("No incident with this reference.")
+    form = request.POST.get("format", "")
+    if form not in ("pdf", "zip"):
+        return HttpResponseBadRequest("format: ask for pdf or zip.", content_type="text/plain; charset=utf-8")
+    job, _created = audit_bundle_start(actor=request.user, incident=incident, form=form)
+    return HttpResponseRedirect(reverse("admin:core_job_change", args=[job.pk]))
 
 
 @bundle_view

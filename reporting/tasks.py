@@ -1,0 +1,115 @@
+"""Celery tasks and job kinds of reporting: the scheduled deadline reminders (as `manage.py check_obligations`),
+issuing a document, and the audit bundle."""
+
+from datetime import UTC
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import Incident
+from portal.core import roles
+from portal.core.jobs import JobFailed, JobKind, JobResult, files, job_record_run, job_start, register
+from reporting import services
+from reporting.models import DisclosureDecision, DocumentKind, Obligation
+from reporting.services.reminders import obligation_reminders_check
+
+OBLIGATION_CHECK = register(JobKind(name="reporting.check_obligations", label="Deadline reminders",
+                                    viewer_roles=frozenset({roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER})))
+
+
+@shared_task(name="reporting.tasks.check_obligations", ignore_result=True)
+def check_obligations() -> int:
+    """Send the regulatory deadline reminders due now; each is claimed before it is sent (safe on two workers)."""
+    started = timezone.now()
+    result = obligation_reminders_check(now=started, actor=None)
+    if result or result.failed:
+        lines = [f"{n.obligation.incident.reference} {n.obligation.key} {n.get_stage_display().lower()} "
+                 f"(due {n.obligation.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" for n in result]
+        error = "; ".join(f"{ref} {key} {stage}: not sent ({why}); the next run retries"
+                          for key, ref, stage, why in result.failed)
+        job_record_run(kind=OBLIGATION_CHECK.name, started_at=started, error=error,
+                       summary=f"{len(result)} deadline reminder(s) sent.\n" + "\n".join(lines))
+    return len(result)
+
+
+# --- documents: issuing a PDF is a job ------------------------------------------------------------------------------
+
+TARGETS = {DocumentKind.REGULATORY_NOTIFICATION: ("obligation", Obligation),
+           DocumentKind.DISCLOSURE_DECISION: ("disclosure", DisclosureDecision),
+           DocumentKind.POST_INCIDENT_REPORT: ("incident", Incident)}
+
+
+def _issue(*, job, progress):
+    """Issue one document (`services.document_issue`), bound to the record's version the issuer saw."""
+    params = job.params
+    kind = params["kind"]
+    argument, model = TARGETS[kind]
+    record = model.objects.filter(pk=params["record"]).first()
+    if record is None:
+        raise JobFailed("The record to issue the document for no longer exists.")
+    progress(0, 1)
+    document = services.document_issue(actor=job.started_by, kind=kind, **{argument: record},
+                                       correction_reason=params.get("correction_reason", ""),
+                                       expected_version=params.get("expected_version"))
+    return JobResult(summary=f"{document.title} v{document.version} issued.",
+                     url=reverse("admin:reporting_document_change", args=[document.pk]),
+                     label=f"{document.title} v{document.version}")
+
+
+DOCUMENT_ISSUE = register(JobKind(name="reporting.document_issue", label="Issuing a document", run=_issue,
+                                  unit="document", viewer_roles=frozenset(roles.ROLES)))
+
+
+def document_issue_start(*, actor, kind, record, correction_reason="", expected_version=None):
+    """Start issuing a document as a job; the same record at the same version twice gives the same job."""
+    return job_start(actor=actor, kind=DOCUMENT_ISSUE.name, total=1,
+                     idempotency_key=f"document_issue:{kind}:{record.pk}:v{expected_version}",
+                     params={"kind": str(kind), "record": record.pk, "expected_version": expected_version,
+                             "correction_reason": correction_reason or ""})
+
+
+# --- the audit bundle (PDF or signed ZIP) is a job -------------------------------------------------------------------
+
+def _bundle(*, job, progress):
+    from portal.core.auditchain import checkpoints
+    from reporting.audit import bundle, selectors
+    from reporting.pdf import RenderError
+
+    reference, form = job.params["reference"], job.params["format"]
+    incident = selectors.incident_for_audit(reference)
+    if incident is None:
+        raise JobFailed(f"No incident {reference}.")
+    progress(0, 3)
+    try:
+        signed, _path = checkpoints.take_and_keep(reason=f"audit bundle {incident.reference}")
+    except checkpoints.CheckpointError as exc:
+        raise JobFailed(f"The audit bundle cannot be signed: {exc}") from exc
+    data = bundle.incident_bundle(incident, generated_by=job.started_by, checkpoint=signed)
+    progress(1, 3)
+    try:
+        pdf = bundle.bundle_pdf(data, incident)
+    except RenderError as exc:
+        raise JobFailed(f"The audit bundle PDF could not be rendered: {exc}") from exc
+    progress(2, 3)
+    content = pdf if form == "pdf" else bundle.bundle_archive(data, pdf=pdf, csv_text=bundle.bundle_csv(data))
+    name = bundle.bundle_file_name(data, form)
+    kept = files.save_result(job, name, content)
+    return JobResult(summary=f"Audit bundle of {incident.reference}: {data['counts']['history_rows']} history rows, "
+                             f"{data['counts']['timeline_events']} timeline events.", file=kept, label=name)
+
+
+AUDIT_BUNDLE = register(JobKind(name="reporting.audit_bundle", label="Audit bundle", run=_bundle, unit="steps",
+                                viewer_roles=frozenset({roles.LEGAL_REVIEWER, roles.AUDITOR,
+                                                        roles.COMPLIANCE_OFFICER})))
+
+
+def audit_bundle_start(*, actor, incident, form: str):
+    """Start making the audit bundle of `incident` (form "pdf" or "zip") as a job; once per incident and form
+    while one is queued or running."""
+    if form not in ("pdf", "zip"):
+        raise ValidationError({"format": "Ask for pdf or zip."})
+    return job_start(actor=actor, kind=AUDIT_BUNDLE.name, total=3, params={"reference": incident.reference,
+                                                                          "format": form},
+                     idempotency_key=f"audit_bundle:{incident.reference}:{form}")
