@@ -10,7 +10,9 @@ Run with `manage.py check --deploy`:
 - `portal.W001`: no audit signing key (AUDIT_SIGNING_KEY_FILE) or no checkpoint directory (AUDIT_CHECKPOINT_DIR):
   checkpoints and audit bundles cannot be signed;
 - `portal.W002`: on PostgreSQL, the portal serves with the role that owns its tables (DATABASE_URL and
-  MIGRATION_DATABASE_URL name the same role), which can rewrite history.
+  MIGRATION_DATABASE_URL name the same role), which can rewrite history;
+- `portal.W003`: no directory for the files jobs make (JOB_RESULT_DIR), or no broker (CELERY_BROKER_URL), so that
+  jobs and the schedule would run inside the web processes.
 """
 
 from django.apps import apps
@@ -180,3 +182,18 @@ def database_roles(app_configs, **kwargs):
         "The portal serves with the database role that owns its tables, which can rewrite or truncate history.",
         hint="Set DATABASE_URL to a runtime role and MIGRATION_DATABASE_URL to the owner, then `manage.py "
              "db_grants --create-role` (README, 'Database roles').", id="portal.W002")]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def background_jobs(app_configs, **kwargs):
+    problems = []
+    if not getattr(settings, "JOB_RESULT_DIR", ""):
+        problems.append(checks.Warning(
+            "JOB_RESULT_DIR is not set: jobs that make files (audit bundles, AIBOM imports) fail.",
+            hint="A directory every web process and worker shares (README, 'Background jobs').", id="portal.W003"))
+    if getattr(settings, "JOBS_EMBEDDED", False):
+        problems.append(checks.Warning(
+            "CELERY_BROKER_URL is not set: jobs run in threads of the web processes and each of them runs the "
+            "schedule.", hint="Set it to Redis and run a Celery worker and beat (README, 'Production').",
+            id="portal.W003"))
+    return problems

@@ -40,7 +40,8 @@ def _python(code, *, env):
 @pytest.fixture
 def signing(tmp_path, audit_signing_key_file):
     """The audit signing variables production sets."""
-    return {"AUDIT_SIGNING_KEY_FILE": str(audit_signing_key_file), "AUDIT_CHECKPOINT_DIR": str(tmp_path)}
+    return {"AUDIT_SIGNING_KEY_FILE": str(audit_signing_key_file), "AUDIT_CHECKPOINT_DIR": str(tmp_path),
+            "JOB_RESULT_DIR": str(tmp_path / "jobs"), "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
 
 
 def test_check_deploy_passes_with_production_variables(signing):
@@ -54,6 +55,14 @@ def test_check_deploy_warns_without_an_audit_signing_key():
     assert result.returncode != 0
     assert "portal.W001" in result.stderr and "AUDIT_SIGNING_KEY_FILE is not set" in result.stderr
     assert "AUDIT_CHECKPOINT_DIR is not set" in result.stderr
+
+
+def test_check_deploy_warns_without_a_broker_or_a_job_file_directory(signing):
+    env = {**PRODUCTION, **signing, "JOB_RESULT_DIR": "", "CELERY_BROKER_URL": ""}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "portal.W003" in result.stderr and "JOB_RESULT_DIR is not set" in result.stderr
+    assert "CELERY_BROKER_URL is not set" in result.stderr
 
 
 def test_check_deploy_warns_when_postgresql_serves_with_the_owner_role(signing):
