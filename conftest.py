@@ -101,6 +101,19 @@ def _as_owner_with_triggers_lifted():
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
+def _empty_before_reload(cls):
+    """A serialized rollback reloads the database as it was after the migrations, row by row with their ids. A
+    transactional test before it may have flushed the tables and let `post_migrate` create content types and
+    permissions again under new ids, which the reload would then meet as duplicates: empty the tables first."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    for alias in cls._databases_names(include_mirrors=False):
+        if getattr(connections[alias], "_test_serialized_contents", None):
+            call_command("flush", database=alias, interactive=False, verbosity=0, inhibit_post_migrate=True,
+                         allow_cascade=cls.available_apps is not None)
+
+
 def pytest_configure(config):
     from django.test import TransactionTestCase
 
@@ -109,6 +122,8 @@ def pytest_configure(config):
 
     def _fixture_setup(cls):
         with _as_owner_with_triggers_lifted():
+            if cls.serialized_rollback:
+                _empty_before_reload(cls)
             setup(cls)
 
     def _fixture_teardown(self):

@@ -227,10 +227,10 @@ def test_a_naive_at_is_read_as_utc():
     assert "1 SLA notice(s) sent at 2026-03-04 10:01 UTC" in _check(datetime(2026, 3, 4, 10, 1))
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="Concurrent claims need PostgreSQL (SQLite serialises writers on one file lock).")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_checks_on_postgresql_send_each_notice_once(monkeypatch, path):
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent claims need PostgreSQL (SQLite serialises writers on one file lock).")
     incidents = [_open("p0", systems=path[:1]), _open("p1", systems=path), _open("p2")]
     hosts = 2
     both_scanned = threading.Barrier(hosts, timeout=10)
