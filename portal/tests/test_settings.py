@@ -15,26 +15,22 @@ PRODUCTION = {
 }
 
 
-def _manage(*args, env):
+def _run(argv, *, env, timeout):
+    """`argv` in the project folder with `env` over this environment stripped of the portal's own variables."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("DJANGO_", "DATABASE_URL", "MIGRATION_DATABASE_URL", "AUDIT_"))}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=120, check=False,
-    )
+    return subprocess.run([sys.executable, *argv], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def _manage(*args, env):
+    return _run(["manage.py", *args], env=env, timeout=120)
 
 
 def _settings(code, *, env):
     """Run `code` after loading the settings alone (no app import: a fraction of a second, not a Django start)."""
-    return _python("import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
-                   "from django.conf import settings; settings.DEBUG; " + code, env=env)
-
-
-def _python(code, *, env):
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "MIGRATION_DATABASE_URL", "AUDIT_"))}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return _run(["-c", "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+                       "from django.conf import settings; settings.DEBUG; " + code], env=env, timeout=60)
 
 
 @pytest.fixture
