@@ -334,6 +334,11 @@ REGULATORY_BANK_HOLIDAYS = env.list("REGULATORY_BANK_HOLIDAYS", default=[])
 # Who the notifications name as the sender and contact point (GDPR Art. 33(3)(b): DPO or other contact).
 ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Example Organisation")
 ORGANISATION_CONTACT = env.str("ORGANISATION_CONTACT", default="Data Protection Officer, dpo@example.org")
+# Where the organisation has its main establishment (ISO 3166-1 alpha-2, e.g. DE): the Member State whose calendar
+# the DORA weekend/holiday relief reads and whose supervisory authority leads under GDPR Art. 56. Empty: not set.
+ORGANISATION_COUNTRY = env.str("ORGANISATION_COUNTRY", default="")
+# The organisation's time zone (IANA, e.g. Europe/Berlin): local dates and times of the rules that read them.
+ORGANISATION_TIME_ZONE = env.str("ORGANISATION_TIME_ZONE", default="UTC")
 # Deadline reminders go out this many hours before an obligation is due, and again at breach.
 OBLIGATION_REMINDER_HOURS = env.int("OBLIGATION_REMINDER_HOURS", default=24)
 # PDF rendering bounds; "process" renders in a child process that is killed at the timeout, "inline" in-process.

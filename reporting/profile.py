@@ -1,0 +1,60 @@
+"""The organisation profile: who notifies, from where, and in which time zone.
+
+Read from the settings (README, "Regulatory reporting": ORGANISATION_NAME, ORGANISATION_CONTACT, ORGANISATION_COUNTRY,
+ORGANISATION_TIME_ZONE). The incident's regulatory facts default from it and may correct it per incident.
+"""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core import checks
+
+DEFAULT_NAME = "Example Organisation"
+
+
+@dataclass(frozen=True)
+class OrganisationProfile:
+    name: str
+    contact: str
+    country: str  # ISO 3166-1 alpha-2 of the main establishment, or ""
+    time_zone: str  # IANA zone name
+
+    @property
+    def is_placeholder(self) -> bool:
+        """The shipped example name: nothing a regulator should receive."""
+        return self.name.strip() in ("", DEFAULT_NAME)
+
+
+def organisation_profile() -> OrganisationProfile:
+    return OrganisationProfile(
+        name=settings.ORGANISATION_NAME, contact=settings.ORGANISATION_CONTACT,
+        country=(settings.ORGANISATION_COUNTRY or "").strip().upper(),
+        time_zone=(settings.ORGANISATION_TIME_ZONE or "UTC").strip(),
+    )
+
+
+def time_zone_problem(name) -> str | None:
+    """Why `name` is not an IANA time zone, or None."""
+    if not isinstance(name, str) or not name.strip():
+        return "an IANA time zone name is required (e.g. Europe/Berlin)"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{name!r} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)"
+    return None
+
+
+@checks.register(checks.Tags.compatibility)
+def check_profile(app_configs=None, **kwargs):
+    """`reporting.E201`: ORGANISATION_TIME_ZONE is not an IANA zone; `reporting.E202`: ORGANISATION_COUNTRY is not
+    an ISO 3166-1 alpha-2 code."""
+    from reporting.clock.places import country_problem
+
+    profile = organisation_profile()
+    errors = []
+    if problem := time_zone_problem(profile.time_zone):
+        errors.append(checks.Error(f"ORGANISATION_TIME_ZONE: {problem}.", id="reporting.E201"))
+    if profile.country and (problem := country_problem(profile.country)):
+        errors.append(checks.Error(f"ORGANISATION_COUNTRY: {problem}.", id="reporting.E202"))
+    return errors
