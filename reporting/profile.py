@@ -5,7 +5,6 @@ ORGANISATION_TIME_ZONE). The incident's regulatory facts default from it and may
 """
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import checks
@@ -34,21 +33,11 @@ def organisation_profile() -> OrganisationProfile:
     )
 
 
-def time_zone_problem(name) -> str | None:
-    """Why `name` is not an IANA time zone, or None."""
-    if not isinstance(name, str) or not name.strip():
-        return "an IANA time zone name is required (e.g. Europe/Berlin)"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"{name!r} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)"
-    return None
-
-
 @checks.register(checks.Tags.compatibility)
 def check_profile(app_configs=None, **kwargs):
     """`reporting.E201`: ORGANISATION_TIME_ZONE is not an IANA zone; `reporting.E202`: ORGANISATION_COUNTRY is not
     an ISO 3166-1 alpha-2 code."""
+    from reporting.clock.facts import time_zone_problem
     from reporting.clock.places import country_problem
 
     profile = organisation_profile()

@@ -22,6 +22,11 @@ FIELDSETS = [
     ("US sector rules", {"fields": ["covered_defense_information", "phi_breach", "nydfs_covered_entity",
                                     "determined_at"]}),
     ("China", {"fields": ["critical_information_infrastructure", "cn_relatively_major_or_above"]}),
+    ("Local time", {"fields": ["entity_time_zone", "entity_country", "incident_time_zone"],
+                    "description": "Where the rules read local time: the entity's calendar months and years and "
+                                   "the DORA weekend/holiday relief (its time zone and Member State), and the date "
+                                   "a regime applies from (where the incident was discovered). New facts take the "
+                                   "organisation profile's time zone and country."}),
 ]
 
 

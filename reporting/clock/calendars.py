@@ -7,6 +7,9 @@
 - SEC business days exclude Saturdays, Sundays and federal holidays, the days the Commission is closed (Exchange
   Act Rule 0-2, 17 CFR 240.0-2; EDGAR hours, Regulation S-T Rule 12, 17 CFR 232.12; Form 8-K General Instruction
   B.1).
+- Member-State holidays (the DORA weekend/holiday relief, Del. Reg. (EU) 2025/301 Art. 5(4): "a bank holiday in
+  the Member State of the financial entity") are the national public holidays of the `holidays` package, with its
+  bank-holiday category where it has one; regional holidays are not included (pass them in).
 - Months end on the same-numbered day, clamped to the last day of a shorter month (Reg. (EEC, Euratom) No 1182/71
   Art. 3(2)(c)): 31 January + 1 month = 28 February (29 in a leap year).
 """
@@ -15,6 +18,8 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays as holiday_data
 
 SATURDAY, SUNDAY = 5, 6
 JUNETEENTH_FIRST_YEAR = 2021
@@ -115,3 +120,29 @@ def next_working_day(day: date, holidays: frozenset[date] | set[date] = frozense
     while not is_working_day(day, holidays):
         day += timedelta(days=1)
     return day
+
+
+@lru_cache(maxsize=256)
+def _member_state_calendar(country: str, year: int) -> dict[date, str]:
+    try:
+        base = holiday_data.country_holidays(country, years=year)
+    except NotImplementedError:  # a country the package does not know
+        return {}
+    categories = [c for c in ("public", "bank") if c in base.supported_categories]
+    return dict(holiday_data.country_holidays(country, years=year, categories=categories, language="en_US")
+                if "en_US" in base.supported_languages else
+                holiday_data.country_holidays(country, years=year, categories=categories))
+
+
+def member_state_holidays(country: str | None, year: int) -> frozenset[date]:
+    """The national public (and bank) holidays of `country` (ISO 3166-1) in `year`; empty when no country."""
+    if not country:
+        return frozenset()
+    return frozenset(_member_state_calendar(country, year))
+
+
+def member_state_holiday_name(country: str | None, day: date) -> str:
+    """The name of the holiday on `day` in `country`, or ""."""
+    if not country:
+        return ""
+    return _member_state_calendar(country, day.year).get(day, "")

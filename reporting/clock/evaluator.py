@@ -2,20 +2,25 @@
 
 Counting rules (each regime file states the provision behind its numbers):
 
-- hours and "days" run from the clock-start moment itself; a "day" is 24 hours. The EU AI Act (Art. 73) and
-  California SB 53 do not say whether their days are calendar or working days: counting calendar days is the
-  conservative reading, and those stages carry a note and the `uncertain` flag.
-- months: the same day of the month and time of day, clamped to the end of a shorter month (Reg. (EEC, Euratom)
-  No 1182/71 Art. 3(2)(c)); the time of day is kept, which is earlier than 1182/71's end of day, so conservative.
+- hours and "days" run from the clock-start moment itself; a "day" is 24 hours of elapsed time, also across a
+  clock change (10:00 CET + 15 days is 11:00 CEST). That is never later than Reg. (EEC, Euratom) No 1182/71
+  Art. 3's end of the last day. The EU AI Act (Art. 73) and California SB 53 do not say whether their days are
+  calendar or working days: counting calendar days is the conservative reading, and those stages carry a note and
+  the `uncertain` flag.
+- months: the same day of the month and local time of day in the entity's time zone, clamped to the end of a
+  shorter month (1182/71 Art. 3(2)(c)); the time of day is kept, which is earlier than 1182/71's end of day.
+- calendar years (HIPAA's annual notice): the entity's local calendar year.
 - business days: see `calendars.add_us_business_days` (SEC Form 8-K).
 - variants: when several limits of a stage apply (EU AI Act Art. 73(2)-(4)), the one that ends first governs.
 - `no_later_than`: an earliest-of rule (DORA initial notification: 4 hours from classification, no later than 24
   hours after awareness); the second limit is dropped when the clock starts after it has ended.
-- relief: a deadline on a Saturday, Sunday or bank holiday may be met by a fixed time on the next working day (Del.
-  Reg. (EU) 2025/301 Art. 5(4)-(6)), unless the entity is excluded.
+- relief: a deadline on a Saturday, Sunday or bank holiday may be met by a fixed local time on the next working
+  day (Del. Reg. (EU) 2025/301 Art. 5(4)-(6)), unless the entity is excluded; the day and the time are the
+  entity's: its time zone, and the public holidays of its Member State (`entity_country`) plus any passed in.
 - chained stages start when the earlier stage is submitted (`facts.submitted`); until then they wait, with no due
   time.
-- a stage whose `applies_from` is after the date its clock starts does not apply; `applies_from_overrides` maps
+- a stage whose `applies_from` is after the local date its clock starts (in the incident's time zone) does not
+  apply; `applies_from_overrides` maps
   "<regime>" or "<regime>.<stage>" to another date (the stage's own entry wins).
 """
 
@@ -23,7 +28,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from reporting.clock.calendars import add_months, add_us_business_days, is_working_day, next_working_day
+from reporting.clock.calendars import (
+    add_months,
+    add_us_business_days,
+    is_working_day,
+    member_state_holiday_name,
+    member_state_holidays,
+    next_working_day,
+)
 from reporting.clock.conditions import country_of
 from reporting.clock.facts import Facts
 from reporting.clock.model import SUBMITTED_PREFIX, ContentItem, Regime, Stage
@@ -85,19 +97,23 @@ def describe(unit: str, value: int | None, event: str) -> str:
     return f"{value} {UNIT_LABELS.get(unit, unit)} from {EVENT_LABELS.get(event, event)}"
 
 
-def due_time(stage: Stage, unit: str, value: int | None, start: datetime) -> datetime | None:
-    """The due time of `value` `unit`s from `start`; None for a unit without a fixed deadline."""
+def due_time(stage: Stage, unit: str, value: int | None, start: datetime, facts: Facts) -> datetime | None:
+    """The due time of `value` `unit`s from `start`, in UTC; None for a unit without a fixed deadline.
+
+    Hours and days are elapsed time; months and calendar years are counted on the entity's local calendar."""
     if unit == "hours":
         return start + timedelta(hours=value)
     if unit in ("days", "calendar_days"):
         return start + timedelta(days=value)
     if unit == "months":
-        return add_months(start, value)
+        return add_months(start.astimezone(facts.entity_zone), value).astimezone(UTC)
     if unit == "business_days":
         calendar = stage.business_days
         return add_us_business_days(start, value, time_zone=calendar.time_zone, cutoff=calendar.cutoff)
     if unit == "days_after_calendar_year_end":
-        return datetime(start.year + 1, 1, 1, tzinfo=UTC) + timedelta(days=value)
+        zone = facts.entity_zone
+        year_end = datetime(start.astimezone(zone).year + 1, 1, 1, tzinfo=zone)
+        return (year_end + timedelta(days=value)).astimezone(UTC)
     return None
 
 
@@ -108,8 +124,8 @@ def _earliest(candidates):
 
 def _apply_limits(stage: Stage, facts: Facts, start: datetime):
     """(due, unit, provision, rule, notes) after the variants and the `no_later_than` limit of the stage."""
-    candidates = [(due_time(stage, stage.unit, stage.value, start), stage.unit, stage.provision, stage.rule)]
-    candidates += [(due_time(stage, v.unit, v.value, start), v.unit, v.provision, v.rule)
+    candidates = [(due_time(stage, stage.unit, stage.value, start, facts), stage.unit, stage.provision, stage.rule)]
+    candidates += [(due_time(stage, v.unit, v.value, start, facts), v.unit, v.provision, v.rule)
                    for v in stage.variants if v.when(facts)]
     due, unit, provision, rule = _earliest(candidates)
     notes = []
@@ -120,7 +136,7 @@ def _apply_limits(stage: Stage, facts: Facts, start: datetime):
     limit = stage.no_later_than
     cap_start = facts.get(limit.clock_start) if limit is not None else None
     if cap_start is not None and due is not None:
-        cap_due = due_time(stage, limit.unit, limit.value, cap_start)
+        cap_due = due_time(stage, limit.unit, limit.value, cap_start, facts)
         own = describe(unit, stage.value, stage.clock_start)
         if start > cap_due:
             rule += f"; clock started after the limit of {limit.rule} had passed, so {own} governs"
@@ -132,22 +148,40 @@ def _apply_limits(stage: Stage, facts: Facts, start: datetime):
     return due, unit, provision, rule, notes
 
 
-def _apply_relief(stage: Stage, facts: Facts, due: datetime | None, bank_holidays):
+def _apply_relief(stage: Stage, facts: Facts, due: datetime | None, extra_holidays):
     """(due, rule text, note): a weekend/holiday deadline moved to the relief time of the next working day.
 
-    The note is the relief's own caveat, returned only when the relief moved the deadline."""
+    Both are judged where the entity is (Del. Reg. (EU) 2025/301 Art. 5(4)): the local date of the deadline in its
+    time zone, the public holidays of its Member State (`entity_country`) and any holidays passed in; the moved
+    deadline is the relief time, local, on the next working day. The note is the relief's own caveat, and one when
+    the entity's Member State is not given, returned only when the relief moved the deadline."""
     relief = stage.relief
-    if relief is None or due is None or is_working_day(due.date(), bank_holidays):
+    if relief is None or due is None:
         return due, "", ""
-    day = due.date()
-    kind = "a bank holiday" if day in bank_holidays else day.strftime("%A")
+    zone = facts.entity_zone
+    local_due = due.astimezone(zone)
+    day = local_due.date()
+    holidays = member_state_holidays(facts.entity_country, day.year) | frozenset(extra_holidays)
+    if is_working_day(day, holidays):
+        return due, "", ""
+    holidays |= member_state_holidays(facts.entity_country, day.year + 1)  # the next working day may be in January
+    tz = facts.entity_time_zone
+    detail = [member_state_holiday_name(facts.entity_country, day) or "a holiday passed in"] if day in holidays else []
+    detail.append(f"the local date in {tz}" if tz != "UTC" else "the date in UTC")
+    kind = "a bank holiday" if day in holidays else day.strftime("%A")
+    falls = f"; it falls on {kind} {day.isoformat()} ({'; '.join(detail)})"
     if relief.excluded(facts):
-        return due, (f"; it falls on {kind} {day.isoformat()}, but the weekend/holiday relief of {relief.provision} "
-                     "does not apply to this entity's report"), ""
-    moved = datetime.combine(next_working_day(day, bank_holidays), relief.at, tzinfo=UTC)
-    text = (f"; it falls on {kind} {day.isoformat()}, so under {relief.provision} it may be filed by "
-            f"{relief.at.strftime('%H:%M')} UTC on {moved.date().isoformat()}, the next working day")
-    return moved, text, relief.note
+        return due, f"{falls}, but the relief of {relief.provision} does not apply to this entity's report", ""
+    moved = datetime.combine(next_working_day(day, holidays), relief.at, tzinfo=zone).astimezone(UTC)
+    at = f"{relief.at.strftime('%H:%M')} UTC" if tz == "UTC" else \
+        f"{relief.at.strftime('%H:%M')} {tz} time ({moved.strftime('%H:%M')} UTC)"
+    text = (f"{falls}, so under {relief.provision} it may be filed by {at} on "
+            f"{moved.astimezone(zone).date().isoformat()}, the next working day")
+    notes = [relief.note]
+    if not facts.entity_country:
+        notes.append("The entity's Member State (entity_country) is not given: only weekends and the bank holidays "
+                     "passed in were taken into account.")
+    return moved, text, " ".join(n for n in notes if n)
 
 
 def _parse_overrides(overrides: Mapping | None, regimes: Iterable[Regime]) -> dict[str, date]:
@@ -192,7 +226,7 @@ def _evaluate_regime(regime: Regime, facts: Facts, bank_holidays, overrides) -> 
         made = []
         if stage.is_chained:
             for parent, trigger in done.get(stage.after, []):
-                if trigger.date() < applies_from:
+                if facts.local_date(trigger) < applies_from:
                     continue
                 jurisdiction = parent.jurisdiction if stage.per_location else None
                 made.append((_chained(regime, stage, facts, parent, jurisdiction, bank_holidays), trigger))
@@ -201,7 +235,7 @@ def _evaluate_regime(regime: Regime, facts: Facts, bank_holidays, overrides) -> 
             start = facts.get(event)
             if start is None and stage.clock_start_default:
                 event, start = stage.clock_start_default, facts.get(stage.clock_start_default)
-            if start is None or start.date() < applies_from:
+            if start is None or facts.local_date(start) < applies_from:
                 continue
             if stage.per_location:
                 places = sorted({country_of(loc) for loc in facts.locations} & stage.per_location_countries)
@@ -248,10 +282,11 @@ def evaluate(
 ) -> list[ObligationSpec]:
     """Every obligation the facts trigger, sorted by due time (None last), then key.
 
-    `regimes`: default the shipped regime files. `bank_holidays`: dates that are not working days for the DORA
-    weekend/holiday relief (Member-State holiday data is not shipped). `applies_from_overrides`: {"<regime>" or
-    "<regime>.<stage>": date}, e.g. {"eu_ai_act_73": "2027-12-02"} for a deployment that reads the Digital
-    Omnibus as deferring Art. 73 for Annex III systems. Raises ValueError for an unknown override key.
+    `regimes`: default the shipped regime files. `bank_holidays`: more dates that are not working days for the
+    DORA weekend/holiday relief, besides the public holidays of the entity's Member State (`facts.entity_country`).
+    `applies_from_overrides`: {"<regime>" or "<regime>.<stage>": date}, e.g. {"eu_ai_act_73": "2027-12-02"} for a
+    deployment that reads the Digital Omnibus as deferring Art. 73 for Annex III systems.
+    Raises ValueError for an unknown override key.
     """
     regimes = load_regimes() if regimes is None else tuple(regimes)
     overrides = _parse_overrides(applies_from_overrides, regimes)

@@ -7,12 +7,15 @@ Art. 3(49) serious-incident limbs).
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.core.inputs import moment_out_of_range
+from reporting.clock.places import country_problem, location_problem
 
 # EU AI Act operator roles (Art. 3(3)-(8)); the inventory's OperatorRole choices.
 OPERATOR_ROLES = (
@@ -75,8 +78,14 @@ CHOICE_KEYS = {
     "risk_to_individuals": RISK_LEVELS,
     "dora_entity_type": DORA_ENTITY_TYPES,
 }
+# Moments that cannot come before awareness of the incident, nor before it occurred (a classification, a
+# determination, a payment ...); `submitted` moments are checked the same way.
+AFTER_AWARENESS_KEYS = ("classified_major_at", "materiality_determined_at", "determined_at")
+# Where the rules read local time (README, "Regulatory clock: local time"): IANA zone names, and the entity's country.
+TIME_ZONE_KEYS = ("entity_time_zone", "incident_time_zone")
+COUNTRY_KEYS = ("entity_country",)
 OTHER_KEYS = ("locations", "harms", "individuals_affected", "submitted")
-KNOWN_KEYS = frozenset(DATETIME_KEYS + BOOLEAN_KEYS + tuple(CHOICE_KEYS) + OTHER_KEYS)
+KNOWN_KEYS = frozenset(DATETIME_KEYS + BOOLEAN_KEYS + tuple(CHOICE_KEYS) + TIME_ZONE_KEYS + COUNTRY_KEYS + OTHER_KEYS)
 
 # ISO 3166-1 alpha-2 ("DE") or ISO 3166-2 ("US-CA", "DE-BY"; subdivision part of one to three letters or digits).
 LOCATION_PATTERN = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
@@ -128,7 +137,24 @@ class Facts:
     critical_information_infrastructure: bool = False
     cn_relatively_major_or_above: bool = False
     provider_unreachable: bool = False
+    # The entity's time zone and country (DORA relief calendar, local years and months), and the time zone where the
+    # incident was discovered (applies-from dates), which defaults to the entity's.
+    entity_time_zone: str = "UTC"
+    incident_time_zone: str | None = None
+    entity_country: str | None = None
     submitted: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    @property
+    def entity_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.entity_time_zone)
+
+    @property
+    def incident_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.incident_time_zone or self.entity_time_zone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The date of `moment` where the incident was discovered (how applies-from dates are read)."""
+        return moment.astimezone(self.incident_zone).date()
 
     def get(self, key: str) -> Any:
         """The value of a fact by name (conditions in the regime files refer to facts by name)."""
@@ -160,12 +186,27 @@ def _parse_locations(value, errors):
     for item in value:
         code = item.strip().upper() if isinstance(item, str) else None
         if code is None or not LOCATION_PATTERN.match(code):
-            bad.append(repr(item))
+            bad.append(f"{item!r} is not an ISO 3166 code")
+        elif problem := location_problem(code):
+            bad.append(problem)
         elif code not in codes:
             codes.append(code)
     if bad:
-        errors["locations"] = f"not ISO 3166-1 alpha-2 or ISO 3166-2 codes: {', '.join(bad)}"
+        errors["locations"] = "; ".join(bad)
     return tuple(codes)
+
+
+def time_zone_problem(value) -> str | None:
+    """Why `value` is not an IANA time zone name, or None. An offset alone ("+01:00") is refused: it cannot say
+    when the clocks change."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be an IANA time zone name (e.g. Europe/Berlin)"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return (f"{value!r} is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC); an offset "
+                "alone is not enough across a clock change")
+    return None
 
 
 def _parse_harms(value, errors):
@@ -179,7 +220,7 @@ def _parse_harms(value, errors):
     return tuple(dict.fromkeys(value))
 
 
-def _parse_submitted(value, errors):
+def _parse_submitted(value, errors, known_keys):
     if not isinstance(value, dict):
         errors["submitted"] = ("must be an object mapping obligation keys to ISO 8601 date-times, "
                                'e.g. {"nis2.notification": "2027-03-05T10:00:00Z"}')
@@ -189,12 +230,37 @@ def _parse_submitted(value, errors):
         if not isinstance(key, str) or not OBLIGATION_KEY_PATTERN.match(key):
             errors[f"submitted.{key}"] = 'not an obligation key ("<regime>.<stage>" or "<regime>.<stage>@<code>")'
             continue
+        if known_keys is not None and (problem := _unknown_obligation(key, known_keys)):
+            errors[f"submitted.{key}"] = problem
+            continue
         parsed, message = parse_datetime(moment)
         if message:
             errors[f"submitted.{key}"] = message
         else:
             result[key] = parsed
     return result
+
+
+def _unknown_obligation(key: str, known_keys: dict) -> str | None:
+    """Why `key` names no obligation of the loaded regimes, or None. `known_keys`: {"<regime>.<stage>": frozenset of
+    the location codes it takes after @ (empty: none)}."""
+    base, at, place = key.partition("@")
+    if base not in known_keys:
+        return f"unknown obligation key; known keys: {', '.join(sorted(known_keys))}"
+    places = known_keys[base]
+    if at and place not in places:
+        if not places:
+            return f"{base} is not counted per location; send it without @{place}"
+        return f"{base} is counted per country of: {', '.join(sorted(places))} (not {place})"
+    if not at and places:
+        return f"{base} is counted per country: name it, e.g. {base}@{sorted(places)[0]}"
+    return None
+
+
+def obligation_keys(regimes: Iterable) -> dict[str, frozenset[str]]:
+    """{"<regime>.<stage>": the countries a per-location stage is keyed by (empty otherwise)} of `regimes`."""
+    return {f"{regime.code}.{stage.code}": frozenset(stage.per_location_countries) if stage.per_location else
+            frozenset() for regime in regimes for stage in regime.stages}
 
 
 def _parse_count(value, errors, key):
@@ -204,11 +270,13 @@ def _parse_count(value, errors, key):
     return value
 
 
-def parse_facts(mapping: Any) -> Facts:
+def parse_facts(mapping: Any, *, regimes: Iterable | None = None) -> Facts:
     """Validate a JSON object of facts and return `Facts`; raise `FactsError` naming every bad key at once.
 
     `aware_at` is required. A JSON null counts as "not given" for every optional key, and so does an empty string
-    for a choice (`operator_role`, `risk_class`, `risk_to_individuals`, `dora_entity_type`).
+    for a choice (`operator_role`, `risk_class`, `risk_to_individuals`, `dora_entity_type`) and for a time zone or
+    country. Keys of `submitted` must name obligations of `regimes` (default: the shipped regime files). Moments
+    that cannot come before awareness or occurrence (AFTER_AWARENESS_KEYS, submissions) are refused naming both.
     """
     if not isinstance(mapping, dict):
         raise FactsError({"facts": "must be a JSON object"})
@@ -243,11 +311,52 @@ def parse_facts(mapping: Any) -> Facts:
             values[key] = _parse_harms(value, errors)
         elif key == "individuals_affected":
             values[key] = _parse_count(value, errors, key)
+        elif key in TIME_ZONE_KEYS:
+            if value == "":
+                continue
+            if problem := time_zone_problem(value):
+                errors[key] = problem
+            else:
+                values[key] = value
+        elif key in COUNTRY_KEYS:
+            if value == "":
+                continue
+            code = value.strip().upper() if isinstance(value, str) else value
+            if problem := country_problem(code):
+                errors[key] = problem
+            else:
+                values[key] = code
         elif key == "submitted":
-            values[key] = MappingProxyType(_parse_submitted(value, errors))
+            if regimes is None:
+                from reporting.clock.regimes import load_regimes
+
+                regimes = load_regimes()
+            values[key] = MappingProxyType(_parse_submitted(value, errors, obligation_keys(regimes)))
     occurred_at, aware_at = values.get("occurred_at"), values.get("aware_at")
     if occurred_at and aware_at and occurred_at > aware_at and "occurred_at" not in errors:
         errors["occurred_at"] = "is after aware_at (an incident cannot be known before it occurs)"
+    _check_order(values, errors)
     if errors:
         raise FactsError(errors)
     return Facts(**values)
+
+
+def _check_order(values: dict, errors: dict) -> None:
+    """Refuse a moment before awareness or occurrence, naming both facts (e.g. a classification before awareness)."""
+    anchors = [(name, values[name]) for name in ("aware_at", "occurred_at") if values.get(name)]
+    moments = [(key, values.get(key)) for key in AFTER_AWARENESS_KEYS]
+    moments += [(f"submitted.{key}", moment) for key, moment in (values.get("submitted") or {}).items()]
+    for key, moment in moments:
+        if moment is None or key in errors:
+            continue
+        for anchor, at in anchors:
+            if moment < at:
+                errors[key] = (f"{iso(moment)} is before {anchor} ({iso(at)}): it cannot come before the "
+                               f"organisation became aware of the incident" if anchor == "aware_at" else
+                               f"{iso(moment)} is before {anchor} ({iso(at)}): it cannot come before the incident "
+                               "occurred")
+                break
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -189,7 +189,8 @@ def _stage(raw, where: str, groups, earlier: dict[str, "Stage"], regime_content)
     if raw.get("relief") is not None:
         place, item = f"{where}.relief", raw["relief"]
         if not isinstance(item, dict) or set(item) - {"at", "provision", "excluded_when", "note"}:
-            raise ValueError(f"{place}: relief has at (HH:MM UTC), provision, and optionally excluded_when and note")
+            raise ValueError(f"{place}: relief has at (HH:MM, the entity's local time), provision, and optionally "
+                             "excluded_when and note")
         excluded = item.get("excluded_when")
         relief = Relief(_clock_time(item.get("at"), f"{place}.at"), _text(item, "provision", place),
                         compile_condition(excluded, f"{place}.excluded_when", groups) if excluded else lambda f: False,

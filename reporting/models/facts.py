@@ -6,6 +6,7 @@ registrant ...) default from `REGULATORY_PROFILE` when the row is created and ca
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents.models import Incident
@@ -24,6 +25,20 @@ class DoraEntityType(models.TextChoices):
     CENTRAL_COUNTERPARTY = "central_counterparty", "Central counterparty (CCP)"
     TRADING_VENUE = "trading_venue", "Trading venue"
     OTHER = "other", "Other financial entity"
+
+
+def validate_time_zone(value):
+    from reporting.clock.facts import time_zone_problem
+
+    if value and (problem := time_zone_problem(value)):
+        raise ValidationError(problem[0].upper() + problem[1:] + ".", code="time_zone")
+
+
+def validate_country(value):
+    from reporting.clock.places import country_problem
+
+    if value and (problem := country_problem(value)):
+        raise ValidationError(problem[0].upper() + problem[1:] + ".", code="country")
 
 
 # Organisation-level facts: their default on a new row comes from settings.REGULATORY_PROFILE.
@@ -73,6 +88,20 @@ class RegulatoryFacts(models.Model):
     cn_relatively_major_or_above = models.BooleanField(
         "'relatively major' incident or above (CAC measures)", default=False)
 
+    # Local time (README, "Regulatory clock: local time"); a new row takes the organisation profile's. Nullable, so
+    # the history rows written before these fields keep their hashes (ADR 0006).
+    entity_time_zone = models.CharField(  # noqa: DJ001  (nullable: ADR 0006)
+        max_length=64, null=True, blank=True, validators=[validate_time_zone],
+        help_text="The entity's time zone, an IANA name such as Europe/Berlin (an offset cannot follow clock "
+                  "changes): its calendar months and years, and the DORA relief's 12:00. Empty: UTC.")
+    entity_country = models.CharField(  # noqa: DJ001  (nullable: ADR 0006)
+        max_length=2, null=True, blank=True, validators=[validate_country],
+        help_text="The entity's Member State (ISO 3166-1, e.g. DE): the bank holidays of the DORA relief.")
+    incident_time_zone = models.CharField(  # noqa: DJ001  (nullable: ADR 0006)
+        max_length=64, null=True, blank=True, validators=[validate_time_zone],
+        help_text="Where the incident was discovered (IANA name): the local date a regime's applies-from date is "
+                  "read against. Empty: the entity's time zone.")
+
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,5 +116,9 @@ class RegulatoryFacts(models.Model):
 
     @classmethod
     def profile_defaults(cls) -> dict:
+        from reporting.profile import organisation_profile
+
         profile = set(getattr(settings, "REGULATORY_PROFILE", ()))
-        return {name: name in profile for name in PROFILE_FACTS}
+        organisation = organisation_profile()
+        return {**{name: name in profile for name in PROFILE_FACTS},
+                "entity_time_zone": organisation.time_zone, "entity_country": organisation.country}

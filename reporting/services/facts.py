@@ -16,11 +16,39 @@ FACT_FIELDS = (
     "materiality_determined_at", "frontier_developer", "critical_safety_incident",
     "imminent_risk_of_death_or_injury", "covered_defense_information", "phi_breach", "nydfs_covered_entity",
     "determined_at", "critical_information_infrastructure", "cn_relatively_major_or_above",
+    "entity_time_zone", "entity_country", "incident_time_zone",
 )
 MOMENTS = {"classified_major_at", "materiality_determined_at", "determined_at"}
 
 # When several AI systems are involved, each (operator role, risk class) pair is evaluated and the results merged.
 NO_PROFILE = ("", "")
+
+
+# Facts the clock names differently from the records that hold them.
+RECORD_FIELDS = {"locations": "jurisdictions", "individuals_affected": "data_subjects_affected"}
+
+
+def facts_refusal(exc, *, fields=None) -> ValidationError:
+    """A clock `FactsError` as a ValidationError naming the record's fields (`fields`: the form's own; the rest go
+    to the whole record, each message naming its fact)."""
+    errors = {}
+    for key, message in exc.errors.items():
+        field = RECORD_FIELDS.get(key, key)
+        if fields is not None and field not in fields:
+            errors.setdefault("__all__", []).append(f"{key}: {message}")
+        else:
+            errors.setdefault(field, []).append(message)
+    return ValidationError(errors)
+
+
+def checked_clock_facts(incident, **kwargs):
+    """`clock_facts` parsed by the clock: a ValidationError naming each impossible or malformed fact."""
+    from reporting import clock
+
+    try:
+        return clock.parse_facts(clock_facts(incident, **kwargs))
+    except clock.FactsError as exc:
+        raise facts_refusal(exc) from exc
 
 
 def _iso(moment):
@@ -96,6 +124,8 @@ def regulatory_facts_update(*, actor, incident, expected_version=None, **changes
         return row
     for name in changed:
         setattr(row, name, changes[name])
+    for profile in system_profiles(incident):  # refused before anything is written, naming the facts
+        checked_clock_facts(incident, profile=profile, regulatory=row)
     if not created:
         row.version += 1
     save_tracked(row, actor=actor)

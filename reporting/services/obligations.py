@@ -21,7 +21,7 @@ from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
 from reporting import clock
 from reporting.models import Obligation
-from reporting.services.facts import clock_facts, regulatory_facts_for, system_profiles
+from reporting.services.facts import checked_clock_facts, regulatory_facts_for, system_profiles
 
 Status = Obligation.Status
 
@@ -61,8 +61,7 @@ def incident_specs(incident, *, submitted=None) -> list:
     regulatory = regulatory_facts_for(incident)
     merged = {}
     for profile in system_profiles(incident):
-        facts = clock.parse_facts(clock_facts(incident, profile=profile, regulatory=regulatory,
-                                              submitted=submitted))
+        facts = checked_clock_facts(incident, profile=profile, regulatory=regulatory, submitted=submitted)
         for spec in clock.evaluate(facts, bank_holidays=bank_holidays()):
             if spec.key not in merged or _earlier(spec, merged[spec.key]):
                 merged[spec.key] = spec

@@ -80,11 +80,24 @@ def test_awareness_corrected_moves_open_deadlines_but_not_submitted_ones(complia
     uk = incident.obligations.get(key="uk_gdpr.notification")
     services.obligation_submit(actor=compliance, obligation=uk, submitted_at=AWARE + timedelta(hours=5),
                                expected_version=uk.version)
-    later = AWARE + timedelta(hours=6)
+    later = AWARE + timedelta(hours=3)
     incident_services.incident_update(actor=compliance, incident=incident, aware_at=later)
     assert _get(incident, "gdpr.notification").due_at == later + timedelta(hours=72)
     uk.refresh_from_db()
     assert uk.due_at == AWARE + timedelta(hours=72)
+
+
+def test_awareness_moved_after_a_submission_is_refused_naming_both_and_nothing_changes(compliance):
+    incident = breach_incident(compliance, jurisdictions=("DE", "GB"))
+    uk = incident.obligations.get(key="uk_gdpr.notification")
+    services.obligation_submit(actor=compliance, obligation=uk, submitted_at=AWARE + timedelta(hours=5),
+                               expected_version=uk.version)
+    with pytest.raises(ValidationError) as refused:
+        incident_services.incident_update(actor=compliance, incident=incident, aware_at=AWARE + timedelta(hours=6))
+    text = str(refused.value)
+    assert "submitted.uk_gdpr.notification" in text and "before aware_at" in text
+    incident.refresh_from_db()
+    assert incident.aware_at == AWARE
 
 
 def test_submitting_gives_the_chained_stage_its_due_time(compliance):
