@@ -41,3 +41,37 @@ def test_art_33_2_the_processor_notice_does_not_depend_on_the_risk(risk):
 
 def test_art_33_2_a_processor_without_a_breach_of_personal_data_owes_nothing():
     assert not keys_of("gdpr", run(personal_data_breach=False, locations=["DE"], gdpr_role="processor"))
+
+
+@pytest.mark.parametrize(
+    ("locations", "aware_at", "gdpr", "uk_gdpr"),
+    [
+        # EEA Joint Committee Decision No 154/2018, in force 2018-07-20: the GDPR in Iceland, Liechtenstein, Norway.
+        (["NO"], "2018-07-19T23:00:00Z", False, False),
+        (["NO"], "2018-07-20T00:00:00Z", True, False),
+        (["IS"], "2018-06-01T10:00:00Z", False, False),
+        (["LI"], "2018-08-01T10:00:00Z", True, False),
+        (["FR", "NO"], "2018-06-01T10:00:00Z", True, False),  # Art. 99(2): in the EU from 2018-05-25
+        (["FR"], "2018-05-24T10:00:00Z", False, False),
+        # The EU GDPR in the United Kingdom until 2020-12-31 (Withdrawal Agreement Arts. 126-127), UK GDPR after.
+        (["GB"], "2018-05-25T10:00:00Z", True, False),
+        (["GB-SCT"], "2020-12-31T23:59:00Z", True, False),
+        (["GB"], "2021-01-01T00:00:00Z", False, True),
+        (["GB", "IE"], "2021-01-01T00:00:00Z", True, True),
+        (["US"], "2019-01-01T00:00:00Z", False, False),
+    ],
+)
+def test_gdpr_dates_in_the_eea_efta_states_and_the_united_kingdom(locations, aware_at, gdpr, uk_gdpr):
+    specs = run(**BREACH, locations=locations, aware_at=aware_at)
+    assert bool(keys_of("gdpr", specs)) is gdpr
+    assert bool(keys_of("uk_gdpr", specs)) is uk_gdpr
+    if gdpr:
+        assert keys_of("gdpr", specs) == {"gdpr.notification", "gdpr.data_subjects", "gdpr.record"}
+
+
+def test_gdpr_dates_apply_to_the_processor_notice_too():
+    # Art. 33(2) in Norway before the EEA incorporation: not yet owed.
+    assert not keys_of("gdpr", run(**BREACH, locations=["NO"], aware_at="2018-07-01T10:00:00Z",
+                                   gdpr_role="processor"))
+    assert keys_of("gdpr", run(**BREACH, locations=["NO"], aware_at="2018-08-01T10:00:00Z",
+                               gdpr_role="processor")) == {"gdpr.processor_notice"}
