@@ -75,3 +75,57 @@ def test_gdpr_dates_apply_to_the_processor_notice_too():
                                    gdpr_role="processor"))
     assert keys_of("gdpr", run(**BREACH, locations=["NO"], aware_at="2018-08-01T10:00:00Z",
                                gdpr_role="processor")) == {"gdpr.processor_notice"}
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # 164.406(a): more than 500 residents of one State or jurisdiction -> the media.
+        ({"individuals_affected": 900, "state_residents_affected": 501},
+         {"hipaa.individuals", "hipaa.hhs", "hipaa.media"}),
+        ({"individuals_affected": 900, "state_residents_affected": 500}, {"hipaa.individuals", "hipaa.hhs"}),
+        ({"individuals_affected": 300, "state_residents_affected": 300}, {"hipaa.individuals", "hipaa.hhs_annual"}),
+        # State residents unknown: shown while the total could exceed 500 in one State.
+        ({"individuals_affected": 900}, {"hipaa.individuals", "hipaa.hhs", "hipaa.media"}),
+        ({"individuals_affected": 501}, {"hipaa.individuals", "hipaa.hhs", "hipaa.media"}),
+        ({"individuals_affected": 500}, {"hipaa.individuals", "hipaa.hhs"}),
+        # 164.408(b): the number affected unknown -> the HHS notice still shows (marked uncertain), as does the media.
+        ({}, {"hipaa.individuals", "hipaa.hhs", "hipaa.media"}),
+        # 164.410: a business associate notifies the covered entity and owes none of the covered entity's notices.
+        ({"hipaa_role": "business_associate", "individuals_affected": 900, "state_residents_affected": 900},
+         {"hipaa.covered_entity"}),
+        ({"hipaa_role": "business_associate"}, {"hipaa.covered_entity"}),
+        ({"hipaa_role": "covered_entity", "individuals_affected": 10, "state_residents_affected": 10},
+         {"hipaa.individuals", "hipaa.hhs_annual"}),
+    ],
+)
+def test_hipaa_media_business_associate_and_unknown_counts(facts, expected):
+    assert keys_of("hipaa", run(phi_breach=True, **facts)) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "facts", "provision", "uncertain"),
+    [
+        ("hipaa.media", {"individuals_affected": 900, "state_residents_affected": 700}, "45 CFR 164.406", False),
+        ("hipaa.media", {"individuals_affected": 900}, "45 CFR 164.406", True),
+        ("hipaa.covered_entity", {"hipaa_role": "business_associate"}, "45 CFR 164.410", False),
+        ("hipaa.hhs", {}, "45 CFR 164.408(b)", True),
+        ("hipaa.hhs", {"individuals_affected": 800}, "45 CFR 164.408(b)", False),
+    ],
+)
+def test_hipaa_notices_are_due_60_calendar_days_after_discovery(key, facts, provision, uncertain):
+    spec = run(phi_breach=True, **facts)[key]
+    assert spec.due_at == AWARE_AT + timedelta(days=60)
+    assert spec.unit == "calendar_days"
+    assert spec.provision == provision
+    assert spec.uncertain is uncertain
+
+
+def test_hipaa_no_notice_without_a_breach_of_unsecured_phi():
+    assert not keys_of("hipaa", run(phi_breach=False, hipaa_role="business_associate", individuals_affected=900))
+
+
+def test_hipaa_unknown_state_residents_is_explained():
+    spec = run(phi_breach=True, individuals_affected=900)["hipaa.media"]
+    assert "state_residents_affected" in spec.note
+    assert utc(2027, 5, 1, 10, 0) == spec.due_at
