@@ -45,3 +45,33 @@ def test_nydfs_500_17_c_deadlines_run_from_the_payment(stage, due_at, verificati
     assert spec.due_at == due_at
     assert spec.verification == verification
     assert spec.recipient.startswith("Superintendent")
+
+
+SEC = {"sec_registrant": True, "materiality_determined_at": "2027-03-03T10:00:00Z"}
+SEC_DUE = utc(2027, 3, 9, 22, 30)  # 4 business days, 17:30 New York (EST)
+
+
+@pytest.mark.parametrize(
+    ("delay_until", "due_at", "uncertain"),
+    [
+        (None, SEC_DUE, False),  # Item 1.05(a): no delay
+        ("2027-04-08T22:30:00Z", utc(2027, 4, 8, 22, 30), False),  # Item 1.05(c): 30 days
+        ("2027-07-07T22:30:00Z", utc(2027, 7, 7, 22, 30), False),  # Item 1.05(c): 30 + 30 + 60 days
+        ("2027-07-08T22:30:00Z", utc(2027, 7, 8, 22, 30), True),  # beyond 120 days: used, and questioned
+        ("2027-03-05T10:00:00Z", SEC_DUE, False),  # a delay ending before the due time does not move it
+    ],
+)
+def test_sec_item_1_05_c_the_attorney_generals_delay_moves_the_due_time(delay_until, due_at, uncertain):
+    spec = run(**SEC, sec_delay_until=delay_until)["sec_8k.item_1_05"]
+    assert spec.due_at == due_at
+    assert spec.uncertain is uncertain
+    assert spec.clock_start_event == "materiality_determined_at"
+    if delay_until and due_at != SEC_DUE:
+        assert "Item 1.05(c)" in spec.rule
+    if uncertain:
+        assert "120 days" in spec.note
+
+
+def test_sec_delay_alone_does_not_create_the_filing():
+    assert not keys_of("sec_8k", run(sec_registrant=True, sec_delay_until="2027-04-08T22:30:00Z"))
+    assert AWARE_AT < SEC_DUE
