@@ -75,3 +75,58 @@ def test_sec_item_1_05_c_the_attorney_generals_delay_moves_the_due_time(delay_un
 def test_sec_delay_alone_does_not_create_the_filing():
     assert not keys_of("sec_8k", run(sec_registrant=True, sec_delay_until="2027-04-08T22:30:00Z"))
     assert AWARE_AT < SEC_DUE
+
+
+@pytest.mark.parametrize(
+    ("role", "aware_at", "discovered_at"),
+    [
+        ("provider", "2026-07-01T10:00:00Z", "2026-07-02T10:00:00Z"),  # 6-1-1702(7): developer, after 2026-06-30
+        ("deployer", "2026-07-01T10:00:00Z", "2026-07-02T10:00:00Z"),  # 6-1-1703(7): deployer
+        ("deployer", "2027-03-02T10:00:00Z", "2027-03-03T10:00:00Z"),
+        ("provider", "2026-06-29T10:00:00Z", "2026-06-29T12:00:00Z"),
+    ],
+)
+def test_colorado_sb_24_205_never_applies_because_it_was_repealed_before_its_effective_date(
+        role, aware_at, discovered_at):
+    specs = run(locations=["US-CO"], operator_role=role, aware_at=aware_at,
+                algorithmic_discrimination_discovered_at=discovered_at)
+    assert not keys_of("co_sb24_205", specs)
+
+
+def test_colorado_sb_24_205_is_kept_as_a_superseded_rule_with_its_reason():
+    from reporting.clock import load_regimes
+
+    regime = next(r for r in load_regimes() if r.code == "co_sb24_205")
+    for stage in regime.stages:
+        assert stage.applies_until < stage.applies_from
+        assert "SB 26-189" in stage.superseded
+        assert stage.uncertain
+        assert stage.value == 90
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # SB 26-189: the deployer's notice to the consumer after an adverse outcome, from 2027-01-01.
+        ({"operator_role": "deployer"}, {"co_sb26_189.adverse_outcome_notice"}),
+        ({}, {"co_sb26_189.adverse_outcome_notice"}),  # role not given: shown, with a caution
+        ({"operator_role": "provider"}, set()),  # a developer only documents
+        ({"operator_role": "deployer", "locations": ["US-CA"]}, set()),
+        ({"operator_role": "deployer", "adverse_decision_at": None}, set()),
+        # A decision before the Act's effective date.
+        ({"operator_role": "deployer", "aware_at": "2026-12-31T10:00:00Z",
+          "adverse_decision_at": "2026-12-31T09:00:00Z"}, set()),
+    ],
+)
+def test_colorado_sb_26_189_adverse_outcome_notice_applies(facts, expected):
+    facts = {"locations": ["US-CO"], "adverse_decision_at": "2027-03-01T09:00:00Z", **facts}
+    assert keys_of("co_sb26_189", run(**facts)) == expected
+
+
+def test_colorado_sb_26_189_notice_is_due_30_days_after_the_adverse_decision_and_uncertain():
+    spec = run(locations=["US-CO"], operator_role="deployer",
+               adverse_decision_at="2027-03-01T09:00:00Z")["co_sb26_189.adverse_outcome_notice"]
+    assert spec.due_at == utc(2027, 3, 31, 9, 0)
+    assert spec.uncertain
+    assert spec.verification == "secondary"
+    assert "2027-01-01" in spec.note
