@@ -1,0 +1,71 @@
+"""Duties added for issue 12 in the EU regimes: the Cyber Resilience Act (Art. 14), NIS2's further reports and
+notices (Art. 23(1), (4)(c), (4)(e)), the EU AI Act product manufacturer as provider (Art. 25) and GPAI models
+already on the market (Art. 111(3))."""
+
+from datetime import timedelta
+
+import pytest
+
+from reporting.tests.clock.helpers import AWARE_AT, keys_of, run, utc
+
+CRA = {"cra_manufacturer": True}
+VULN_STAGES = {"cra.vulnerability_early_warning", "cra.vulnerability_notification", "cra.vulnerability_final"}
+INCIDENT_STAGES = {"cra.incident_early_warning", "cra.incident_notification", "cra.incident_final"}
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # Art. 14(1)-(2), (8): an actively exploited vulnerability.
+        ({"actively_exploited_vulnerability": True}, VULN_STAGES | {"cra.inform_users"}),
+        # Art. 14(3)-(4), (8): a severe incident.
+        ({"severe_incident": True}, INCIDENT_STAGES | {"cra.inform_users"}),
+        ({"actively_exploited_vulnerability": True, "severe_incident": True},
+         VULN_STAGES | INCIDENT_STAGES | {"cra.inform_users"}),
+        # Not a manufacturer of a product with digital elements, or nothing to report.
+        ({"cra_manufacturer": False, "actively_exploited_vulnerability": True, "severe_incident": True}, set()),
+        ({}, set()),
+        # Art. 71(2): Art. 14 applies from 2026-09-11.
+        ({"actively_exploited_vulnerability": True, "severe_incident": True, "aware_at": "2026-09-10T23:00:00Z"},
+         set()),
+        ({"severe_incident": True, "aware_at": "2026-09-11T00:00:00Z"}, INCIDENT_STAGES | {"cra.inform_users"}),
+    ],
+)
+def test_cra_art_14_stages_follow_the_kind_of_event(facts, expected):
+    assert keys_of("cra", run(**{**CRA, **facts})) == expected
+
+
+@pytest.mark.parametrize(
+    ("stage", "due_at"),
+    [
+        ("vulnerability_early_warning", AWARE_AT + timedelta(hours=24)),  # Art. 14(2)(a)
+        ("vulnerability_notification", AWARE_AT + timedelta(hours=72)),  # Art. 14(2)(b)
+        ("incident_early_warning", AWARE_AT + timedelta(hours=24)),  # Art. 14(4)(a)
+        ("incident_notification", AWARE_AT + timedelta(hours=72)),  # Art. 14(4)(b)
+        ("inform_users", None),  # Art. 14(8): in a timely manner
+    ],
+)
+def test_cra_art_14_early_warning_and_notification_run_from_awareness(stage, due_at):
+    spec = run(**CRA, actively_exploited_vulnerability=True, severe_incident=True)[f"cra.{stage}"]
+    assert spec.due_at == due_at
+    assert spec.verification == "secondary"
+    assert "ENISA" in spec.recipient or stage == "inform_users"
+
+
+def test_cra_art_14_2_c_final_report_waits_for_a_corrective_measure_then_runs_14_days():
+    waiting = run(**CRA, actively_exploited_vulnerability=True)["cra.vulnerability_final"]
+    assert waiting.due_at is None
+    assert waiting.clock_starts_at is None
+    assert waiting.rule.startswith("waiting for corrective_measure_available_at")
+    assert waiting.uncertain  # undefined days
+    fixed = run(**CRA, actively_exploited_vulnerability=True,
+                corrective_measure_available_at="2027-03-10T08:00:00Z")["cra.vulnerability_final"]
+    assert fixed.clock_starts_at == utc(2027, 3, 10, 8, 0)
+    assert fixed.due_at == utc(2027, 3, 24, 8, 0)
+
+
+def test_cra_art_14_4_c_final_report_is_due_one_month_after_the_incident_notification():
+    specs = run(**CRA, severe_incident=True, submitted={"cra.incident_notification": "2027-03-04T09:00:00Z"})
+    assert specs["cra.incident_final"].due_at == utc(2027, 4, 4, 9, 0)
+    assert specs["cra.incident_final"].depends_on == "cra.incident_notification"
+    assert run(**CRA, severe_incident=True)["cra.incident_final"].due_at is None
