@@ -69,3 +69,56 @@ def test_cra_art_14_4_c_final_report_is_due_one_month_after_the_incident_notific
     assert specs["cra.incident_final"].due_at == utc(2027, 4, 4, 9, 0)
     assert specs["cra.incident_final"].depends_on == "cra.incident_notification"
     assert run(**CRA, severe_incident=True)["cra.incident_final"].due_at is None
+
+
+NIS2 = {"nis2_entity": True, "significant_incident": True, "locations": ["DE"]}
+NIS2_BASE = {"nis2.early_warning", "nis2.notification", "nis2.final"}
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (NIS2, NIS2_BASE),
+        # Art. 23(4)(c): an intermediate report only on request.
+        ({**NIS2, "nis2_intermediate_requested_at": "2027-03-10T10:00:00Z"}, NIS2_BASE | {"nis2.intermediate"}),
+        # Art. 23(4)(e): still being handled at the final-report deadline -> progress report, then final report.
+        ({**NIS2, "ongoing_at_final_report": True},
+         {"nis2.early_warning", "nis2.notification", "nis2.progress", "nis2.final_after_handling"}),
+        # Art. 23(1): the recipients of the services, where appropriate.
+        ({**NIS2, "service_recipients_affected": True}, NIS2_BASE | {"nis2.recipients"}),
+        # Not a significant incident: none of these.
+        ({**NIS2, "significant_incident": False, "service_recipients_affected": True,
+          "nis2_intermediate_requested_at": "2027-03-10T10:00:00Z"}, set()),
+    ],
+)
+def test_nis2_art_23_further_reports_and_notices(facts, expected):
+    assert keys_of("nis2", run(**facts)) == expected
+
+
+def test_nis2_art_23_4_e_progress_report_when_the_final_report_is_due_and_final_report_after_handling():
+    submitted = {"nis2.notification": "2027-03-04T09:00:00Z"}
+    specs = run(**NIS2, ongoing_at_final_report=True, submitted=submitted)
+    assert specs["nis2.progress"].due_at == utc(2027, 4, 4, 9, 0)
+    assert specs["nis2.progress"].provision == "Dir. (EU) 2022/2555 Art. 23(4)(e)"
+    waiting = specs["nis2.final_after_handling"]
+    assert waiting.due_at is None
+    assert "handling_completed_at" in waiting.rule
+    done = run(**NIS2, ongoing_at_final_report=True, submitted=submitted,
+               handling_completed_at="2027-05-31T12:00:00Z")["nis2.final_after_handling"]
+    assert done.due_at == utc(2027, 6, 30, 12, 0)  # end-of-month clamped
+    assert done.uncertain
+
+
+@pytest.mark.parametrize(
+    ("stage", "unit", "uncertain"),
+    [
+        ("intermediate", "no_fixed_deadline", False),  # Art. 23(4)(c): the request sets the time
+        ("recipients", "without_undue_delay", True),  # Art. 23(1): "where appropriate"
+    ],
+)
+def test_nis2_art_23_untimed_duties(stage, unit, uncertain):
+    specs = run(**NIS2, service_recipients_affected=True, nis2_intermediate_requested_at="2027-03-10T10:00:00Z")
+    spec = specs[f"nis2.{stage}"]
+    assert spec.unit == unit
+    assert spec.due_at is None
+    assert spec.uncertain is uncertain
