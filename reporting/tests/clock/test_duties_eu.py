@@ -122,3 +122,32 @@ def test_nis2_art_23_untimed_duties(stage, unit, uncertain):
     assert spec.unit == unit
     assert spec.due_at is None
     assert spec.uncertain is uncertain
+
+
+HIGH_RISK_SERIOUS = {"risk_class": "high_risk_annex_i", "harms": ["serious_health_harm"], "locations": ["DE"]}
+
+
+@pytest.mark.parametrize(
+    ("role", "deemed", "art_73", "art_26_5", "note"),
+    [
+        # Art. 25(3): a product manufacturer placing the system on the market under its own name is its provider.
+        ("product_manufacturer", True, True, False, "Art. 25(3)"),
+        ("product_manufacturer", False, False, False, None),
+        # Art. 25(1): a deployer (or importer, distributor) that becomes the provider reports under Art. 73.
+        ("deployer", True, True, False, "Art. 25(1)"),
+        ("importer", True, True, False, "Art. 25(1)"),
+        ("deployer", False, False, True, None),  # Art. 26(5): informs the provider instead
+        ("provider", False, True, False, None),
+    ],
+)
+def test_eu_ai_act_art_25_a_deemed_provider_reports_under_art_73(role, deemed, art_73, art_26_5, note):
+    specs = run(**HIGH_RISK_SERIOUS, operator_role=role, deemed_provider=deemed)
+    assert bool(keys_of("eu_ai_act_73", specs)) is art_73
+    assert bool(keys_of("eu_ai_act_26_5", specs)) is art_26_5
+    if art_73:
+        spec = specs["eu_ai_act_73.initial@DE"]
+        assert spec.due_at == AWARE_AT + timedelta(days=15)
+        if note:
+            assert note in spec.note
+        assert "cannot be reached" not in spec.note
+
