@@ -151,3 +151,24 @@ def test_eu_ai_act_art_25_a_deemed_provider_reports_under_art_73(role, deemed, a
             assert note in spec.note
         assert "cannot be reached" not in spec.note
 
+
+GPAI = {"risk_class": "gpai_systemic_risk", "operator_role": "provider", "harms": ["serious_health_harm"]}
+
+
+@pytest.mark.parametrize(
+    ("legacy", "aware_at", "applies"),
+    [
+        (False, "2025-08-02T00:00:00Z", True),  # Art. 113(b): from 2025-08-02
+        (False, "2027-03-02T10:00:00Z", True),
+        # Art. 111(3): a model placed on the market before 2025-08-02 complies by 2027-08-02.
+        (True, "2027-03-02T10:00:00Z", False),
+        (True, "2027-08-01T23:59:00Z", False),
+        (True, "2027-08-02T00:00:00Z", True),
+    ],
+)
+def test_eu_ai_act_art_55_models_already_on_the_market_report_from_2_august_2027(legacy, aware_at, applies):
+    specs = run(**GPAI, legacy_gpai_model=legacy, aware_at=aware_at)
+    assert ("eu_ai_act_55.report" in specs) is applies
+    if applies and legacy:
+        assert specs["eu_ai_act_55.report"].uncertain
+        assert "Art. 111(3)" in specs["eu_ai_act_55.report"].note
