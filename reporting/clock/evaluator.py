@@ -227,8 +227,7 @@ def _waiting(regime: Regime, stage: Stage, facts: Facts, applies_from: date) -> 
     day = facts.aware_at.date()
     if day < applies_from:
         return []
-    event = EVENT_LABELS.get(stage.clock_start, stage.clock_start)
-    rule = f"waiting for {stage.clock_start} ({event}) to be given; then: {stage.rule}"
+    rule = f"waiting for {stage.clock_start}; then: {stage.rule}"
     note, uncertain = _notes(stage, facts, [])
     return [_spec(regime, stage, place, provision=stage.provision, clock_start_event=stage.clock_start,
                   clock_starts_at=None, due_at=None, rule=rule, unit=stage.unit, uncertain=uncertain, note=note,
@@ -236,21 +235,22 @@ def _waiting(regime: Regime, stage: Stage, facts: Facts, applies_from: date) -> 
             for place in _places_in_force(stage, facts, day)]
 
 
-def _postpone(stage: Stage, facts: Facts, due: datetime | None) -> tuple[datetime | None, str, str]:
-    """(due, rule text, caution): the due time moved to a later moment an authority allowed (`postponed_by`)."""
+def _postpone(stage: Stage, facts: Facts, due: datetime | None) -> tuple[datetime | None, str, list[str], bool]:
+    """(due, rule text, notes, questioned): the due time moved to a later moment an authority allowed
+    (`postponed_by`). The rule text stays short (the obligation's rule is a bounded field); the notes explain."""
     postponement = stage.postponed_by
     until = facts.get(postponement.fact) if postponement is not None else None
     if until is None or due is None:
-        return due, "", ""
+        return due, "", [], False
     if until <= due:
-        return due, (f"; the delay under {postponement.provision} (until {iso_utc(until)}) ends before this and "
-                     "does not move it"), ""
-    text = f"; delayed under {postponement.provision} until {iso_utc(until)}: {postponement.rule}"
-    caution = ""
-    if postponement.max_days is not None and until > due + timedelta(days=postponement.max_days):
-        caution = (f"The delay until {iso_utc(until)} is longer than the {postponement.max_days} days after the "
-                   f"due time without it ({iso_utc(due)}) that {postponement.provision} allows: check its basis.")
-    return until, text, caution
+        return due, "", [f"The delay under {postponement.provision} (until {iso_utc(until)}) ends before the due "
+                         "time and does not move it."], False
+    notes = [f"Delayed under {postponement.provision} from {iso_utc(due)}: {postponement.rule}."]
+    questioned = postponement.max_days is not None and until > due + timedelta(days=postponement.max_days)
+    if questioned:
+        notes.append(f"The delay is longer than the {postponement.max_days} days after the undelayed due time that "
+                     f"{postponement.provision} allows: check its basis.")
+    return until, f"; delayed to {iso_utc(until)} ({postponement.provision})", notes, questioned
 
 
 def _evaluate_regime(regime: Regime, facts: Facts, bank_holidays, overrides) -> list[ObligationSpec]:
@@ -289,11 +289,11 @@ def _timed(regime, stage, facts, event, start, jurisdiction, bank_holidays) -> O
     if event != stage.clock_start:
         rule += f"; {stage.clock_start} is not given here, so the clock counts from {event}"
     due, relief_text, relief_note = _apply_relief(stage, facts, due, bank_holidays)
-    due, delay_text, delay_caution = _postpone(stage, facts, due)
-    note, uncertain = _notes(stage, facts, extra + ([delay_caution] if delay_caution else []), relief_note)
+    due, delay_text, delay_notes, questioned = _postpone(stage, facts, due)
+    note, uncertain = _notes(stage, facts, extra + delay_notes, relief_note)
     return _spec(regime, stage, jurisdiction, provision=provision, clock_start_event=event, clock_starts_at=start,
-                 due_at=due, rule=rule + relief_text + delay_text, unit=unit,
-                 uncertain=uncertain or bool(delay_caution), note=note, depends_on="")
+                 due_at=due, rule=rule + relief_text + delay_text, unit=unit, uncertain=uncertain or questioned,
+                 note=note, depends_on="")
 
 
 def _chained(regime, stage, facts, parent: ObligationSpec, jurisdiction, bank_holidays) -> ObligationSpec:

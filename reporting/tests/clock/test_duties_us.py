@@ -68,6 +68,7 @@ def test_sec_item_1_05_c_the_attorney_generals_delay_moves_the_due_time(delay_un
     assert spec.clock_start_event == "materiality_determined_at"
     if delay_until and due_at != SEC_DUE:
         assert "Item 1.05(c)" in spec.rule
+        assert "Delayed under Form 8-K Item 1.05(c)" in spec.note
     if uncertain:
         assert "120 days" in spec.note
 
