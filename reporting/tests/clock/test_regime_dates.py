@@ -54,3 +54,17 @@ def test_a_malformed_date_or_waiting_key_is_refused_naming_the_place(regime_dir,
 def test_the_superseded_colorado_rule_loads_and_says_why():
     stages = next(r for r in load_regimes() if r.code == "co_sb24_205").stages
     assert all(s.applies_until < s.applies_from and s.superseded for s in stages)
+
+
+def test_per_country_dates_of_a_per_location_stage_drop_only_the_countries_not_yet_in_force(regime_dir):
+    from reporting.clock import evaluate, parse_facts
+
+    path = regime_dir / "eu_ai_act_73.yaml"
+    text = path.read_text()
+    old = "  applies_from: 2026-08-02\n"
+    assert old in text
+    path.write_text(text.replace(old, old + "  in_force_by_location:\n    DE: {from: 2027-06-01}\n", 1))
+    facts = parse_facts({"aware_at": "2027-03-02T10:00:00Z", "locations": ["DE", "FR"], "operator_role": "provider",
+                         "risk_class": "high_risk_annex_iii", "harms": ["death"]})
+    keys = {s.key for s in evaluate(facts, regimes=load_regimes(regime_dir)) if s.regime == "eu_ai_act_73"}
+    assert keys == {"eu_ai_act_73.initial@FR", "eu_ai_act_73.complete@FR"}
