@@ -327,7 +327,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Regulatory reporting.
 # The organisation's standing facts, the defaults of every incident's regulatory facts (comma-separated, any of
 # nis2_entity, dora_financial_entity, sec_registrant, frontier_developer, nydfs_covered_entity,
-# critical_information_infrastructure).
+# critical_information_infrastructure, cra_manufacturer, and gdpr_role=controller|processor,
+# hipaa_role=covered_entity|business_associate; checked at start, reporting.E203).
 REGULATORY_PROFILE = env.list("REGULATORY_PROFILE", default=[])
 # Bank holidays for the DORA weekend/holiday relief (ISO dates; Member-State holidays are not shipped).
 REGULATORY_BANK_HOLIDAYS = env.list("REGULATORY_BANK_HOLIDAYS", default=[])

@@ -36,9 +36,10 @@ def organisation_profile() -> OrganisationProfile:
 @checks.register(checks.Tags.compatibility)
 def check_profile(app_configs=None, **kwargs):
     """`reporting.E201`: ORGANISATION_TIME_ZONE is not an IANA zone; `reporting.E202`: ORGANISATION_COUNTRY is not
-    an ISO 3166-1 alpha-2 code."""
+    an ISO 3166-1 alpha-2 code; `reporting.E203`: an entry of REGULATORY_PROFILE is not a profile fact."""
     from reporting.clock.facts import time_zone_problem
     from reporting.clock.places import country_problem
+    from reporting.models import RegulatoryFacts
 
     profile = organisation_profile()
     errors = []
@@ -46,4 +47,6 @@ def check_profile(app_configs=None, **kwargs):
         errors.append(checks.Error(f"ORGANISATION_TIME_ZONE: {problem}.", id="reporting.E201"))
     if profile.country and (problem := country_problem(profile.country)):
         errors.append(checks.Error(f"ORGANISATION_COUNTRY: {problem}.", id="reporting.E202"))
+    errors += [checks.Error(f"REGULATORY_PROFILE: {problem}.", id="reporting.E203")
+               for problem in RegulatoryFacts.profile_problems()]
     return errors

@@ -12,15 +12,21 @@ from reporting.models import RegulatoryFacts
 from reporting.services.facts import FACT_FIELDS
 
 FIELDSETS = [
-    ("EU AI Act", {"fields": ["widespread_infringement", "provider_unreachable"]}),
-    ("Personal data (GDPR, UK GDPR)", {"fields": ["risk_to_individuals"]}),
-    ("NIS2", {"fields": ["nis2_entity", "significant_incident"]}),
+    ("EU AI Act", {"fields": ["widespread_infringement", "provider_unreachable", "deemed_provider",
+                              "legacy_gpai_model"]}),
+    ("Personal data (GDPR, UK GDPR)", {"fields": ["risk_to_individuals", "gdpr_role"]}),
+    ("NIS2", {"fields": ["nis2_entity", "significant_incident", "service_recipients_affected",
+                         "nis2_intermediate_requested_at", "ongoing_at_final_report", "handling_completed_at"]}),
+    ("Cyber Resilience Act", {"fields": ["cra_manufacturer", "actively_exploited_vulnerability", "severe_incident",
+                                         "corrective_measure_available_at"]}),
     ("DORA", {"fields": ["dora_financial_entity", "dora_entity_type", "classified_major_at"]}),
-    ("SEC", {"fields": ["sec_registrant", "materiality_determined_at"]}),
+    ("SEC", {"fields": ["sec_registrant", "materiality_determined_at", "sec_delay_until"]}),
     ("Frontier AI (California SB 53, New York RAISE Act)", {
         "fields": ["frontier_developer", "critical_safety_incident", "imminent_risk_of_death_or_injury"]}),
-    ("US sector rules", {"fields": ["covered_defense_information", "phi_breach", "nydfs_covered_entity",
-                                    "determined_at"]}),
+    ("US sector rules", {"fields": ["covered_defense_information", "phi_breach", "hipaa_role",
+                                    "state_residents_affected", "nydfs_covered_entity", "determined_at",
+                                    "extortion_payment_at"]}),
+    ("Colorado", {"fields": ["adverse_decision_at", "algorithmic_discrimination_discovered_at"]}),
     ("China", {"fields": ["critical_information_infrastructure", "cn_relatively_major_or_above"]}),
     ("Local time", {"fields": ["entity_time_zone", "entity_country", "incident_time_zone"],
                     "description": "Where the rules read local time: the entity's calendar months and years and "

@@ -9,9 +9,12 @@ judgement; it does not replace it.
 
 from reporting.clock.evaluator import ObligationSpec, evaluate
 from reporting.clock.facts import (
+    AFTER_AWARENESS_KEYS,
     DORA_ENTITY_TYPES,
+    GDPR_ROLES,
     HARMS,
     HIGH_RISK_CLASSES,
+    HIPAA_ROLES,
     KNOWN_KEYS,
     OPERATOR_ROLES,
     OTHER_HARMS,
@@ -26,10 +29,13 @@ from reporting.clock.model import ContentItem, Regime, Stage
 from reporting.clock.regimes import CONTENT_SOURCES, RegimeFileError, load_regimes, reference_data_version
 
 __all__ = [
+    "AFTER_AWARENESS_KEYS",
     "CONTENT_SOURCES",
     "DORA_ENTITY_TYPES",
+    "GDPR_ROLES",
     "HARMS",
     "HIGH_RISK_CLASSES",
+    "HIPAA_ROLES",
     "KNOWN_KEYS",
     "OPERATOR_ROLES",
     "OTHER_HARMS",

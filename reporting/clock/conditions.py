@@ -19,10 +19,9 @@ silently never applies.
 
 from collections.abc import Callable, Mapping
 
-from reporting.clock.facts import BOOLEAN_KEYS, CHOICE_KEYS, DATETIME_KEYS, HARMS, LOCATION_PATTERN
+from reporting.clock.facts import BOOLEAN_KEYS, CHOICE_KEYS, COUNT_KEYS, DATETIME_KEYS, HARMS, LOCATION_PATTERN
 
 Condition = Callable[[object], bool]
-COUNT_KEYS = ("individuals_affected",)
 LIST_KEYS = {"harms": HARMS}
 
 

@@ -20,8 +20,16 @@ Counting rules (each regime file states the provision behind its numbers):
 - chained stages start when the earlier stage is submitted (`facts.submitted`); until then they wait, with no due
   time.
 - a stage whose `applies_from` is after the local date its clock starts (in the incident's time zone) does not
-  apply; `applies_from_overrides` maps
-  "<regime>" or "<regime>.<stage>" to another date (the stage's own entry wins).
+  apply; `applies_from_overrides` maps "<regime>" or "<regime>.<stage>" to another date (the stage's own entry
+  wins). Nor does one whose
+  `applies_until` is before that date, nor one whose `applies_from_when` condition holds and whose later date has
+  not come (EU AI Act Art. 111(3)). `in_force_by_location` narrows the dates per country: a per-location stage is
+  owed in the countries in force; another stage when at least one of the incident's countries of its `territory`
+  is in force (GDPR in Iceland, Liechtenstein and Norway from the EEA incorporation; in the UK until Brexit).
+- `wait_for_clock_start`: the stage is shown without a due time until its clock-start fact is given (the CRA final
+  report waits for a corrective measure), when the regime is in force at awareness.
+- `postponed_by`: a later moment an authority allows (SEC Item 1.05(c), the Attorney General's delay) moves the due
+  time; one beyond the provision's maximum is used too, and marked uncertain.
 """
 
 from collections.abc import Iterable, Mapping
@@ -47,6 +55,13 @@ EVENT_LABELS = {
     "classified_major_at": "classification as major",
     "materiality_determined_at": "the materiality determination",
     "determined_at": "the determination",
+    "extortion_payment_at": "the extortion payment",
+    "sec_delay_until": "the end of the Attorney General's delay",
+    "corrective_measure_available_at": "the availability of a corrective or mitigating measure",
+    "nis2_intermediate_requested_at": "the request for an intermediate report",
+    "handling_completed_at": "the end of the incident handling",
+    "algorithmic_discrimination_discovered_at": "the discovery of algorithmic discrimination",
+    "adverse_decision_at": "the adverse decision",
 }
 UNIT_LABELS = {"hours": "hours", "days": "days", "calendar_days": "calendar days", "business_days": "business days",
                "months": "month(s)", "days_after_calendar_year_end": "days after the end of the calendar year"}
@@ -216,6 +231,62 @@ def _notes(stage: Stage, facts: Facts, extra: list[str], relief_note: str = "") 
     return note, stage.uncertain or bool(cautions)
 
 
+def _in_force(stage: Stage, place: str | None, day: date, facts: Facts) -> bool:
+    """Whether `stage` applies on `day` (the date its clock starts) at `place` (an ISO 3166-1 country, or None):
+    its applies_until, a later applies_from for some cases, and the per-country dates. Its applies_from (with the
+    overrides) is checked by the caller; the per-country and conditional dates are never earlier."""
+    if stage.applies_until is not None and day > stage.applies_until:
+        return False
+    if any(later.when(facts) and day < later.applies_from for later in stage.applies_from_when):
+        return False
+    start, end = stage.in_force_by_location.get(place, (None, None)) if place else (None, None)
+    return not ((start is not None and day < start) or (end is not None and day > end))
+
+
+def _places_in_force(stage: Stage, facts: Facts, day: date) -> list[str | None]:
+    """The places the stage is owed for on `day`: the in-force countries of a per-location stage; otherwise [None]
+    when it is in force (for a stage with a territory: in at least one of the incident's countries in it), or []."""
+    countries = {country_of(loc) for loc in facts.locations}
+    if stage.per_location:
+        return [c for c in sorted(countries & stage.per_location_countries) if _in_force(stage, c, day, facts)]
+    if stage.territory:
+        in_force = any(_in_force(stage, c, day, facts) for c in countries & stage.territory)
+        return [None] if in_force and _in_force(stage, None, day, facts) else []
+    return [None] if _in_force(stage, None, day, facts) else []
+
+
+def _waiting(regime: Regime, stage: Stage, facts: Facts, applies_from: date) -> list[ObligationSpec]:
+    """A stage shown without a due time because its clock-start fact is not given yet (`wait_for_clock_start`);
+    owed when the stage is in force on the date of awareness."""
+    day = facts.local_date(facts.aware_at)
+    if day < applies_from:
+        return []
+    rule = f"waiting for {stage.clock_start}; then: {stage.rule}"
+    note, uncertain = _notes(stage, facts, [])
+    return [_spec(regime, stage, place, provision=stage.provision, clock_start_event=stage.clock_start,
+                  clock_starts_at=None, due_at=None, rule=rule, unit=stage.unit, uncertain=uncertain, note=note,
+                  depends_on="")
+            for place in _places_in_force(stage, facts, day)]
+
+
+def _postpone(stage: Stage, facts: Facts, due: datetime | None) -> tuple[datetime | None, str, list[str], bool]:
+    """(due, rule text, notes, questioned): the due time moved to a later moment an authority allowed
+    (`postponed_by`). The rule text stays short (the obligation's rule is a bounded field); the notes explain."""
+    postponement = stage.postponed_by
+    until = facts.get(postponement.fact) if postponement is not None else None
+    if until is None or due is None:
+        return due, "", [], False
+    if until <= due:
+        return due, "", [f"The delay under {postponement.provision} (until {iso_utc(until)}) ends before the due "
+                         "time and does not move it."], False
+    notes = [f"Delayed under {postponement.provision} from {iso_utc(due)}: {postponement.rule}."]
+    questioned = postponement.max_days is not None and until > due + timedelta(days=postponement.max_days)
+    if questioned:
+        notes.append(f"The delay is longer than the {postponement.max_days} days after the undelayed due time that "
+                     f"{postponement.provision} allows: check its basis.")
+    return until, f"; delayed to {iso_utc(until)} ({postponement.provision})", notes, questioned
+
+
 def _evaluate_regime(regime: Regime, facts: Facts, bank_holidays, overrides) -> list[ObligationSpec]:
     done: dict[str, list[tuple[ObligationSpec, datetime]]] = {}  # stage code -> [(spec, trigger moment)]
     result = []
@@ -235,13 +306,12 @@ def _evaluate_regime(regime: Regime, facts: Facts, bank_holidays, overrides) -> 
             start = facts.get(event)
             if start is None and stage.clock_start_default:
                 event, start = stage.clock_start_default, facts.get(stage.clock_start_default)
+            if start is None and stage.wait_for_clock_start:
+                result += _waiting(regime, stage, facts, applies_from)
+                continue
             if start is None or facts.local_date(start) < applies_from:
                 continue
-            if stage.per_location:
-                places = sorted({country_of(loc) for loc in facts.locations} & stage.per_location_countries)
-            else:
-                places = [None]
-            for place in places:
+            for place in _places_in_force(stage, facts, facts.local_date(start)):
                 made.append((_timed(regime, stage, facts, event, start, place, bank_holidays), start))
         done[stage.code] = made
         result += [spec for spec, _ in made]
@@ -253,9 +323,11 @@ def _timed(regime, stage, facts, event, start, jurisdiction, bank_holidays) -> O
     if event != stage.clock_start:
         rule += f"; {stage.clock_start} is not given here, so the clock counts from {event}"
     due, relief_text, relief_note = _apply_relief(stage, facts, due, bank_holidays)
-    note, uncertain = _notes(stage, facts, extra, relief_note)
+    due, delay_text, delay_notes, questioned = _postpone(stage, facts, due)
+    note, uncertain = _notes(stage, facts, extra + delay_notes, relief_note)
     return _spec(regime, stage, jurisdiction, provision=provision, clock_start_event=event, clock_starts_at=start,
-                 due_at=due, rule=rule + relief_text, unit=unit, uncertain=uncertain, note=note, depends_on="")
+                 due_at=due, rule=rule + relief_text + delay_text, unit=unit, uncertain=uncertain or questioned,
+                 note=note, depends_on="")
 
 
 def _chained(regime, stage, facts, parent: ObligationSpec, jurisdiction, bank_holidays) -> ObligationSpec:

@@ -53,8 +53,40 @@ HARMS = SERIOUS_HARMS + OTHER_HARMS
 RISK_LEVELS = ("none", "risk", "high")
 # DORA entity types for the weekend/holiday relief of Del. Reg. (EU) 2025/301 Art. 5(4)-(6).
 DORA_ENTITY_TYPES = ("credit_institution", "central_counterparty", "trading_venue", "other")
+# The organisation's role in the processing of personal data (GDPR / UK GDPR Art. 4(7)-(8), Art. 33(1)-(2)).
+GDPR_ROLES = ("controller", "processor")
+# The organisation's role under the HIPAA Breach Notification Rule (45 CFR 160.103, 164.404-164.410).
+HIPAA_ROLES = ("covered_entity", "business_associate")
 
-DATETIME_KEYS = ("aware_at", "occurred_at", "classified_major_at", "materiality_determined_at", "determined_at")
+DATETIME_KEYS = (
+    "aware_at",
+    "occurred_at",
+    "classified_major_at",
+    "materiality_determined_at",
+    "determined_at",
+    "extortion_payment_at",
+    "sec_delay_until",
+    "corrective_measure_available_at",
+    "nis2_intermediate_requested_at",
+    "handling_completed_at",
+    "algorithmic_discrimination_discovered_at",
+    "adverse_decision_at",
+)
+# Moments that come after the organisation became aware of the incident (and so after it occurred): a
+# classification, a determination, a payment, a request or a measure made because of the incident.
+# `adverse_decision_at` is not among them: the adverse decision may be what the incident is about. Each is refused
+# when it comes before awareness or occurrence, naming both facts; `submitted` moments are checked the same way.
+AFTER_AWARENESS_KEYS = (
+    "classified_major_at",
+    "materiality_determined_at",
+    "determined_at",
+    "extortion_payment_at",
+    "sec_delay_until",
+    "corrective_measure_available_at",
+    "nis2_intermediate_requested_at",
+    "handling_completed_at",
+    "algorithmic_discrimination_discovered_at",
+)
 BOOLEAN_KEYS = (
     "widespread_infringement",
     "personal_data_breach",
@@ -71,21 +103,31 @@ BOOLEAN_KEYS = (
     "critical_information_infrastructure",
     "cn_relatively_major_or_above",
     "provider_unreachable",
+    "deemed_provider",
+    "legacy_gpai_model",
+    "cra_manufacturer",
+    "actively_exploited_vulnerability",
+    "severe_incident",
+    "service_recipients_affected",
+    "ongoing_at_final_report",
 )
 CHOICE_KEYS = {
     "operator_role": OPERATOR_ROLES,
     "risk_class": RISK_CLASSES,
     "risk_to_individuals": RISK_LEVELS,
     "dora_entity_type": DORA_ENTITY_TYPES,
+    "gdpr_role": GDPR_ROLES,
+    "hipaa_role": HIPAA_ROLES,
 }
-# Moments that cannot come before awareness of the incident, nor before it occurred (a classification, a
-# determination, a payment ...); `submitted` moments are checked the same way.
-AFTER_AWARENESS_KEYS = ("classified_major_at", "materiality_determined_at", "determined_at")
 # Where the rules read local time (README, "Regulatory clock: local time"): IANA zone names, and the entity's country.
 TIME_ZONE_KEYS = ("entity_time_zone", "incident_time_zone")
 COUNTRY_KEYS = ("entity_country",)
-OTHER_KEYS = ("locations", "harms", "individuals_affected", "submitted")
-KNOWN_KEYS = frozenset(DATETIME_KEYS + BOOLEAN_KEYS + tuple(CHOICE_KEYS) + TIME_ZONE_KEYS + COUNTRY_KEYS + OTHER_KEYS)
+# Non-negative integers. `state_residents_affected`: the most residents of any one State or jurisdiction
+# (HIPAA 164.406).
+COUNT_KEYS = ("individuals_affected", "state_residents_affected")
+OTHER_KEYS = ("locations", "harms", "submitted")
+KNOWN_KEYS = frozenset(DATETIME_KEYS + BOOLEAN_KEYS + tuple(CHOICE_KEYS) + COUNT_KEYS + TIME_ZONE_KEYS + COUNTRY_KEYS
+                       + OTHER_KEYS)
 
 # ISO 3166-1 alpha-2 ("DE") or ISO 3166-2 ("US-CA", "DE-BY"; subdivision part of one to three letters or digits).
 LOCATION_PATTERN = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
@@ -137,6 +179,23 @@ class Facts:
     critical_information_infrastructure: bool = False
     cn_relatively_major_or_above: bool = False
     provider_unreachable: bool = False
+    deemed_provider: bool = False
+    legacy_gpai_model: bool = False
+    gdpr_role: str | None = None
+    hipaa_role: str | None = None
+    state_residents_affected: int | None = None
+    extortion_payment_at: datetime | None = None
+    sec_delay_until: datetime | None = None
+    cra_manufacturer: bool = False
+    actively_exploited_vulnerability: bool = False
+    severe_incident: bool = False
+    corrective_measure_available_at: datetime | None = None
+    service_recipients_affected: bool = False
+    nis2_intermediate_requested_at: datetime | None = None
+    ongoing_at_final_report: bool = False
+    handling_completed_at: datetime | None = None
+    algorithmic_discrimination_discovered_at: datetime | None = None
+    adverse_decision_at: datetime | None = None
     # The entity's time zone and country (DORA relief calendar, local years and months), and the time zone where the
     # incident was discovered (applies-from dates), which defaults to the entity's.
     entity_time_zone: str = "UTC"
@@ -274,9 +333,10 @@ def parse_facts(mapping: Any, *, regimes: Iterable | None = None) -> Facts:
     """Validate a JSON object of facts and return `Facts`; raise `FactsError` naming every bad key at once.
 
     `aware_at` is required. A JSON null counts as "not given" for every optional key, and so does an empty string
-    for a choice (`operator_role`, `risk_class`, `risk_to_individuals`, `dora_entity_type`) and for a time zone or
-    country. Keys of `submitted` must name obligations of `regimes` (default: the shipped regime files). Moments
-    that cannot come before awareness or occurrence (AFTER_AWARENESS_KEYS, submissions) are refused naming both.
+    for a choice (`operator_role`, `risk_class`, `risk_to_individuals`, `dora_entity_type`, `gdpr_role`,
+    `hipaa_role`) and for a time zone or country. Keys of `submitted` must name obligations of `regimes` (default:
+    the shipped regime files). Moments that cannot come before awareness or occurrence (AFTER_AWARENESS_KEYS,
+    submissions) are refused naming both.
     """
     if not isinstance(mapping, dict):
         raise FactsError({"facts": "must be a JSON object"})
@@ -309,7 +369,7 @@ def parse_facts(mapping: Any, *, regimes: Iterable | None = None) -> Facts:
             values[key] = _parse_locations(value, errors)
         elif key == "harms":
             values[key] = _parse_harms(value, errors)
-        elif key == "individuals_affected":
+        elif key in COUNT_KEYS:
             values[key] = _parse_count(value, errors, key)
         elif key in TIME_ZONE_KEYS:
             if value == "":

@@ -1,7 +1,7 @@
 """The regime data model: regimes, their stages, and the parts of a stage (variants, limits, relief, content)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 
 from reporting.clock.conditions import Condition
@@ -84,6 +84,29 @@ class Caution:
 
 
 @dataclass(frozen=True)
+class Postponement:
+    """The due time moves to the moment a fact gives, when that is later (an authority's delay of a disclosure).
+
+    `max_days`: how far past the own due time the provision allows the delay; a later moment is still used, with a
+    caution that it exceeds the provision."""
+
+    fact: str
+    provision: str
+    rule: str
+    max_days: int | None = None
+
+
+@dataclass(frozen=True)
+class LaterStart:
+    """`applies_from_when`: the stage applies only from `applies_from` when the condition holds (a transitional
+    provision for some cases, e.g. EU AI Act Art. 111(3))."""
+
+    when: Condition
+    applies_from: date
+    provision: str
+
+
+@dataclass(frozen=True)
 class Stage:
     code: str
     name: str
@@ -109,6 +132,19 @@ class Stage:
     cautions: tuple[Caution, ...]
     clock_start_default: str | None
     business_days: BusinessDays | None
+    # The last day the stage applies (inclusive); None: no end. A stage whose applies_until is before its
+    # applies_from never applies, and `superseded` says why.
+    applies_until: date | None = None
+    superseded: str = ""
+    # Per-country dates {ISO 3166-1 code: (from or None, until or None)}, narrower than the stage's own dates; for a
+    # stage that is not per_location, the incident's countries in `territory` are the places checked.
+    in_force_by_location: Mapping[str, tuple[date | None, date | None]] = field(default_factory=dict, hash=False)
+    territory: frozenset[str] = frozenset()
+    applies_from_when: tuple[LaterStart, ...] = ()
+    # Show the stage, without a due time, while its clock-start fact is not given (a final report that waits for a
+    # corrective measure, or for the end of the incident handling).
+    wait_for_clock_start: bool = False
+    postponed_by: Postponement | None = None
 
     @property
     def after(self) -> str | None:

@@ -21,7 +21,9 @@ from reporting.clock.model import (
     BusinessDays,
     Caution,
     ContentItem,
+    LaterStart,
     Limit,
+    Postponement,
     Regime,
     Relief,
     Stage,
@@ -48,7 +50,8 @@ CONTENT_SOURCES = (
 STAGE_KEYS = {
     "code", "name", "provision", "recipient", "jurisdiction", "clock_start", "clock_start_default", "unit", "value",
     "applies_from", "source", "verification", "uncertain", "note", "rule", "when", "variants", "no_later_than",
-    "relief", "per_location", "content", "cautions", "business_days",
+    "relief", "per_location", "content", "cautions", "business_days", "applies_until", "superseded",
+    "in_force_by_location", "territory", "applies_from_when", "wait_for_clock_start", "postponed_by",
 }
 REQUIRED_STAGE_KEYS = (
     "code", "name", "provision", "recipient", "jurisdiction", "clock_start", "unit", "applies_from", "source",
@@ -122,6 +125,77 @@ def _content(raw, where: str) -> tuple[ContentItem, ...]:
     if len({item.key for item in items}) != len(items):
         raise ValueError(f"{where}: content keys must be unique")
     return tuple(items)
+
+
+def _in_force_dates(raw: dict, where: str, groups, per_location, applies_from: date) -> dict:
+    """The Stage fields of when a stage is in force beyond its applies_from: applies_until (with `superseded`),
+    in_force_by_location (with `territory`) and applies_from_when."""
+    until = _date(raw["applies_until"], f"{where}.applies_until") if raw.get("applies_until") is not None else None
+    superseded = _text(raw, "superseded", where, required=False)
+    if superseded and until is None:
+        raise ValueError(f"{where}.superseded: needs applies_until (the last day the rule applied, or would have)")
+    if until is not None and until < applies_from and not superseded:
+        raise ValueError(f"{where}.applies_until: before applies_from, so the stage never applies; say why in "
+                         "`superseded`")
+    territory_name = raw.get("territory")
+    by_location_raw = raw.get("in_force_by_location")
+    if territory_name is not None and (territory_name not in groups or by_location_raw is None):
+        raise ValueError(f"{where}.territory: a location group, used with in_force_by_location")
+    by_location = {}
+    if by_location_raw is not None:
+        place = f"{where}.in_force_by_location"
+        if per_location is None and territory_name is None:
+            raise ValueError(f"{place}: needs per_location or territory (the location group whose countries count)")
+        members = groups[per_location or territory_name]
+        if not isinstance(by_location_raw, dict) or not by_location_raw:
+            raise ValueError(f"{place}: a mapping {{ISO 3166-1 code: {{from: date, until: date}}}}")
+        for code, dates in by_location_raw.items():
+            if code not in members:
+                raise ValueError(f"{place}.{code}: not a country of the location group")
+            if not isinstance(dates, dict) or not dates or set(dates) - {"from", "until"}:
+                raise ValueError(f"{place}.{code}: a mapping with from and/or until")
+            start = _date(dates["from"], f"{place}.{code}.from") if "from" in dates else None
+            end = _date(dates["until"], f"{place}.{code}.until") if "until" in dates else None
+            if start is not None and start < applies_from:
+                raise ValueError(f"{place}.{code}.from: before the stage's applies_from")
+            if end is not None and (end < applies_from or (until is not None and end > until)):
+                raise ValueError(f"{place}.{code}.until: outside the stage's applies_from/applies_until")
+            if start is not None and end is not None and end < start:
+                raise ValueError(f"{place}.{code}: until is before from")
+            by_location[code] = (start, end)
+    later = []
+    for i, item in enumerate(raw.get("applies_from_when") or []):
+        place = f"{where}.applies_from_when[{i}]"
+        if not isinstance(item, dict) or set(item) != {"when", "applies_from", "provision"}:
+            raise ValueError(f"{place}: has exactly when, applies_from, provision")
+        day = _date(item["applies_from"], f"{place}.applies_from")
+        if day < applies_from:
+            raise ValueError(f"{place}.applies_from: before the stage's applies_from")
+        later.append(LaterStart(compile_condition(item["when"], f"{place}.when", groups), day,
+                                _text(item, "provision", place)))
+    return {"applies_until": until, "superseded": superseded, "in_force_by_location": by_location,
+            "territory": groups[territory_name] if territory_name else frozenset(), "applies_from_when": tuple(later)}
+
+
+def _waiting_and_postponement(raw: dict, where: str, clock_start: str) -> dict:
+    """The Stage fields wait_for_clock_start and postponed_by."""
+    wait = raw.get("wait_for_clock_start", False)
+    if not isinstance(wait, bool):
+        raise ValueError(f"{where}.wait_for_clock_start: must be true or false")
+    if wait and (clock_start.startswith(SUBMITTED_PREFIX) or raw.get("clock_start_default") is not None):
+        raise ValueError(f"{where}.wait_for_clock_start: only for a clock started by a date-time fact without a "
+                         "default")
+    postponed = None
+    if raw.get("postponed_by") is not None:
+        place, item = f"{where}.postponed_by", raw["postponed_by"]
+        if (not isinstance(item, dict) or set(item) - {"fact", "provision", "rule", "max_days"}
+                or item.get("fact") not in DATETIME_KEYS):
+            raise ValueError(f"{place}: has fact (a date-time fact), provision, rule and optionally max_days")
+        max_days = item.get("max_days")
+        if max_days is not None and (isinstance(max_days, bool) or not isinstance(max_days, int) or max_days <= 0):
+            raise ValueError(f"{place}.max_days: a positive integer")
+        postponed = Postponement(item["fact"], _text(item, "provision", place), _text(item, "rule", place), max_days)
+    return {"wait_for_clock_start": wait, "postponed_by": postponed}
 
 
 def _stage(raw, where: str, groups, earlier: dict[str, "Stage"], regime_content) -> Stage:
@@ -210,16 +284,19 @@ def _stage(raw, where: str, groups, earlier: dict[str, "Stage"], regime_content)
     jurisdiction = _text(raw, "jurisdiction", where)
     if jurisdiction.lower() not in groups and not LOCATION_PATTERN.match(jurisdiction):
         raise ValueError(f"{where}.jurisdiction: {jurisdiction!r} is not an ISO 3166 code or a location group")
+    applies_from = _date(raw["applies_from"], f"{where}.applies_from")
     return Stage(
         code=code, name=_text(raw, "name", where), provision=_text(raw, "provision", where), recipient=recipient,
         jurisdiction=jurisdiction, clock_start=clock_start, unit=unit, value=value,
-        applies_from=_date(raw["applies_from"], f"{where}.applies_from"),
+        applies_from=applies_from,
         source=_source(raw["source"], f"{where}.source"), verification=verification, uncertain=uncertain, note=note,
         rule=_text(raw, "rule", where),
         when=compile_condition(raw["when"], f"{where}.when", groups) if raw.get("when") is not None else always,
         variants=tuple(variants), no_later_than=limit, relief=relief, per_location=per_location,
         per_location_countries=groups[per_location] if per_location else frozenset(), content=content,
         cautions=tuple(cautions), clock_start_default=default, business_days=business_days,
+        **_in_force_dates(raw, where, groups, per_location, applies_from),
+        **_waiting_and_postponement(raw, where, clock_start),
     )
 
 

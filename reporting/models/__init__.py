@@ -2,7 +2,7 @@
 
 from reporting.models.disclosure import Audience, Decision, DisclosureDecision
 from reporting.models.document import Document, DocumentKind
-from reporting.models.facts import DoraEntityType, RegulatoryFacts, RiskToIndividuals
+from reporting.models.facts import DoraEntityType, GdprRole, HipaaRole, RegulatoryFacts, RiskToIndividuals
 from reporting.models.obligation import DeadlineBoardEntry, Obligation, ObligationNotice
 
 __all__ = [
@@ -13,6 +13,8 @@ __all__ = [
     "Document",
     "DocumentKind",
     "DoraEntityType",
+    "GdprRole",
+    "HipaaRole",
     "Obligation",
     "ObligationNotice",
     "RegulatoryFacts",

@@ -16,9 +16,18 @@ FACT_FIELDS = (
     "materiality_determined_at", "frontier_developer", "critical_safety_incident",
     "imminent_risk_of_death_or_injury", "covered_defense_information", "phi_breach", "nydfs_covered_entity",
     "determined_at", "critical_information_infrastructure", "cn_relatively_major_or_above",
+    "deemed_provider", "legacy_gpai_model", "gdpr_role", "service_recipients_affected",
+    "nis2_intermediate_requested_at", "ongoing_at_final_report", "handling_completed_at", "cra_manufacturer",
+    "actively_exploited_vulnerability", "severe_incident", "corrective_measure_available_at", "sec_delay_until",
+    "hipaa_role", "state_residents_affected", "extortion_payment_at", "algorithmic_discrimination_discovered_at",
+    "adverse_decision_at",
     "entity_time_zone", "entity_country", "incident_time_zone",
 )
-MOMENTS = {"classified_major_at", "materiality_determined_at", "determined_at"}
+MOMENTS = {
+    "classified_major_at", "materiality_determined_at", "determined_at", "nis2_intermediate_requested_at",
+    "handling_completed_at", "corrective_measure_available_at", "sec_delay_until", "extortion_payment_at",
+    "algorithmic_discrimination_discovered_at", "adverse_decision_at",
+}
 
 # When several AI systems are involved, each (operator role, risk class) pair is evaluated and the results merged.
 NO_PROFILE = ("", "")
@@ -96,6 +105,8 @@ def clock_facts(incident, *, profile=NO_PROFILE, regulatory=None, submitted=None
         if name in MOMENTS:
             if value:
                 facts[name] = _iso(value)
+        elif value is None or value == "":  # a count or a choice not given
+            continue
         else:
             facts[name] = value
     if submitted:

@@ -111,14 +111,15 @@ def test_hipaa_individual_notice_is_due_60_calendar_days_after_discovery():
     ],
 )
 def test_hipaa_hhs_notice_depends_on_the_number_of_individuals(affected, aware_at, key, due_at):
-    specs = run(phi_breach=True, individuals_affected=affected, aware_at=aware_at)
+    # No State has more than 500 residents affected, so no media notice (164.406).
+    specs = run(phi_breach=True, individuals_affected=affected, state_residents_affected=min(affected, 500),
+                aware_at=aware_at)
     assert keys_of("hipaa", specs) == {"hipaa.individuals", key}
     assert specs[key].due_at == due_at
 
 
-def test_hipaa_hhs_notice_is_left_out_when_the_number_of_individuals_is_unknown():
-    assert keys_of("hipaa", run(phi_breach=True)) == {"hipaa.individuals"}
-
-
-def test_hipaa_media_notice_is_not_computed_but_flagged():
-    assert "164.406" in run(phi_breach=True, individuals_affected=900)["hipaa.individuals"].note
+def test_hipaa_hhs_notice_is_shown_as_uncertain_when_the_number_of_individuals_is_unknown():
+    specs = run(phi_breach=True)
+    assert keys_of("hipaa", specs) == {"hipaa.individuals", "hipaa.hhs", "hipaa.media"}
+    assert specs["hipaa.hhs"].uncertain
+    assert "individuals_affected is not given" in specs["hipaa.hhs"].note

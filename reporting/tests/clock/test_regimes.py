@@ -11,7 +11,7 @@ from reporting.clock.regimes import REGIMES_DIR, UNITS, VERIFICATIONS, location_
 
 EXPECTED_REGIMES = {
     "eu_ai_act_73", "eu_ai_act_26_5", "eu_ai_act_55", "gdpr", "nis2", "dora", "sec_8k", "ca_sb53", "ny_raise",
-    "dfars_7012", "hipaa", "nydfs_500_17", "uk_gdpr", "cn_cac",
+    "dfars_7012", "hipaa", "nydfs_500_17", "uk_gdpr", "cn_cac", "cra", "co_sb24_205", "co_sb26_189",
 }
 STAGES = [(regime, stage) for regime in load_regimes() for stage in regime.stages]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0006_history_truncate_and_heads'),
+        ('reporting', '0007_duty_facts'),
     ]
 
     operations = [

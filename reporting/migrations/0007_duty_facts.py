@@ -1,0 +1,193 @@
+"""The regulatory facts of the duties added for issue 12 (GDPR processor, HIPAA media and business associate,
+NYDFS extortion payment, SEC delay, EU AI Act Arts. 25 and 111(3), CRA Art. 14, NIS2 Art. 23, Colorado).
+
+The boolean and choice columns are not null (False, "") on the history table too, which changes the canonical
+serialization of the history rows already written: the migration re-seals the chains with `auditchain.rechain`
+(ADR 0006). Run `verify_audit_trail` before migrating, and take a checkpoint after it."""
+
+from django.db import migrations, models
+
+from portal.core import auditchain
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('reporting', '0006_history_truncate_and_heads'),
+    ]
+
+    operations = [
+        # Reversed last: after the columns are gone, re-seal again.
+        migrations.RunPython(migrations.RunPython.noop, auditchain.rechain),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='actively_exploited_vulnerability',
+            field=models.BooleanField(default=False, verbose_name='actively exploited vulnerability in our product (CRA Art. 14(1))'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='adverse_decision_at',
+            field=models.DateTimeField(blank=True, help_text='When the automated decision-making technology made a consequential decision with an adverse outcome (SB 26-189).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='algorithmic_discrimination_discovered_at',
+            field=models.DateTimeField(blank=True, help_text='When algorithmic discrimination was discovered (SB 24-205; never in force).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='corrective_measure_available_at',
+            field=models.DateTimeField(blank=True, help_text='When a corrective or mitigating measure became available (CRA Art. 14(2)(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='cra_manufacturer',
+            field=models.BooleanField(default=False, verbose_name='manufacturer of a product with digital elements (CRA)'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='deemed_provider',
+            field=models.BooleanField(default=False, help_text='We are the provider under Art. 25: a product manufacturer placing the system on the market or into service under our own name or trademark (25(3)), or our name, a substantial modification or a changed intended purpose (25(1)).'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='extortion_payment_at',
+            field=models.DateTimeField(blank=True, help_text='When an extortion payment was made (NYDFS 500.17(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='gdpr_role',
+            field=models.CharField(blank=True, choices=[('', 'Not given (read as controller)'), ('controller', 'Controller (notifies the authority, Art. 33(1))'), ('processor', 'Processor (notifies the controller, Art. 33(2))')], max_length=12, verbose_name='role in the processing (GDPR)'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='handling_completed_at',
+            field=models.DateTimeField(blank=True, help_text='When the handling of the incident ended (NIS2 Art. 23(4)(e)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='hipaa_role',
+            field=models.CharField(blank=True, choices=[('', 'Not given (read as covered entity)'), ('covered_entity', 'Covered entity'), ('business_associate', 'Business associate (notifies the covered entity, 164.410)')], max_length=20, verbose_name='HIPAA role'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='legacy_gpai_model',
+            field=models.BooleanField(default=False, help_text='Art. 111(3): its provider complies by 2 August 2027 (Art. 55 reporting from then).', verbose_name='GPAI model placed on the market before 2 August 2025'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='nis2_intermediate_requested_at',
+            field=models.DateTimeField(blank=True, help_text='When the CSIRT or authority asked for an intermediate report (Art. 23(4)(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='ongoing_at_final_report',
+            field=models.BooleanField(default=False, verbose_name='still being handled at the final-report deadline (NIS2 Art. 23(4)(e))'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='sec_delay_until',
+            field=models.DateTimeField(blank=True, help_text='End of the delay the US Attorney General specified (SEC Item 1.05(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='service_recipients_affected',
+            field=models.BooleanField(default=False, help_text='The significant incident is likely to adversely affect the provision of our services.', verbose_name='service recipients affected (NIS2 Art. 23(1))'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='severe_incident',
+            field=models.BooleanField(default=False, verbose_name='severe incident affecting the security of our product (CRA Art. 14(3))'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='state_residents_affected',
+            field=models.PositiveIntegerField(blank=True, help_text='HIPAA 164.406: the most residents of any one State or jurisdiction affected (more than 500: media notice).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='actively_exploited_vulnerability',
+            field=models.BooleanField(default=False, verbose_name='actively exploited vulnerability in our product (CRA Art. 14(1))'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='adverse_decision_at',
+            field=models.DateTimeField(blank=True, help_text='When the automated decision-making technology made a consequential decision with an adverse outcome (SB 26-189).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='algorithmic_discrimination_discovered_at',
+            field=models.DateTimeField(blank=True, help_text='When algorithmic discrimination was discovered (SB 24-205; never in force).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='corrective_measure_available_at',
+            field=models.DateTimeField(blank=True, help_text='When a corrective or mitigating measure became available (CRA Art. 14(2)(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='cra_manufacturer',
+            field=models.BooleanField(default=False, verbose_name='manufacturer of a product with digital elements (CRA)'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='deemed_provider',
+            field=models.BooleanField(default=False, help_text='We are the provider under Art. 25: a product manufacturer placing the system on the market or into service under our own name or trademark (25(3)), or our name, a substantial modification or a changed intended purpose (25(1)).'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='extortion_payment_at',
+            field=models.DateTimeField(blank=True, help_text='When an extortion payment was made (NYDFS 500.17(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='gdpr_role',
+            field=models.CharField(blank=True, choices=[('', 'Not given (read as controller)'), ('controller', 'Controller (notifies the authority, Art. 33(1))'), ('processor', 'Processor (notifies the controller, Art. 33(2))')], max_length=12, verbose_name='role in the processing (GDPR)'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='handling_completed_at',
+            field=models.DateTimeField(blank=True, help_text='When the handling of the incident ended (NIS2 Art. 23(4)(e)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='hipaa_role',
+            field=models.CharField(blank=True, choices=[('', 'Not given (read as covered entity)'), ('covered_entity', 'Covered entity'), ('business_associate', 'Business associate (notifies the covered entity, 164.410)')], max_length=20, verbose_name='HIPAA role'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='legacy_gpai_model',
+            field=models.BooleanField(default=False, help_text='Art. 111(3): its provider complies by 2 August 2027 (Art. 55 reporting from then).', verbose_name='GPAI model placed on the market before 2 August 2025'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='nis2_intermediate_requested_at',
+            field=models.DateTimeField(blank=True, help_text='When the CSIRT or authority asked for an intermediate report (Art. 23(4)(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='ongoing_at_final_report',
+            field=models.BooleanField(default=False, verbose_name='still being handled at the final-report deadline (NIS2 Art. 23(4)(e))'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='sec_delay_until',
+            field=models.DateTimeField(blank=True, help_text='End of the delay the US Attorney General specified (SEC Item 1.05(c)).', null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='service_recipients_affected',
+            field=models.BooleanField(default=False, help_text='The significant incident is likely to adversely affect the provision of our services.', verbose_name='service recipients affected (NIS2 Art. 23(1))'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='severe_incident',
+            field=models.BooleanField(default=False, verbose_name='severe incident affecting the security of our product (CRA Art. 14(3))'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='state_residents_affected',
+            field=models.PositiveIntegerField(blank=True, help_text='HIPAA 164.406: the most residents of any one State or jurisdiction affected (more than 500: media notice).', null=True),
+        ),
+        migrations.RunPython(auditchain.rechain, migrations.RunPython.noop),
+    ]
