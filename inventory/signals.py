@@ -8,8 +8,8 @@ kwargs:
 - `system`: the AI system, as saved;
 - `actor`: the acting user (or None for a system write);
 - `fields`: the names of what changed (`CLOCK_FIELDS` members and/or `"components"`);
-- `changes`: {name: [before, after]} as readable text, for the reason the incidents' timelines give
-  (for `"components"`: [what happened, e.g. "model-x 1.0 attached"]);
+- `changes`: {name: what happened, readable}, e.g. "minimal -> high_risk_annex_iii" or "model-x 1.0 attached":
+  the reason the affected incidents' timelines give;
 - `components`: the ids of the components whose link to the system changed (empty when only fields changed).
 """
 

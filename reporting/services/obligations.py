@@ -177,8 +177,8 @@ def obligations_apply(plans, *, actor, reason: str, version: str, cause: dict | 
     if created:
         fields = [f for f in Obligation._meta.concrete_fields if not f.primary_key]
         insert_rows(Obligation, [{f.attname: getattr(o, f.attname) for f in fields} for o in created])
-        ids = dict(((incident_id, key), pk) for pk, incident_id, key in Obligation.objects.filter(
-            incident_id__in={o.incident_id for o in created}).order_by().values_list("pk", "incident_id", "key"))
+        ids = {(incident_id, key): pk for pk, incident_id, key in Obligation.objects.filter(
+            incident_id__in={o.incident_id for o in created}).order_by().values_list("pk", "incident_id", "key")}
         for obligation in created:
             obligation.pk = ids[(obligation.incident_id, obligation.key)]
             obligation._state.adding, obligation._state.db = False, "default"
@@ -205,10 +205,17 @@ def _event_row(plan: Plan, *, actor, reason, version, cause, at) -> dict:
                "reason": reason, "reference_data_version": version}
     if cause:
         payload["cause"] = cause
+    summary = f"Regulatory obligations recomputed: {', '.join(parts)}" + (f" ({reason})" if reason else "")
     return {"incident_id": plan.incident.pk, "kind": TimelineEvent.Kind.OBLIGATION, "at": at,
             "actor_id": actor.pk if getattr(actor, "pk", None) else None, "source": current_source(),
-            "summary": f"Regulatory obligations recomputed: {', '.join(parts)}"[:300], "payload": payload,
-            "flagged": False}
+            "summary": _cut(summary), "payload": payload,
+            # A duty that arrives from a change elsewhere (the inventory), not from an edit of the incident itself,
+            # is flagged so that the people on the incident notice it.
+            "flagged": bool(cause and (result.created or result.reopened))}
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def _locked_incidents(incidents):
