@@ -250,7 +250,8 @@ def test_switching_a_link_off_recomputes_and_a_usage_change_does_not(compliance)
 
     inventory_services.system_component_update(actor=compliance, link=link, is_active=False)
     assert _art_73(incident, Status.OPEN) != []
-    assert _obligation_events(incident)[-1].payload["reason"].endswith("components (scorer-model 1.0 [Model] deactivated)")
+    reason = _obligation_events(incident)[-1].payload["reason"]
+    assert reason.endswith("components (scorer-model 1.0 [Model] deactivated)")
 
 
 def test_an_aibom_import_that_links_components_recomputes_the_open_incidents_once(compliance):
