@@ -281,6 +281,25 @@ def test_a_refused_reclassification_leaves_the_obligations_as_they_were(complian
     assert _art_73(incident) == []
 
 
+def test_a_failed_recompute_undoes_the_reclassification(compliance, monkeypatch):
+    """One transaction: the system is never high-risk without its incidents' duties."""
+    from reporting.services import obligations
+
+    system = _scorer(compliance)
+    _serious(compliance, system)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(obligations, "obligations_apply", broken)
+    with pytest.raises(RuntimeError):
+        _reclassify(compliance, system)
+
+    system.refresh_from_db()
+    assert system.risk_class == "minimal"
+    assert system.history.filter(risk_class="high_risk_annex_iii").count() == 0
+
+
 def _recompute_queries(compliance, count) -> tuple[int, list[Incident]]:
     system = _scorer(compliance)
     incidents = [_serious(compliance, system, aware_at=AWARE + timedelta(minutes=i)) for i in range(count)]
