@@ -211,12 +211,12 @@ def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None 
                      for name in CLOCK_FIELDS if name in changed}
     if jurisdictions is not None:
         places = _jurisdictions(jurisdictions)
-        current = sorted(system.jurisdictions.values_list("code", flat=True))
-        if sorted(j.code for j in places) != current:
+        current, new = set(system.jurisdictions.values_list("code", flat=True)), {j.code for j in places}
+        if new != current:
             system._history_user = actor
             system.jurisdictions.set(places)
             changed.append("jurisdictions")
-            clock_changes["jurisdictions"] = f"{_readable(current)} -> {_readable(sorted(j.code for j in places))}"
+            clock_changes["jurisdictions"] = f"{_readable(sorted(current))} -> {_readable(sorted(new))}"
     if not changed:
         return system
     record_event(Kind.SYSTEM_UPDATED, actor=actor, system=system, summary=f"AI system {system} updated",

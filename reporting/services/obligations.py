@@ -4,6 +4,11 @@ marked submitted or not applicable by a compliance officer.
 Recomputing never drops a submitted obligation: one the facts no longer call for keeps its record and says so.
 An open obligation that no longer applies is marked not applicable by the clock with the reason, and reopens if
 the facts change back.
+
+A recompute is a compute step (`obligations_plan`: the rules, in Python, on rows already read) and an apply step
+(`obligations_apply`: the writes, their history and the timeline events, in bulk). A change to one incident runs
+them for it (`obligations_sync`); a change to an AI system in the inventory runs them once for every open incident
+involving it (`obligations_sync_many`), in the same number of queries whatever their number.
 """
 
 from dataclasses import dataclass, field
