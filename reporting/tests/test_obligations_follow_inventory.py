@@ -11,12 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services as incident_services
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident, PostIncidentReview, RecoveryValidation, TimelineEvent
 from inventory import services as inventory_services
 from inventory.models import SystemComponent
 from inventory.tests.admin.helpers import admin_url, form_data, page_text
 from inventory.tests.factories import AISystemFactory, ComponentFactory
 from portal.core import roles
+from portal.core.history import save_tracked
 from reporting import services
 from reporting.models import Obligation
 from reporting.tests.factories import AWARE, breach_incident, keys
@@ -57,6 +58,22 @@ def _dismissed(actor, system):
     incident = _serious(actor, system)
     return incident_services.incident_transition(actor=actor, incident=incident, to="dismissed",
                                                  note="A test run of the monitoring, not an incident.")
+
+
+def _closed(system, *, engineer, compliance):
+    """A serious incident involving `system` walked to closed: recovery signed by two people, reviewed."""
+    incident = _serious(compliance, system)
+    for to in ("triaged", "contained", "investigating", "recovering"):
+        incident_services.incident_transition(actor=engineer, incident=incident, to=to)
+    now = timezone.now()
+    save_tracked(RecoveryValidation(
+        incident=incident, functional="passed", stress="passed", bias="passed", security="passed",
+        engineering_signoff_by=engineer, engineering_signoff_at=now,
+        compliance_signoff_by=compliance, compliance_signoff_at=now), actor=compliance)
+    incident_services.incident_transition(actor=engineer, incident=incident, to="review")
+    save_tracked(PostIncidentReview(incident=incident, root_cause="A drifted scoring model.",
+                                    reviewed_by=compliance, reviewed_at=now), actor=compliance)
+    return incident_services.incident_transition(actor=compliance, incident=incident, to="closed")
 
 
 def test_reclassifying_a_system_as_high_risk_adds_art_73_duties_to_its_open_incidents(compliance):
@@ -153,17 +170,20 @@ def test_reclassifying_back_reopens_the_duties_the_clock_had_closed(compliance):
     assert sorted(_obligation_events(incident)[-1].payload["reopened"]) == DUTIES
 
 
-def test_closed_and_dismissed_incidents_are_left_as_they_were(compliance):
+def test_closed_and_dismissed_incidents_are_left_as_they_were(compliance, role_users):
     system = _scorer(compliance)
+    closed = _closed(system, engineer=role_users[roles.INCIDENT_RESPONDER], compliance=compliance)
     dismissed = _dismissed(compliance, system)
-    events = len(_obligation_events(dismissed))
+    assert (closed.status, dismissed.status) == ("closed", "dismissed")
+    events = {i.pk: len(_obligation_events(i)) for i in (closed, dismissed)}
     still_open = _serious(compliance, system)
 
     _reclassify(compliance, system)
 
-    assert _art_73(dismissed) == []
-    assert len(_obligation_events(dismissed)) == events
-    assert _art_73(still_open) != []
+    for incident in (closed, dismissed):
+        assert _art_73(incident) == []
+        assert len(_obligation_events(incident)) == events[incident.pk]
+    assert _art_73(still_open) == DUTIES
 
 
 def test_a_change_the_clock_does_not_read_leaves_no_timeline_event(compliance):
