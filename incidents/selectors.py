@@ -64,3 +64,13 @@ def incident_counts_by_status() -> dict[str, int]:
 
 def open_q() -> Q:
     return ~Q(status__in=[Status.CLOSED, Status.DISMISSED])
+
+
+def incidents_open_involving(*, system, components=()) -> QuerySet[Incident]:
+    """The open incidents (not closed or dismissed) that name the AI system `system`, or one of the component ids
+    `components`: one query (a subquery where it is used as one), without duplicates."""
+    involved = Q(systems=system)
+    if components:
+        involved |= Q(components__in=list(components))
+    ids = Incident.objects.filter(involved).filter(open_q()).values("pk")
+    return Incident.objects.filter(pk__in=ids)

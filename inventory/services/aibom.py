@@ -29,7 +29,7 @@ from inventory.models import (
     SystemComponent,
 )
 from inventory.selectors import components_reached_by_system, dependencies_reached_by_system
-from inventory.services.registry import _plain, ai_system_create, record_event
+from inventory.services.registry import _clock_inputs_changed, _plain, ai_system_create, record_event
 from portal.core.audit import current_source
 from portal.core.bulk import insert_rows
 from portal.core.history import history_in_bulk
@@ -236,13 +236,14 @@ def aibom_import(*, actor, bom, system_slug: str,
                 result = ImportResult(system=system)
             writer = _BulkWriter(actor)
             objects, created_ids = _import_components(writer, parsed, instances, result, report)
-            _import_links(writer, parsed, system, objects, result)
+            linked = _import_links(writer, parsed, system, objects, result)
             _import_dependencies(writer, parsed, objects, created_ids, result)
             writer.flush()
             record_event(
                 Kind.AIBOM_IMPORTED, actor=actor, system=system, summary=result.summary(),
                 payload={**result.counts(), "serial_number": parsed.serial_number},
             )
+            _links_changed(actor=actor, system=system, linked=linked)
     except ValidationError as exc:  # a rule checked only on save
         raise BomError(_located("(import)", exc)) from exc
     except IntegrityError as exc:  # a concurrent writer created or changed a row first
@@ -376,8 +377,19 @@ def _import_components(writer: _BulkWriter, parsed: ParsedBom, instances: dict[i
     return objects, {obj.pk for obj in created}
 
 
+def _links_changed(*, actor, system: AISystem, linked: dict[str, list[int]]) -> None:
+    """The import changed which components the system uses (links created, or switched on or off): the apps
+    above recompute what depends on it, as after `system_component_attach` (one signal for the whole import)."""
+    parts = [f"{len(ids)} {what}" for what, ids in linked.items() if ids]
+    if parts:
+        _clock_inputs_changed(actor=actor, system=system, components=[pk for ids in linked.values() for pk in ids],
+                              changes={"components": f"AIBOM import: {', '.join(parts)}"})
+
+
 def _import_links(writer: _BulkWriter, parsed: ParsedBom, system: AISystem, objects: dict,
-                  result: ImportResult) -> None:
+                  result: ImportResult) -> dict[str, list[int]]:
+    """Create and update the system's links to the BOM's components; returns the ids of the components whose
+    link was created, activated or deactivated (what the regulatory clock may care about)."""
     refs = parsed.by_ref()
     used = parsed.components if parsed.uses is None else [refs[ref] for ref in parsed.uses]
     links = {link.component_id: link for link in SystemComponent.objects.filter(system=system).order_by()}
@@ -421,6 +433,10 @@ def _import_links(writer: _BulkWriter, parsed: ParsedBom, system: AISystem, obje
                      summary=f"Use of {writer.label(link.component)} by {system} updated",
                      payload={f: _plain(v) for f, v in changes.items()})
     result.links_created, result.links_updated = len(created), len(updated)
+    switched = [(link, changes["is_active"]) for link, changes in updated if "is_active" in changes]
+    return {"attached": [link.component_id for link in created],
+            "activated": [link.component_id for link, on in switched if on],
+            "deactivated": [link.component_id for link, on in switched if not on]}
 
 
 def _existing_edges(ids: list[int]) -> dict[int, set[int]]:

@@ -23,6 +23,7 @@ from inventory.models import (
     SystemComponent,
     Team,
 )
+from inventory.signals import CLOCK_FIELDS, ai_system_changed
 from portal.core import references
 from portal.core.audit import current_source
 from portal.core.history import delete_tracked, save_tracked
@@ -52,6 +53,20 @@ def _apply(instance, changes: dict) -> list[str]:
             setattr(instance, field, value)
             changed.append(field)
     return changed
+
+
+def _readable(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value) if value not in (None, "") else "none"
+
+
+def _clock_inputs_changed(*, actor, system: AISystem, changes: dict[str, str], components: Iterable = ()) -> None:
+    """Tell the apps above (`inventory.signals.ai_system_changed`) that facts the regulatory clock may read changed
+    on `system`: `changes` maps what changed to a readable description."""
+    if changes:
+        ai_system_changed.send(sender=AISystem, system=system, actor=actor, fields=list(changes), changes=changes,
+                               components=list(components))
 
 
 def _plain(value):
@@ -188,15 +203,20 @@ def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None 
     before_risk = AISystem.objects.filter(pk=system.pk).values_list("risk_class", flat=True).first()
     if "owner_team" in changes and getattr(changes["owner_team"], "pk", None) != system.owner_team_id:
         _assignable(changes["owner_team"], "owner_team")
+    before = {name: getattr(system, name) for name in CLOCK_FIELDS if name != "jurisdictions"}
     changed = _apply(system, changes)
     if changed:
         save_tracked(system, actor=actor, update_fields=changed)
+    clock_changes = {name: f"{_readable(before[name])} -> {_readable(getattr(system, name))}"
+                     for name in CLOCK_FIELDS if name in changed}
     if jurisdictions is not None:
         places = _jurisdictions(jurisdictions)
-        if {j.pk for j in places} != set(system.jurisdictions.values_list("pk", flat=True)):
+        current, new = set(system.jurisdictions.values_list("code", flat=True)), {j.code for j in places}
+        if new != current:
             system._history_user = actor
             system.jurisdictions.set(places)
             changed.append("jurisdictions")
+            clock_changes["jurisdictions"] = f"{_readable(sorted(current))} -> {_readable(sorted(new))}"
     if not changed:
         return system
     record_event(Kind.SYSTEM_UPDATED, actor=actor, system=system, summary=f"AI system {system} updated",
@@ -205,6 +225,7 @@ def ai_system_update(*, actor, system: AISystem, jurisdictions: Iterable | None 
         record_event(Kind.RISK_CLASSIFIED, actor=actor, system=system,
                summary=f"Risk class of {system}: {before_risk or 'unassessed'} -> {system.risk_class or 'unassessed'}",
                payload={"from": before_risk, "to": system.risk_class, "rationale": system.risk_rationale})
+    _clock_inputs_changed(actor=actor, system=system, changes=clock_changes)
     return system
 
 
@@ -296,6 +317,8 @@ def system_component_attach(*, actor, system: AISystem, component: Component, us
                         actor=actor)
     record_event(Kind.COMPONENT_ATTACHED, actor=actor, system=system, component=component,
            summary=f"{component} attached to {system}", payload={"usage": usage, "is_active": is_active})
+    _clock_inputs_changed(actor=actor, system=system, components=[component.pk], changes={
+        "components": f"{component} attached" + ("" if is_active else " (inactive)")})
     return link
 
 
@@ -309,6 +332,9 @@ def system_component_update(*, actor, link: SystemComponent, **changes) -> Syste
         record_event(Kind.COMPONENT_ATTACHED, actor=actor, system=link.system, component=link.component,
                summary=f"Use of {link.component} by {link.system} updated",
                payload={f: _plain(getattr(link, f)) for f in changed})
+    if "is_active" in changed:
+        _clock_inputs_changed(actor=actor, system=link.system, components=[link.component_id], changes={
+            "components": f"{link.component} {'activated' if link.is_active else 'deactivated'}"})
     return link
 
 
@@ -318,6 +344,8 @@ def system_component_detach(*, actor, link: SystemComponent) -> None:
     delete_tracked(link, actor=actor)
     record_event(Kind.COMPONENT_DETACHED, actor=actor, system=system, component=component,
            summary=f"{component} detached from {system}")
+    _clock_inputs_changed(actor=actor, system=system, components=[component.pk],
+                          changes={"components": f"{component} detached"})
 
 
 # --- dependency graph -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Inserting many rows at once without model instances: COPY on PostgreSQL, one executemany elsewhere.
+"""Inserting many rows at once without model instances: COPY on PostgreSQL, one executemany elsewhere; and
+updating many rows, each with its own values, in one executemany.
 
 For bulk writes of thousands of rows whose values are already validated (history rows, timeline events of an
 import): building a model instance per row and Django's per-value preparation of an INSERT cost more than the
@@ -43,3 +44,24 @@ def insert_rows(model, rows: list[dict], *, using: str = "default") -> None:
                 if values[i] is not None:
                     values[i] = Jsonb(values[i], dumps=dumps)
             copy.write_row(values)
+
+
+def update_rows(model, rows: list[dict], *, fields: list[str], using: str = "default") -> None:
+    """Set `fields` (attnames) of each row to its own values: `rows` are dicts of the primary key's attname and
+    `fields` -> Python value. One UPDATE statement executed for every row (one round of `executemany`, pipelined on
+    PostgreSQL), where `bulk_update`'s CASE expressions are split into batches by SQLite's 999 parameters. No
+    `save()`, no signals, no validation, no history: the caller does that (`portal.core.history.history_in_bulk`)."""
+    if not rows:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    concrete = {f.attname: f for f in model._meta.concrete_fields}
+    pk = model._meta.pk
+    prepared = [concrete[name] for name in fields]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in prepared)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608  # nosec B608  # the model's names, not input
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            [*(field.get_db_prep_save(row[field.attname], connection) for field in prepared),
+             pk.get_db_prep_save(row[pk.attname], connection)]
+            for row in rows])

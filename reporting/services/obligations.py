@@ -4,6 +4,11 @@ marked submitted or not applicable by a compliance officer.
 Recomputing never drops a submitted obligation: one the facts no longer call for keeps its record and says so.
 An open obligation that no longer applies is marked not applicable by the clock with the reason, and reopens if
 the facts change back.
+
+A recompute is a compute step (`obligations_plan`: the rules, in Python, on rows already read) and an apply step
+(`obligations_apply`: the writes, their history and the timeline events, in bulk). A change to one incident runs
+them for it (`obligations_sync`); a change to an AI system in the inventory runs them once for every open incident
+involving it (`obligations_sync_many`), in the same number of queries whatever their number.
 """
 
 from dataclasses import dataclass, field
@@ -17,8 +22,10 @@ from django.utils.dateparse import parse_date
 from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
 from portal.core import roles
+from portal.core.audit import current_source
+from portal.core.bulk import insert_rows, update_rows
 from portal.core.concurrency import check_version
-from portal.core.history import save_tracked
+from portal.core.history import history_in_bulk, save_tracked
 from reporting import clock
 from reporting.models import Obligation
 from reporting.services.facts import checked_clock_facts, regulatory_facts_for, system_profiles
@@ -92,27 +99,40 @@ def _submitted_map(obligations) -> dict:
             if o.status == Status.SUBMITTED and o.submitted_at}
 
 
-@transaction.atomic
-def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
-    """Recompute the incident's obligations from its current facts (see the module docstring)."""
-    incident = (Incident.objects.select_for_update(of=("self",)).prefetch_related("systems", "jurisdictions")
-                .select_related("regulatory_facts").get(pk=incident.pk))
-    existing = {o.key: o for o in Obligation.objects.select_for_update().filter(incident=incident)}
+@dataclass
+class Plan:
+    """What the clock's rules change on one incident's obligations: computed from the facts, not yet written."""
+
+    incident: Incident
+    result: SyncResult
+    created: list = field(default_factory=list)  # new Obligation instances (unsaved)
+    changed: list = field(default_factory=list)  # (obligation, [changed field names]) with the values set
+
+
+def obligations_plan(incident, existing, *, reason: str, version: str) -> Plan:
+    """The compute step of a recompute, shared by one incident and many: `incident` with its systems,
+    jurisdictions and regulatory facts loaded, `existing` its obligations; no query, no write.
+
+    The rules: a spec without an obligation creates one; an open obligation takes the computed values, and one the
+    clock had closed reopens; a submitted one stays as filed (only a stale "no longer applies" is cleared); an
+    open obligation the facts no longer call for is marked not applicable by the clock with the reason, and a
+    submitted one is kept and marked no longer called for."""
+    existing = {o.key: o for o in existing}
     specs = incident_specs(incident, submitted=_submitted_map(existing.values()))
-    version = clock.reference_data_version()
-    result = SyncResult()
+    plan = Plan(incident=incident, result=SyncResult())
+    result = plan.result
     for spec in specs:
         values = _computed_values(spec, version)
         obligation = existing.pop(spec.key, None)
         if obligation is None:
-            save_tracked(Obligation(incident=incident, key=spec.key, **values), actor=actor)
+            plan.created.append(Obligation(incident=incident, key=spec.key, **values))
             result.created.append(spec.key)
             continue
         if obligation.status == Status.SUBMITTED:
             # As filed: the record of what was owed and when stays; only a stale "no longer applies" is cleared.
             if obligation.no_longer_applies:
                 obligation.no_longer_applies = ""
-                _save(obligation, actor, ["no_longer_applies"])
+                _change(plan, obligation, ["no_longer_applies"])
                 result.updated.append(spec.key)
             continue
         changed = _apply(obligation, values)
@@ -123,29 +143,115 @@ def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
         elif changed:
             result.updated.append(spec.key)
         if changed:
-            _save(obligation, actor, changed)
+            _change(plan, obligation, changed)
     why = f"No longer applies after the facts changed ({reason})." if reason else \
         "No longer applies to the incident's current facts."
     for key, obligation in existing.items():
         if obligation.status == Status.OPEN:
             obligation.status, obligation.rationale, obligation.closed_by_clock = Status.NOT_APPLICABLE, why, True
-            _save(obligation, actor, ["status", "rationale", "closed_by_clock"])
+            _change(plan, obligation, ["status", "rationale", "closed_by_clock"])
             result.closed.append(key)
         elif obligation.status == Status.SUBMITTED and not obligation.no_longer_applies:
             obligation.no_longer_applies = why
-            _save(obligation, actor, ["no_longer_applies"])
+            _change(plan, obligation, ["no_longer_applies"])
             result.kept_submitted.append(key)
-    if result.changed:
-        parts = [f"{len(v)} {label}" for label, v in (
-            ("new", result.created), ("updated", result.updated), ("reopened", result.reopened),
-            ("no longer applicable", result.closed), ("submitted, no longer called for", result.kept_submitted),
-        ) if v]
-        record_event(incident, TimelineEvent.Kind.OBLIGATION, actor=actor,
-                     summary=f"Regulatory obligations recomputed: {', '.join(parts)}",
-                     payload={"created": result.created, "updated": result.updated, "reopened": result.reopened,
-                              "closed": result.closed, "kept_submitted": result.kept_submitted,
-                              "reason": reason, "reference_data_version": version})
-    return result
+    return plan
+
+
+def _change(plan: Plan, obligation, fields: list[str]) -> None:
+    obligation.version += 1
+    plan.changed.append((obligation, [*fields, "version"]))
+
+
+def obligations_apply(plans, *, actor, reason: str, version: str, cause: dict | None = None) -> None:
+    """The apply step, shared by one incident and many: every new and changed obligation validated, written in
+    one insert and one update statement, with its history rows (naming `actor`) chained in one batch each, and
+    one timeline event per incident whose obligations changed, in one insert. A bounded number of queries,
+    whatever the number of incidents and obligations. Call it inside the transaction that locked the rows."""
+    now = timezone.now()
+    created = [o for plan in plans for o in plan.created]
+    changed = [o for plan in plans for o, _ in plan.changed]
+    for obligation in created:
+        obligation.created_at = obligation.updated_at = now
+    for obligation in changed:
+        obligation.updated_at = now
+    for obligation in (*created, *changed):  # the checks a save_tracked would run (the unique key is the table's)
+        obligation.full_clean(exclude=["incident", "submitted_by"], validate_unique=False,
+                              validate_constraints=False)
+    if created:
+        fields = [f for f in Obligation._meta.concrete_fields if not f.primary_key]
+        insert_rows(Obligation, [{f.attname: getattr(o, f.attname) for f in fields} for o in created])
+        ids = {(incident_id, key): pk for pk, incident_id, key in Obligation.objects.filter(
+            incident_id__in={o.incident_id for o in created}).order_by().values_list("pk", "incident_id", "key")}
+        for obligation in created:
+            obligation.pk = ids[(obligation.incident_id, obligation.key)]
+            obligation._state.adding, obligation._state.db = False, "default"
+        history_in_bulk(Obligation, created, actor=actor)
+    if changed:
+        names = sorted({name for plan in plans for _, fields in plan.changed for name in fields} | {"updated_at"})
+        attnames = [Obligation._meta.get_field(name).attname for name in names]
+        update_rows(Obligation, [{"id": o.pk, **{a: getattr(o, a) for a in attnames}} for o in changed],
+                    fields=attnames)
+        history_in_bulk(Obligation, changed, actor=actor, update=True)
+    events = [_event_row(plan, actor=actor, reason=reason, version=version, cause=cause, at=now)
+              for plan in plans if plan.result.changed]
+    insert_rows(TimelineEvent, events)
+
+
+def _event_row(plan: Plan, *, actor, reason, version, cause, at) -> dict:
+    result = plan.result
+    parts = [f"{len(v)} {label}" for label, v in (
+        ("new", result.created), ("updated", result.updated), ("reopened", result.reopened),
+        ("no longer applicable", result.closed), ("submitted, no longer called for", result.kept_submitted),
+    ) if v]
+    payload = {"created": result.created, "updated": result.updated, "reopened": result.reopened,
+               "closed": result.closed, "kept_submitted": result.kept_submitted,
+               "reason": reason, "reference_data_version": version}
+    if cause:
+        payload["cause"] = cause
+    summary = f"Regulatory obligations recomputed: {', '.join(parts)}" + (f" ({reason})" if reason else "")
+    return {"incident_id": plan.incident.pk, "kind": TimelineEvent.Kind.OBLIGATION, "at": at,
+            "actor_id": actor.pk if getattr(actor, "pk", None) else None, "source": current_source(),
+            "summary": _cut(summary), "payload": payload,
+            # A duty that arrives from a change elsewhere (the inventory), not from an edit of the incident itself,
+            # is flagged so that the people on the incident notice it.
+            "flagged": bool(cause and (result.created or result.reopened))}
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _locked_incidents(incidents):
+    """The incidents (a queryset), locked in id order, with what the clock reads, and their obligations, locked:
+    four queries, whatever their number."""
+    locked = list(Incident.objects.select_for_update(of=("self",)).filter(pk__in=incidents.values("pk"))
+                  .prefetch_related("systems", "jurisdictions").select_related("regulatory_facts").order_by("pk"))
+    obligations = {}
+    for obligation in Obligation.objects.select_for_update().filter(incident__in=[i.pk for i in locked]).order_by(
+            "incident_id", "pk"):
+        obligations.setdefault(obligation.incident_id, []).append(obligation)
+    return [(incident, obligations.get(incident.pk, [])) for incident in locked]
+
+
+@transaction.atomic
+def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
+    """Recompute the incident's obligations from its current facts (see the module docstring)."""
+    return obligations_sync_many(actor=actor, incidents=Incident.objects.filter(pk=incident.pk),
+                                 reason=reason)[0]
+
+
+@transaction.atomic
+def obligations_sync_many(*, actor, incidents, reason: str = "", cause: dict | None = None) -> list[SyncResult]:
+    """Recompute the obligations of every incident of the queryset `incidents` (in id order), with the rules of
+    `obligations_plan`, in a bounded number of queries (`obligations_apply`). An incident whose obligations do
+    not change gets no timeline event; the others get one giving `reason` (and `cause`, a JSON-able dict saying
+    which record changed, in its payload)."""
+    version = clock.reference_data_version()
+    plans = [obligations_plan(incident, existing, reason=reason, version=version)
+             for incident, existing in _locked_incidents(incidents)]
+    obligations_apply(plans, actor=actor, reason=reason, version=version, cause=cause)
+    return [plan.result for plan in plans]
 
 
 def _save(obligation, actor, fields):
