@@ -2,7 +2,7 @@
 
 from reporting.models.disclosure import Audience, Decision, DisclosureDecision
 from reporting.models.document import Document, DocumentKind
-from reporting.models.facts import DoraEntityType, RegulatoryFacts, RiskToIndividuals
+from reporting.models.facts import DataSubjectCategory, DoraEntityType, RegulatoryFacts, RiskToIndividuals
 from reporting.models.obligation import DeadlineBoardEntry, Obligation, ObligationNotice
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "DisclosureDecision",
     "Document",
     "DocumentKind",
+    "DataSubjectCategory",
     "DoraEntityType",
     "Obligation",
     "ObligationNotice",
