@@ -7,12 +7,12 @@ from reporting.models.obligation import DeadlineBoardEntry, Obligation, Obligati
 
 __all__ = [
     "Audience",
+    "DataSubjectCategory",
     "DeadlineBoardEntry",
     "Decision",
     "DisclosureDecision",
     "Document",
     "DocumentKind",
-    "DataSubjectCategory",
     "DoraEntityType",
     "Obligation",
     "ObligationNotice",
