@@ -172,6 +172,13 @@ def competent_authority(incident, source: str) -> authorities.Competence:
         locations=[j.code for j in incident.jurisdictions.all()], eea=location_groups()["eea"])
 
 
+def obligation_authority(obligation) -> authorities.Competence | None:
+    """The competent supervisory authority of an obligation whose notification names one (GDPR, UK GDPR)."""
+    source = next((i["source"] for i in obligation.content_items if i.get("source", "").startswith("authority.")),
+                  None)
+    return competent_authority(obligation.incident, source) if source else None
+
+
 def _organisation():
     profile = organisation_profile()
     organisation = {"name": profile.name, "contact": profile.contact}
@@ -216,8 +223,7 @@ def notification_context(obligation: Obligation) -> dict:
     extra = {}
     if any(source.startswith("breach.") for source in sources):
         extra["breach_facts"] = _breach_facts(incident)
-    if authority_source := next((s for s in sorted(sources) if s.startswith("authority.")), None):
-        competence = competent_authority(incident, authority_source)
+    if competence := obligation_authority(obligation):
         extra["authority"] = {"text": competence.text, "one_stop_shop": competence.one_stop_shop,
                               "names": [a.name for a in competence.authorities]}
     return {
