@@ -255,7 +255,8 @@ class RegulatoryFactsSerializer(serializers.ModelSerializer):
     def get_recorded(self, facts) -> bool:
         return facts.pk is not None
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=PersonalData.choices)))
+    @extend_schema_field({"type": "array", "items": {"type": "string"},
+                          "description": "Values as in `personal_data_categories`."})
     def get_personal_data_categories_proposed(self, facts) -> list[str]:
         return selectors.breach_categories_proposed(facts.incident)
 
