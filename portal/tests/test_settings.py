@@ -68,7 +68,8 @@ def test_check_deploy_warns_for_the_placeholder_organisation_and_a_missing_count
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert result.stderr.count("reporting.W203") == 2, result.stderr
-    assert "ORGANISATION_NAME is the placeholder" in result.stderr and "ORGANISATION_COUNTRY is not set" in result.stderr
+    assert "ORGANISATION_NAME is the placeholder" in result.stderr
+    assert "ORGANISATION_COUNTRY is not set" in result.stderr
 
 
 def test_check_deploy_warns_when_postgresql_serves_with_the_owner_role(signing):
