@@ -20,7 +20,7 @@ from portal.core.api import ConfidentialFieldsSerializer
 from portal.core.api_inputs import DayField, MomentField
 from reporting import selectors
 from reporting.models import DataSubjectCategory, DisclosureDecision, Document, Obligation, RegulatoryFacts
-from reporting.services.documents import document_warnings
+from reporting.services.documents import document_warnings, obligation_authority
 from reporting.services.facts import BREACH_FIELDS, FACT_FIELDS
 from reporting.services.obligations import COMPUTED
 
@@ -126,13 +126,21 @@ class ObligationDetailSerializer(ObligationSerializer):
     content = serializers.DictField(child=serializers.CharField(), read_only=True,
                                     help_text="Notification content entered by compliance, by item key.")
     documents = DocumentSerializer(many=True, read_only=True, help_text="Documents issued for it, newest first.")
+    competent_authority = serializers.SerializerMethodField(
+        help_text="The supervisory authority the notification goes to and why (GDPR Art. 55, 56: the lead authority "
+                  "of the main establishment, ORGANISATION_COUNTRY; UK GDPR: the ICO); null for other regimes.")
 
     class Meta(ObligationSerializer.Meta):
         fields = list(dict.fromkeys([
-            *SUMMARY, *COMPUTED, "submitted_by", "submitted_by_username", "rationale", "closed_by_clock",
-            "no_longer_applies", "content", "documents", "created_at",
+            *SUMMARY, *COMPUTED, "competent_authority", "submitted_by", "submitted_by_username", "rationale",
+            "closed_by_clock", "no_longer_applies", "content", "documents", "created_at",
         ]))
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_competent_authority(self, obligation) -> str | None:
+        competence = obligation_authority(obligation)
+        return competence.text if competence else None
 
 
 class VersionedSerializer(serializers.Serializer):

@@ -82,3 +82,12 @@ def test_in_development_it_is_issued_flagged_not_for_submission_with_a_warning(c
     # Unconfirmed breach facts are stated in words, never as the inventory's categories.
     assert "Not yet established; to be provided in phases" in text
     assert "Identity and contact data" not in text and "Financial data" not in text
+
+
+def test_the_obligation_names_its_competent_authority(client_as, breach, settings):
+    settings.ORGANISATION_COUNTRY = "IE"
+    notification = breach.obligations.get(key="gdpr.notification")
+    body = client_as(COMPLIANCE).get(obligation_url(notification)).json()
+    assert "Data Protection Commission (Ireland)" in body["competent_authority"]
+    record = breach.obligations.get(key="gdpr.record")
+    assert client_as(COMPLIANCE).get(obligation_url(record)).json()["competent_authority"] is None
