@@ -38,6 +38,13 @@ SCHEMA = "ai-incident-governance-portal/document/1"
 # What a notification says of a breach fact nobody has established and confirmed yet (GDPR Art. 33(4) allows
 # information in phases); never the inventory's categories in its place.
 NOT_ESTABLISHED = "Not yet established; to be provided in phases (Art. 33(4))"
+# Obligations computed before the breach facts existed still name the inventory-derived sources until the clock
+# recomputes them: a GDPR or UK GDPR notification reads the confirmed breach facts all the same.
+LEGACY_BREACH_SOURCES = {
+    "incident.personal_data_categories": "breach.personal_data_categories",
+    "incident.data_subjects_affected": "breach.data_subjects",
+}
+BREACH_REGIMES = ("gdpr", "uk_gdpr")
 PLACEHOLDER_WARNING = (f"Example organisation: not for submission. The notifying organisation is the placeholder "
                        f"'{DEFAULT_NAME}'; set ORGANISATION_NAME (and ORGANISATION_CONTACT, ORGANISATION_COUNTRY).")
 TEMPLATES = {
@@ -211,10 +218,14 @@ def notification_context(obligation: Obligation) -> dict:
     organisation = _organisation()
     content, sources = [], {item.get("source", "") for item in obligation.content_items}
     for item in obligation.content_items:
-        if item.get("source") == "entered":
+        source = item.get("source", "")
+        if obligation.regime in BREACH_REGIMES:
+            source = LEGACY_BREACH_SOURCES.get(source, source)
+            sources.add(source)
+        if source == "entered":
             value = obligation.content.get(item["key"]) or None
         else:
-            value = _source_value(incident, item.get("source", ""), organisation)
+            value = _source_value(incident, source, organisation)
         entry = {"label": item.get("label", item["key"]), "provision": item.get("provision", ""), "value": value,
                  "missing": value in (None, "", [], NOT_ESTABLISHED)}
         if value == NOT_ESTABLISHED:

@@ -127,3 +127,12 @@ def test_only_a_compliance_officer_confirms_breach_facts(breach, role_users):
     with pytest.raises(ValidationError, match="Only a compliance officer"):
         services.regulatory_facts_update(actor=role_users[roles.INCIDENT_RESPONDER], incident=breach,
                                          personal_data_categories=["identity"])
+
+
+def test_an_obligation_computed_before_the_breach_facts_existed_does_not_copy_the_inventory(breach):
+    obligation = _gdpr(breach)
+    obligation.content_items = [  # as stored by the earlier regime data, until the clock recomputes it
+        {"key": "data_categories", "label": "Categories of personal data concerned", "provision": "Art. 33(3)(a)",
+         "source": "incident.personal_data_categories"}]
+    (item,) = notification_context(obligation)["content"]
+    assert item["value"] is None and item["pending"] == NOT_ESTABLISHED
