@@ -24,3 +24,6 @@ AXES_ENABLED = False
 # lets the real-worker test run them on Celery); the embedded scheduler never starts in tests.
 JOBS_EXECUTION = os.environ.get("JOBS_EXECUTION", "inline")
 JOBS_EMBEDDED_SCHEDULER = False
+# The tests run with DEBUG off (as pytest-django sets it), where a regulatory notification naming the placeholder
+# "Example Organisation" is refused; the tests of that refusal set the placeholder back.
+ORGANISATION_NAME = "Test Organisation Ltd"

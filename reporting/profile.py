@@ -50,3 +50,25 @@ def check_profile(app_configs=None, **kwargs):
     errors += [checks.Error(f"REGULATORY_PROFILE: {problem}.", id="reporting.E203")
                for problem in RegulatoryFacts.profile_problems()]
     return errors
+
+
+@checks.register(checks.Tags.compatibility, deploy=True)
+def check_profile_deploy(app_configs=None, **kwargs):
+    """`reporting.W203` (`check --deploy`): the notifying organisation is the shipped placeholder, or the country
+    of its main establishment is not set. Regulatory notifications are refused until the name is set, and the GDPR
+    lead authority (Art. 56(1)) cannot be named without the country."""
+    profile = organisation_profile()
+    problems = []
+    if profile.is_placeholder:
+        problems.append(checks.Warning(
+            f"ORGANISATION_NAME is the placeholder {DEFAULT_NAME!r}: regulatory notifications are refused in "
+            "production until it names the organisation that notifies.",
+            hint="Set ORGANISATION_NAME and ORGANISATION_CONTACT (README, 'Regulatory reporting').",
+            id="reporting.W203"))
+    if not profile.country:
+        problems.append(checks.Warning(
+            "ORGANISATION_COUNTRY is not set: the GDPR lead supervisory authority (Art. 56(1)) of the main "
+            "establishment cannot be named, and the Member-State calendar of the DORA relief is unknown.",
+            hint="The ISO 3166-1 alpha-2 code of the main establishment, e.g. IE (README, 'Regulatory reporting').",
+            id="reporting.W203"))
+    return problems

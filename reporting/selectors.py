@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from inventory.models import PersonalData
 from reporting.models import Document, Obligation
 
 
@@ -43,3 +44,11 @@ def document_next_version(kind, subject: str) -> int:
     latest = Document.objects.filter(kind=kind, subject=subject).order_by("-version").values_list(
         "version", flat=True).first()
     return (latest or 0) + 1
+
+
+def breach_categories_proposed(incident) -> list[str]:
+    """The personal-data categories the incident's AI systems process (their inventory records), in the order of
+    the choices: a proposal for the breach's categories, which a compliance officer confirms or corrects. Reads
+    `incident.systems` (prefetch it for a list)."""
+    processed = {c for system in incident.systems.all() for c in system.personal_data_categories or []}
+    return [value for value in PersonalData.values if value in processed]

@@ -92,10 +92,15 @@ def load_reporting(*, users) -> int:
         services.regulatory_facts_update(actor=compliance, incident=exposed, risk_to_individuals="high",
                                          nis2_entity=True, significant_incident=True)
         services.regulatory_facts_update(actor=compliance, incident=exposed, significant_incident=False)
+        # The breach's own facts, confirmed by compliance (the inventory also proposes financial data, which the
+        # exposed transcripts did not hold).
+        services.regulatory_facts_update(
+            actor=compliance, incident=exposed, expected_version=exposed.regulatory_facts.version,
+            personal_data_categories=["identity", "communications"], data_subject_categories=["customers"],
+            records_concerned=31000)
         uk = _obligation(exposed, "uk_gdpr.notification")
         if uk:
             _content(compliance, uk, {
-                "records": "About 31,000 chat messages in 2,400 conversations.",
                 "consequences": "Exposure of names, order numbers and support history; phishing risk.",
             })
             services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=uk,

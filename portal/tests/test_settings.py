@@ -12,13 +12,15 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-0123456789-abcdefghijklmnop",
     "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+    "ORGANISATION_NAME": "Acme Health Ltd",
+    "ORGANISATION_COUNTRY": "IE",
 }
 
 
 def _run(argv, *, env, timeout):
     """`argv` in the project folder with `env` over this environment stripped of the portal's own variables."""
     clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "MIGRATION_DATABASE_URL", "AUDIT_"))}
+             if not k.startswith(("DJANGO_", "DATABASE_URL", "MIGRATION_DATABASE_URL", "AUDIT_", "ORGANISATION_"))}
     return subprocess.run([sys.executable, *argv], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
                           timeout=timeout, check=False)
 
@@ -59,6 +61,15 @@ def test_check_deploy_warns_without_a_broker_or_a_job_file_directory(signing):
     assert result.returncode != 0
     assert "portal.W003" in result.stderr and "JOB_RESULT_DIR is not set" in result.stderr
     assert "CELERY_BROKER_URL is not set" in result.stderr
+
+
+def test_check_deploy_warns_for_the_placeholder_organisation_and_a_missing_country(signing):
+    env = {**PRODUCTION, **signing, "ORGANISATION_NAME": "Example Organisation", "ORGANISATION_COUNTRY": ""}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert result.stderr.count("reporting.W203") == 2, result.stderr
+    assert "ORGANISATION_NAME is the placeholder" in result.stderr
+    assert "ORGANISATION_COUNTRY is not set" in result.stderr
 
 
 def test_check_deploy_warns_when_postgresql_serves_with_the_owner_role(signing):

@@ -4,17 +4,24 @@ recomputes the incident's obligations."""
 from django import forms
 from django.contrib import admin
 
+from incidents.models import Incident
+from inventory.models import PersonalData
 from portal.core.admin import ServiceModelAdmin, adopt
 from portal.core.forms import ServiceModelForm
-from reporting import services
-from reporting.admin.base import call
-from reporting.models import RegulatoryFacts
-from reporting.services.facts import FACT_FIELDS
+from reporting import selectors, services
+from reporting.admin.base import call, when
+from reporting.models import DataSubjectCategory, RegulatoryFacts
+from reporting.services.facts import BREACH_FIELDS, FACT_FIELDS
 
 FIELDSETS = [
     ("EU AI Act", {"fields": ["widespread_infringement", "provider_unreachable", "deemed_provider",
                               "legacy_gpai_model"]}),
     ("Personal data (GDPR, UK GDPR)", {"fields": ["risk_to_individuals", "gdpr_role"]}),
+    ("The personal-data breach (GDPR Art. 33(3)(a))", {
+        "description": "Facts of this breach, confirmed by saving them; the notification states what is not yet "
+                       "established instead of copying the inventory. The approximate number of data subjects is "
+                       "the incident's own field.",
+        "fields": [*BREACH_FIELDS, "breach_facts_confirmation"]}),
     ("NIS2", {"fields": ["nis2_entity", "significant_incident", "service_recipients_affected",
                          "nis2_intermediate_requested_at", "ongoing_at_final_report", "handling_completed_at"]}),
     ("Cyber Resilience Act", {"fields": ["cra_manufacturer", "actively_exploited_vulnerability", "severe_incident",
@@ -36,21 +43,42 @@ FIELDSETS = [
 ]
 
 
+def _proposal_text(categories) -> str:
+    if not categories:
+        return "The affected AI systems' inventory records name no personal-data categories."
+    labels = "; ".join(PersonalData(c).label for c in categories)
+    return f"Proposed from the inventory (the affected AI systems' categories): {labels}. Saving confirms."
+
+
 class RegulatoryFactsForm(ServiceModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    personal_data_categories = forms.MultipleChoiceField(
+        choices=PersonalData.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Categories of personal data concerned")
+    data_subject_categories = forms.MultipleChoiceField(
+        choices=DataSubjectCategory.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Categories of data subjects concerned")
 
     class Meta:
         model = RegulatoryFacts
         exclude = ["version"]  # not editable: the form's own hidden field carries it to the check
-        fields = ["incident", *FACT_FIELDS]
+        fields = ["incident", *FACT_FIELDS, *BREACH_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            incident = self.instance.incident
         else:
             for name, value in RegulatoryFacts.profile_defaults().items():
                 self.fields[name].initial = value
+            chosen = str(self.initial.get("incident") or "")
+            incident = Incident.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        if incident is not None:
+            proposed = selectors.breach_categories_proposed(incident)
+            self.fields["personal_data_categories"].help_text = _proposal_text(proposed)
+            if not self.instance.pk:  # a new row: the proposal is pre-filled, for the officer to confirm
+                self.fields["personal_data_categories"].initial = proposed
 
 
 @admin.register(RegulatoryFacts)
@@ -70,7 +98,14 @@ class RegulatoryFactsAdmin(ServiceModelAdmin):
                                                        "profile."}), *FIELDSETS]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["incident"] if obj is not None else []
+        return ["incident", "breach_facts_confirmation"] if obj is not None else ["breach_facts_confirmation"]
+
+    @admin.display(description="Confirmed")
+    def breach_facts_confirmation(self, obj):
+        if obj is None or not obj.breach_facts_confirmed:
+            return "Not confirmed: the notification says these facts are not yet established."
+        user = obj.breach_facts_confirmed_by
+        return f"By {user.get_full_name() or user.get_username()}, {when(obj.breach_facts_confirmed_at)}"
 
     def get_changeform_initial_data(self, request):
         return {**RegulatoryFacts.profile_defaults(), **super().get_changeform_initial_data(request)}
@@ -81,10 +116,14 @@ class RegulatoryFactsAdmin(ServiceModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         incident = obj.incident
-        changes = {name: data[name] for name in FACT_FIELDS if name in data}
+        changes = {name: data[name] for name in (*FACT_FIELDS, *BREACH_FIELDS) if name in data}
+        for name in ("personal_data_categories", "data_subject_categories"):
+            changes[name] = changes.get(name) or None  # none ticked: not established
         if change:
             fresh = RegulatoryFacts.objects.get(pk=obj.pk)
-            changes = {k: v for k, v in changes.items() if getattr(fresh, k) != v}
+            unconfirmed = not fresh.breach_facts_confirmed  # saving shown, unconfirmed breach facts confirms them
+            changes = {k: v for k, v in changes.items()
+                       if getattr(fresh, k) != v or (unconfirmed and k in BREACH_FIELDS)}
         saved = call(services.regulatory_facts_update, actor=request.user, incident=incident,
                      expected_version=data.get("version") if change else None, **changes)
         adopt(obj, saved)

@@ -5,7 +5,9 @@ notification content the incident record does not hold, and issues the notificat
 from datetime import timedelta
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +19,12 @@ from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
 from reporting.admin.base import ReasonForm, call, intermediate, start_jobs_for_each, when
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
+from reporting.profile import organisation_profile
+from reporting.services.documents import PLACEHOLDER_WARNING, obligation_authority, placeholder_refusal
 from reporting.tasks import document_issue_start
 
-COMPUTED = ["incident_link", "regime_name", "provision", "stage_name", "recipient", "jurisdiction", "rule",
+COMPUTED = ["incident_link", "regime_name", "provision", "stage_name", "recipient", "competent_authority",
+            "jurisdiction", "rule",
             "clock_start_event", "clock_starts_at", "due_at", "time_left", "verification", "uncertain", "note",
             "source", "depends_on", "reference_data_version"]
 RECORDED = ["status", "submitted_at", "submitted_by", "authority_reference", "rationale", "no_longer_applies",
@@ -112,15 +117,25 @@ def obligation_shown(obligation) -> list[tuple[str, str]]:
 def notification_shown(obligation) -> list[tuple[str, str]]:
     """What issuing the notification PDF issues, from which version of the obligation."""
     next_version = selectors.document_next_version(DocumentKind.REGULATORY_NOTIFICATION, f"obligation:{obligation.pk}")
+    profile = organisation_profile()
+    authority = obligation_authority(obligation)
     return [("Will issue", f"Regulatory notification v{next_version}, rendered from version {obligation.version} "
                            "of the obligation and the incident's current facts"
                            + (" (supersedes the earlier versions)" if next_version > 1 else "")),
+            ("Notifying organisation", profile.name + (" (example organisation: not for submission)"
+                                                       if profile.is_placeholder else "")),
+            *([("Competent supervisory authority", authority.text)] if authority else []),
             *obligation_shown(obligation)]
 
 
 class IssueNotificationMixin:
     @admin.action(description="Issue the notification PDF for the selected obligations", permissions=["issue"])
     def issue_notification(self, request, queryset):
+        try:
+            placeholder_refusal(DocumentKind.REGULATORY_NOTIFICATION)  # production: refused before anything starts
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return None
         form, response = intermediate(
             self, request, queryset.select_related("incident"), action="issue_notification",
             title="Issue regulatory notifications", form_class=ReasonForm, submit="Issue",
@@ -129,6 +144,8 @@ class IssueNotificationMixin:
                   "issued before, the new one supersedes it and needs the reason.")
         if response is not None:
             return response
+        if settings.DEBUG and organisation_profile().is_placeholder:
+            self.message_user(request, PLACEHOLDER_WARNING, messages.WARNING)
         return start_jobs_for_each(
             self, request, queryset, "Notification issued", lambda o, version: document_issue_start(
                 actor=request.user, kind=DocumentKind.REGULATORY_NOTIFICATION, record=o,
@@ -213,6 +230,11 @@ class ObligationAdmin(IssueNotificationMixin, ServiceModelAdmin):
     @admin.display(description="time left")
     def time_left(self, obj):
         return time_left(obj) if obj.status == Obligation.Status.OPEN else "-"
+
+    @admin.display(description="competent supervisory authority")
+    def competent_authority(self, obj):
+        authority = obligation_authority(obj)
+        return authority.text if authority else "-"
 
     @admin.display(description="documents issued")
     def documents_issued(self, obj):

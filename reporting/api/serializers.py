@@ -15,10 +15,13 @@ from rest_framework.reverse import reverse
 
 from incidents.api.response_serializers import enum_schema, username_field
 from incidents.models import Incident
+from inventory.models import PersonalData
 from portal.core.api import ConfidentialFieldsSerializer
 from portal.core.api_inputs import DayField, MomentField
-from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
-from reporting.services.facts import FACT_FIELDS
+from reporting import selectors
+from reporting.models import DataSubjectCategory, DisclosureDecision, Document, Obligation, RegulatoryFacts
+from reporting.services.documents import document_warnings, obligation_authority
+from reporting.services.facts import BREACH_FIELDS, FACT_FIELDS
 from reporting.services.obligations import COMPUTED
 
 REFERENCE_HELP = "Reference of the incident, e.g. AIIR-2026-0001."
@@ -56,12 +59,15 @@ class DocumentSerializer(serializers.ModelSerializer):
     issued_by_username = username_field("issued_by")
     superseded_by = serializers.SerializerMethodField(help_text="Id of the version that superseded this one.")
     download_url = serializers.SerializerMethodField(help_text="Where to download the PDF.")
+    warnings = serializers.SerializerMethodField(
+        help_text="What to know before using the document, e.g. that it names the placeholder organisation "
+                  "('Example Organisation', issued in development only) and is not for submission.")
 
     class Meta:
         model = Document
         fields = ["id", "reference", "incident", "kind", "title", "subject", "obligation", "disclosure", "version",
                   "sha256", "size", "supersedes", "superseded_by", "correction_reason", "issued_by",
-                  "issued_by_username", "issued_at", "reference_data_version", "download_url"]
+                  "issued_by_username", "issued_at", "reference_data_version", "download_url", "warnings"]
         read_only_fields = fields
         extra_kwargs = {"supersedes": {"help_text": "Id of the version this one supersedes (null for version 1)."}}
 
@@ -69,6 +75,9 @@ class DocumentSerializer(serializers.ModelSerializer):
     def get_superseded_by(self, document) -> int | None:
         newer = getattr(document, "superseded_by", None)  # select_related: no query; no row: None
         return newer.pk if newer else None
+
+    def get_warnings(self, document) -> list[str]:
+        return document_warnings(document)
 
     def get_download_url(self, document) -> str:
         return reverse("document-download", kwargs={"pk": document.pk}, request=self.context.get("request"))
@@ -117,13 +126,21 @@ class ObligationDetailSerializer(ObligationSerializer):
     content = serializers.DictField(child=serializers.CharField(), read_only=True,
                                     help_text="Notification content entered by compliance, by item key.")
     documents = DocumentSerializer(many=True, read_only=True, help_text="Documents issued for it, newest first.")
+    competent_authority = serializers.SerializerMethodField(
+        help_text="The supervisory authority the notification goes to and why (GDPR Art. 55, 56: the lead authority "
+                  "of the main establishment, ORGANISATION_COUNTRY; UK GDPR: the ICO); null for other regimes.")
 
     class Meta(ObligationSerializer.Meta):
         fields = list(dict.fromkeys([
-            *SUMMARY, *COMPUTED, "submitted_by", "submitted_by_username", "rationale", "closed_by_clock",
-            "no_longer_applies", "content", "documents", "created_at",
+            *SUMMARY, *COMPUTED, "competent_authority", "submitted_by", "submitted_by_username", "rationale",
+            "closed_by_clock", "no_longer_applies", "content", "documents", "created_at",
         ]))
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_competent_authority(self, obligation) -> str | None:
+        competence = obligation_authority(obligation)
+        return competence.text if competence else None
 
 
 class VersionedSerializer(serializers.Serializer):
@@ -216,12 +233,26 @@ class RegulatoryFactsSerializer(serializers.ModelSerializer):
         min_value=1, required=False, allow_null=True,
         help_text=version_help("regulatory facts") + " Null (and not needed) until the facts are recorded.")
     recorded = serializers.SerializerMethodField(help_text="False while the facts are the profile defaults.")
+    personal_data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=PersonalData.choices), required=False, allow_null=True,
+        help_text="Categories of personal data the breach concerns (GDPR Art. 33(3)(a)); null or empty: not yet "
+                  "established. Sending the breach facts confirms them in your name.")
+    data_subject_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataSubjectCategory.choices), required=False, allow_null=True,
+        help_text="Categories of data subjects concerned; null or empty: not yet established. The approximate "
+                  "number of data subjects is the incident's `data_subjects_affected`.")
+    personal_data_categories_proposed = serializers.SerializerMethodField(
+        help_text="Proposed from the inventory: the personal-data categories the affected AI systems process. "
+                  "Never used by a notification until confirmed as `personal_data_categories`.")
+    breach_facts_confirmed_by_username = username_field("breach_facts_confirmed_by")
     obligations = serializers.SerializerMethodField(help_text="The incident's obligations as now computed.")
 
     class Meta:
         model = RegulatoryFacts
-        fields = ["incident", *FACT_FIELDS, "version", "recorded", "updated_at", "obligations"]
-        read_only_fields = ["updated_at"]
+        fields = ["incident", *FACT_FIELDS, *BREACH_FIELDS, "personal_data_categories_proposed",
+                  "breach_facts_confirmed_by", "breach_facts_confirmed_by_username", "breach_facts_confirmed_at",
+                  "version", "recorded", "updated_at", "obligations"]
+        read_only_fields = ["updated_at", "breach_facts_confirmed_by", "breach_facts_confirmed_at"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -231,6 +262,11 @@ class RegulatoryFactsSerializer(serializers.ModelSerializer):
 
     def get_recorded(self, facts) -> bool:
         return facts.pk is not None
+
+    @extend_schema_field({"type": "array", "items": {"type": "string"},
+                          "description": "Values as in `personal_data_categories`."})
+    def get_personal_data_categories_proposed(self, facts) -> list[str]:
+        return selectors.breach_categories_proposed(facts.incident)
 
     @extend_schema_field(ObligationKeySerializer(many=True))
     def get_obligations(self, facts):

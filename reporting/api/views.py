@@ -396,13 +396,16 @@ class RegulatoryFactsView(IncidentScopedView):
     @extend_schema(summary="The incident's regulatory facts and obligations", description=(
         "The facts the incident record does not hold (NIS2 entity, significant incident, risk to individuals, "
         "DORA classification ...); until recorded, the organisation's profile defaults (`recorded: false`). The "
-        "`ETag` header carries the version once recorded."),
+        "`ETag` header carries the version once recorded. The breach facts (personal-data and data-subject "
+        "categories, records concerned) come with the inventory's proposal (`personal_data_categories_proposed`, "
+        "read-only) and who confirmed them when."),
         responses={200: serializers.RegulatoryFactsSerializer})
     def get(self, request, reference=None):
         return self.respond(self.facts())
 
     @extend_schema(summary="Record or change the incident's regulatory facts", description=(
-        "Facts not sent keep their value. The obligations are recomputed and returned. Once the facts are "
+        "Facts not sent keep their value. Sending breach facts confirms them in the caller's name; an empty list "
+        "means not established. The obligations are recomputed and returned. Once the facts are "
         "recorded, send the `version` you read (body or `If-Match`): 428 without it, 409 when they changed "
         "since."), request=serializers.RegulatoryFactsSerializer,
         responses={200: serializers.RegulatoryFactsSerializer, **CHANGE_RESPONSES})

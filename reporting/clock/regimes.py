@@ -38,14 +38,18 @@ UNTIMED_UNITS = ("immediately", "without_undue_delay", "no_fixed_deadline", "rec
 UNITS = TIMED_UNITS + UNTIMED_UNITS
 BUSINESS_CALENDARS = ("us_federal",)
 # What a notification item is filled from: an incident data path the document builder knows, or `entered` (free
-# text the compliance officer fills in).
+# text the compliance officer fills in). `breach.*`: the breach facts a compliance officer confirmed on the
+# incident's regulatory facts (stated as not yet established until then); `authority.*`: the competent supervisory
+# authority (reporting/data/supervisory_authorities.yaml).
 CONTENT_SOURCES = (
     "incident.reference", "incident.title", "incident.summary", "incident.occurred_at", "incident.detected_at",
     "incident.aware_at", "incident.contained_at", "incident.recovered_at", "incident.severity", "incident.class",
     "incident.harms", "incident.deaths", "incident.serious_injuries", "incident.users_affected",
     "incident.data_subjects_affected", "incident.decisions_affected", "incident.jurisdictions", "incident.systems",
     "incident.components", "incident.personal_data_categories", "incident.containment_actions",
-    "incident.financial_loss", "incident.root_cause", "organisation.name", "organisation.contact", "entered",
+    "incident.financial_loss", "incident.root_cause", "organisation.name", "organisation.contact",
+    "breach.personal_data_categories", "breach.data_subjects", "breach.records", "authority.gdpr",
+    "authority.uk_gdpr", "entered",
 )
 STAGE_KEYS = {
     "code", "name", "provision", "recipient", "jurisdiction", "clock_start", "clock_start_default", "unit", "value",

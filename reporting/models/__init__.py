@@ -2,11 +2,19 @@
 
 from reporting.models.disclosure import Audience, Decision, DisclosureDecision
 from reporting.models.document import Document, DocumentKind
-from reporting.models.facts import DoraEntityType, GdprRole, HipaaRole, RegulatoryFacts, RiskToIndividuals
+from reporting.models.facts import (
+    DataSubjectCategory,
+    DoraEntityType,
+    GdprRole,
+    HipaaRole,
+    RegulatoryFacts,
+    RiskToIndividuals,
+)
 from reporting.models.obligation import DeadlineBoardEntry, Obligation, ObligationNotice
 
 __all__ = [
     "Audience",
+    "DataSubjectCategory",
     "DeadlineBoardEntry",
     "Decision",
     "DisclosureDecision",

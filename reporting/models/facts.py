@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents.models import Incident
+from inventory.models import PersonalData
 from portal.core.history import RegulatedHistory
 
 
@@ -30,6 +31,18 @@ class HipaaRole(models.TextChoices):
     UNKNOWN = "", "Not given (read as covered entity)"
     COVERED_ENTITY = "covered_entity", "Covered entity"
     BUSINESS_ASSOCIATE = "business_associate", "Business associate (notifies the covered entity, 164.410)"
+
+
+class DataSubjectCategory(models.TextChoices):
+    """Categories of data subjects a personal-data breach concerns (GDPR Art. 33(3)(a))."""
+
+    CUSTOMERS = "customers", "Customers"
+    SERVICE_USERS = "service_users", "Users of the service"
+    EMPLOYEES = "employees", "Employees"
+    JOB_APPLICANTS = "job_applicants", "Job applicants"
+    PATIENTS = "patients", "Patients"
+    CHILDREN = "children", "Children"
+    OTHER = "other", "Other"
 
 
 class DoraEntityType(models.TextChoices):
@@ -82,6 +95,23 @@ class RegulatoryFacts(models.Model):
     risk_to_individuals = models.CharField(max_length=8, choices=RiskToIndividuals.choices, blank=True)
     gdpr_role = models.CharField("role in the processing (GDPR)", max_length=12, choices=GdprRole.choices,
                                  blank=True)
+
+    # The breach itself (Art. 33(3)(a)): facts of the incident, confirmed by a compliance officer; proposed from the
+    # affected systems' inventory categories, never copied from them. The approximate number of data subjects is
+    # the incident's `data_subjects_affected`. Nullable, so that the history chain's hashes of older rows hold
+    # (a NULL is left out of a row's canonical form).
+    personal_data_categories = models.JSONField(
+        "categories of personal data concerned", null=True, blank=True, default=None,
+        help_text="Values of inventory.PersonalData; empty (null) until established.")
+    data_subject_categories = models.JSONField(
+        "categories of data subjects concerned", null=True, blank=True, default=None,
+        help_text="Values of DataSubjectCategory; empty (null) until established.")
+    records_concerned = models.PositiveIntegerField(
+        "approximate number of personal-data records concerned", null=True, blank=True)
+    breach_facts_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+",
+        help_text="The compliance officer who last confirmed the breach facts.")
+    breach_facts_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # NIS2
     nis2_entity = models.BooleanField("NIS2 essential or important entity", default=False)
     significant_incident = models.BooleanField("significant incident (NIS2 Art. 23(3))", default=False)
@@ -171,6 +201,19 @@ class RegulatoryFacts(models.Model):
     def __str__(self):
         return f"Regulatory facts of {self.incident.reference}"
 
+    def clean(self):
+        errors = {}
+        for name, choices, what in (("personal_data_categories", PersonalData, "personal-data categories"),
+                                    ("data_subject_categories", DataSubjectCategory, "data-subject categories")):
+            if problem := _choice_list_problem(getattr(self, name), choices, what):
+                errors[name] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def breach_facts_confirmed(self) -> bool:
+        return self.breach_facts_confirmed_at is not None
+
     @classmethod
     def profile_defaults(cls) -> dict:
         from reporting.profile import organisation_profile
@@ -201,3 +244,17 @@ class RegulatoryFacts(models.Model):
                 allowed = ", ".join(v for v in PROFILE_CHOICES[name].values if v)
                 problems.append(f"{entry!r}: {value.strip()!r} is not one of {allowed}")
         return problems
+
+
+def _choice_list_problem(value, choices, what: str) -> str | None:
+    """Why `value` is not a list of `choices` values (None: not established), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        return f"The {what} must be a list."
+    unknown = sorted({str(v) for v in value if not isinstance(v, str) or v not in choices.values})
+    if unknown:
+        return f"Unknown {what}: {', '.join(unknown)}; allowed: {', '.join(choices.values)}."
+    if len(set(value)) != len(value):
+        return f"The {what} list names a category twice."
+    return None

@@ -11,6 +11,7 @@ written for it is removed.
 import hashlib
 from datetime import UTC
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,11 +27,26 @@ from inventory.models import PersonalData
 from portal.core import confidential, roles
 from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
-from reporting import clock
-from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
+from reporting import authorities, clock
+from reporting.clock.regimes import location_groups
+from reporting.models import DataSubjectCategory, DisclosureDecision, Document, DocumentKind, Obligation
 from reporting.pdf import render_pdf
+from reporting.profile import DEFAULT_NAME, organisation_profile
+from reporting.services.facts import regulatory_facts_for
 
 SCHEMA = "ai-incident-governance-portal/document/1"
+# What a notification says of a breach fact nobody has established and confirmed yet (GDPR Art. 33(4) allows
+# information in phases); never the inventory's categories in its place.
+NOT_ESTABLISHED = "Not yet established; to be provided in phases (Art. 33(4))"
+# Obligations computed before the breach facts existed still name the inventory-derived sources until the clock
+# recomputes them: a GDPR or UK GDPR notification reads the confirmed breach facts all the same.
+LEGACY_BREACH_SOURCES = {
+    "incident.personal_data_categories": "breach.personal_data_categories",
+    "incident.data_subjects_affected": "breach.data_subjects",
+}
+BREACH_REGIMES = ("gdpr", "uk_gdpr")
+PLACEHOLDER_WARNING = (f"Example organisation: not for submission. The notifying organisation is the placeholder "
+                       f"'{DEFAULT_NAME}'; set ORGANISATION_NAME (and ORGANISATION_CONTACT, ORGANISATION_COUNTRY).")
 TEMPLATES = {
     DocumentKind.REGULATORY_NOTIFICATION: "reporting/pdf/notification.html",
     DocumentKind.DISCLOSURE_DECISION: "reporting/pdf/disclosure_decision.html",
@@ -81,6 +97,10 @@ def _harm_label(value):
 
 def _source_value(incident, source: str, organisation: dict):
     """The value of a notification content item whose source is an incident data path."""
+    if source.startswith("breach."):
+        return _breach_value(incident, source)
+    if source.startswith("authority."):
+        return competent_authority(incident, source).text
     systems = list(incident.systems.all())
     values = {
         "incident.reference": incident.reference, "incident.title": incident.title,
@@ -116,24 +136,109 @@ def _count(value):
     return None if value is None else f"{value:,}"
 
 
-def _organisation():
-    from django.conf import settings
+def _labels(values, choices) -> list[str]:
+    return [choices(v).label if v in choices.values else v for v in values or []]
 
-    return {"name": settings.ORGANISATION_NAME, "contact": settings.ORGANISATION_CONTACT}
+
+def _breach_value(incident, source: str):
+    """A breach fact of the incident (GDPR Art. 33(3)(a)) as confirmed by a compliance officer, or in words that
+    it is not established yet. The approximate number of data subjects is the incident's own fact."""
+    facts = regulatory_facts_for(incident)
+    confirmed = facts.breach_facts_confirmed
+    categories = _labels(facts.personal_data_categories, PersonalData) if confirmed else []
+    if source == "breach.personal_data_categories":
+        return categories or NOT_ESTABLISHED
+    if source == "breach.data_subjects":
+        kinds = _labels(facts.data_subject_categories, DataSubjectCategory) if confirmed else []
+        number = _count(incident.data_subjects_affected)
+        return [f"Categories: {'; '.join(kinds) if kinds else NOT_ESTABLISHED}",
+                f"Approximate number: {number or NOT_ESTABLISHED}"]
+    if source == "breach.records":
+        if not confirmed or facts.records_concerned is None:
+            return NOT_ESTABLISHED
+        return [f"Approximate number: {_count(facts.records_concerned)}",
+                f"Categories: {'; '.join(categories) if categories else NOT_ESTABLISHED}"]
+    return None
+
+
+def _breach_facts(incident) -> dict:
+    """Who confirmed the breach facts and when (embedded in the notification's data)."""
+    facts = regulatory_facts_for(incident)
+    return {"confirmed": facts.breach_facts_confirmed,
+            "confirmed_by": _name(facts.breach_facts_confirmed_by) if facts.breach_facts_confirmed else None,
+            "confirmed_at": _iso(facts.breach_facts_confirmed_at)}
+
+
+def competent_authority(incident, source: str) -> authorities.Competence:
+    """The supervisory authority a breach notification goes to: `authority.gdpr` (the lead authority of the main
+    establishment, ORGANISATION_COUNTRY, or else each affected EEA country's) or `authority.uk_gdpr` (the ICO)."""
+    if source == "authority.uk_gdpr":
+        return authorities.uk_competence()
+    return authorities.gdpr_competence(
+        main_establishment=organisation_profile().country,
+        locations=[j.code for j in incident.jurisdictions.all()], eea=location_groups()["eea"])
+
+
+def obligation_authority(obligation) -> authorities.Competence | None:
+    """The competent supervisory authority of an obligation whose notification names one (GDPR, UK GDPR)."""
+    source = next((i["source"] for i in obligation.content_items if i.get("source", "").startswith("authority.")),
+                  None)
+    return competent_authority(obligation.incident, source) if source else None
+
+
+def _organisation():
+    profile = organisation_profile()
+    organisation = {"name": profile.name, "contact": profile.contact}
+    if profile.country:
+        organisation["country"] = profile.country
+    if profile.is_placeholder:
+        organisation["placeholder"] = True
+    return organisation
+
+
+def placeholder_refusal(kind):
+    """Refuse a regulatory notification naming the placeholder organisation, in production (DEBUG off); in
+    development it is issued with a visible flag."""
+    if kind == DocumentKind.REGULATORY_NOTIFICATION and organisation_profile().is_placeholder and not settings.DEBUG:
+        raise ValidationError(
+            f"Regulatory notifications are not issued for the placeholder organisation '{DEFAULT_NAME}': set "
+            "ORGANISATION_NAME (and ORGANISATION_CONTACT, ORGANISATION_COUNTRY) to the organisation that notifies.",
+            code="placeholder_organisation")
+
+
+def document_warnings(document) -> list[str]:
+    """What a reader of an issued document must know before using it (today: it names the placeholder
+    organisation, so it is not for submission)."""
+    organisation = (document.render_context or {}).get("organisation") or {}
+    return [PLACEHOLDER_WARNING] if organisation.get("placeholder") else []
 
 
 def notification_context(obligation: Obligation) -> dict:
     incident = obligation.incident
     organisation = _organisation()
-    content = []
+    content, sources = [], {item.get("source", "") for item in obligation.content_items}
     for item in obligation.content_items:
-        if item.get("source") == "entered":
+        source = item.get("source", "")
+        if obligation.regime in BREACH_REGIMES:
+            source = LEGACY_BREACH_SOURCES.get(source, source)
+            sources.add(source)
+        if source == "entered":
             value = obligation.content.get(item["key"]) or None
         else:
-            value = _source_value(incident, item.get("source", ""), organisation)
-        content.append({"label": item.get("label", item["key"]), "provision": item.get("provision", ""),
-                        "value": value, "missing": value in (None, "", [])})
+            value = _source_value(incident, source, organisation)
+        entry = {"label": item.get("label", item["key"]), "provision": item.get("provision", ""), "value": value,
+                 "missing": value in (None, "", [], NOT_ESTABLISHED)}
+        if value == NOT_ESTABLISHED:
+            entry.update(value=None, pending=NOT_ESTABLISHED)
+        content.append(entry)
+    extra = {}
+    if any(source.startswith("breach.") for source in sources):
+        extra["breach_facts"] = _breach_facts(incident)
+    if competence := obligation_authority(obligation):
+        extra["authority"] = {"text": competence.text, "one_stop_shop": competence.one_stop_shop,
+                              "names": [a.name for a in competence.authorities]}
     return {
+        **extra,
         "organisation": organisation,
         "obligation": {
             "key": obligation.key, "regime_name": obligation.regime_name, "provision": obligation.provision,
@@ -259,6 +364,7 @@ def document_issue(*, actor, kind, obligation=None, disclosure=None, incident=No
     obligation, disclosure = _stored(obligation, Obligation), _stored(disclosure, DisclosureDecision)
     incident = _stored(incident, Incident)
     incident, subject, title = _subject(kind, obligation=obligation, disclosure=disclosure, incident=incident)
+    placeholder_refusal(kind)
     record = {DocumentKind.REGULATORY_NOTIFICATION: obligation, DocumentKind.DISCLOSURE_DECISION: disclosure}.get(
         kind, incident)
     check_version(record, expected_version, label=_version_label(record), required=True)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
@@ -28,6 +29,9 @@ MOMENTS = {
     "handling_completed_at", "corrective_measure_available_at", "sec_delay_until", "extortion_payment_at",
     "algorithmic_discrimination_discovered_at", "adverse_decision_at",
 }
+# The breach's own facts (GDPR Art. 33(3)(a)): not read by the clock; whoever records them confirms them.
+BREACH_FIELDS = ("personal_data_categories", "data_subject_categories", "records_concerned")
+CONFIRMATION_FIELDS = ("breach_facts_confirmed_by", "breach_facts_confirmed_at")
 
 # When several AI systems are involved, each (operator role, risk class) pair is evaluated and the results merged.
 NO_PROFILE = ("", "")
@@ -116,13 +120,22 @@ def clock_facts(incident, *, profile=NO_PROFILE, regulatory=None, submitted=None
 
 @transaction.atomic
 def regulatory_facts_update(*, actor, incident, expected_version=None, **changes) -> RegulatoryFacts:
-    """Create or change an incident's regulatory facts, then recompute its obligations."""
+    """Create or change an incident's regulatory facts, then recompute its obligations.
+
+    The breach facts (`BREACH_FIELDS`) are confirmed by the compliance officer who records them: recording them
+    stamps `breach_facts_confirmed_by` and `_at` (also when they are saved unchanged while not yet confirmed, e.g.
+    the inventory's proposal accepted as it was shown). An empty list means "not established"; with no breach
+    fact established the confirmation is cleared.
+    """
     from reporting.services.obligations import obligations_sync
 
     if roles.COMPLIANCE_OFFICER not in roles.user_roles(actor):
         raise ValidationError("Only a compliance officer can record regulatory facts.", code="role")
-    if unknown := set(changes) - set(FACT_FIELDS):
+    if unknown := set(changes) - set(FACT_FIELDS) - set(BREACH_FIELDS):
         raise ValidationError(dict.fromkeys(sorted(unknown), "Not a regulatory fact."))
+    for name in ("personal_data_categories", "data_subject_categories"):
+        if name in changes and changes[name] in ([], ()):
+            changes[name] = None
     Incident.objects.select_for_update().get(pk=incident.pk)
     row = RegulatoryFacts.objects.select_for_update().filter(incident=incident).first()
     created = row is None
@@ -131,21 +144,47 @@ def regulatory_facts_update(*, actor, incident, expected_version=None, **changes
     else:
         check_version(row, expected_version, label=f"The regulatory facts of {incident.reference}")
     changed = [name for name, value in changes.items() if getattr(row, name) != value]
-    if not changed and not created:
-        return row
     for name in changed:
         setattr(row, name, changes[name])
+    confirmed = _breach_confirmation(row, actor=actor, sent=[n for n in BREACH_FIELDS if n in changes],
+                                     changed=changed)
+    if not changed and not created and confirmed is None:
+        return row
     for profile in system_profiles(incident):  # refused before anything is written, naming the facts
         checked_clock_facts(incident, profile=profile, regulatory=row)
     if not created:
         row.version += 1
     save_tracked(row, actor=actor)
-    record_event(incident, TimelineEvent.Kind.OBLIGATION, actor=actor,
-                 summary=f"Regulatory facts {'recorded' if created else 'changed'}: {', '.join(changed) or 'defaults'}",
-                 payload={"fields": changed, "values": {n: _jsonable(getattr(row, n)) for n in changed}})
+    values = {n: _jsonable(getattr(row, n)) for n in changed}
+    summary = f"Regulatory facts {'recorded' if created else 'changed'}: {', '.join(changed) or 'defaults'}"
+    if confirmed:
+        summary += f"; breach facts confirmed by {actor.get_full_name() or actor.get_username()}"
+    elif confirmed is False:
+        summary += "; breach facts no longer established"
+    record_event(incident, TimelineEvent.Kind.OBLIGATION, actor=actor, summary=summary,
+                 payload={"fields": changed, "values": values,
+                          **({} if confirmed is None else {"breach_facts_confirmed": confirmed})})
     incident.regulatory_facts = row
-    obligations_sync(actor=actor, incident=incident, reason=f"regulatory facts changed: {', '.join(changed)}")
+    if created or set(changed) - set(BREACH_FIELDS):
+        obligations_sync(actor=actor, incident=incident, reason=f"regulatory facts changed: {', '.join(changed)}")
     return row
+
+
+def _breach_confirmation(row, *, actor, sent, changed) -> bool | None:
+    """Stamp or clear the breach facts' confirmation on `row`: True when confirmed now, False when cleared, None
+    when it stays as it was."""
+    if not sent:
+        return None
+    established = any(getattr(row, name) not in (None, []) for name in BREACH_FIELDS)
+    if not established:
+        if not row.breach_facts_confirmed:
+            return None
+        row.breach_facts_confirmed_by, row.breach_facts_confirmed_at = None, None
+        return False
+    if row.breach_facts_confirmed and not set(sent) & set(changed):
+        return None
+    row.breach_facts_confirmed_by, row.breach_facts_confirmed_at = actor, timezone.now()
+    return True
 
 
 def _jsonable(value):

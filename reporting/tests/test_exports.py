@@ -33,8 +33,8 @@ def test_export_has_the_aiid_shape_and_no_privileged_fields(role_users, complian
     assert export["date"] == "2026-09-02"
     assert export["title"] == incident.title
     assert export["description"] == "A screening model leaked applicant data."
-    assert export["AllegedDeployerOfAISystem"] == ["example-organisation"]
-    assert export["AllegedDeveloperOfAISystem"] == ["acme-models", "example-organisation"]
+    assert export["AllegedDeployerOfAISystem"] == ["test-organisation-ltd"]  # settings_test.ORGANISATION_NAME
+    assert export["AllegedDeveloperOfAISystem"] == ["acme-models", "test-organisation-ltd"]
     assert export["AllegedHarmedOrNearlyHarmedParties"] == ["job-applicants", "recruiters"]
     assert export["classifications"]["MIT"]["Risk Domain"] == "2. Privacy & Security"
     assert export["submission"]["disclosure_approved"] is True

@@ -137,7 +137,7 @@ def test_a_notification_is_not_issued_from_an_obligation_changed_after_the_page_
                   obligation.regime_name, obligation.stage_name, f"{obligation.due_at:%Y-%m-%d %H:%M} UTC", "Open"):
         assert shown in text, shown
     assert f'href="{OBLIGATIONS}" class="button cancel-link">Cancel</a>' in text
-    services.obligation_content_update(actor=compliance, obligation=obligation, content={"records": "About 3,000"},
+    services.obligation_content_update(actor=compliance, obligation=obligation, content={"consequences": "Phishing"},
                                        expected_version=obligation.version)
     before = written(recent, obligation)
 
@@ -191,7 +191,7 @@ def test_recording_on_an_obligation_changed_since_its_page_was_shown_is_refused_
     client = client_as(roles.COMPLIANCE_OFFICER)
     url = reverse("admin:reporting_obligation_change", args=[obligation.pk])
     data = {**form_data(client.get(url)), "record": record, **fields}
-    services.obligation_content_update(actor=compliance, obligation=obligation, content={"records": "About 3,000"},
+    services.obligation_content_update(actor=compliance, obligation=obligation, content={"consequences": "Phishing"},
                                        expected_version=obligation.version)
     before = written(recent, obligation)
 

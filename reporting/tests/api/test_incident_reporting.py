@@ -50,7 +50,7 @@ def test_the_aiid_export_has_the_submission_shape_and_nothing_privileged(client_
                          "AllegedDeveloperOfAISystem", "AllegedHarmedOrNearlyHarmedParties", "implicated_systems",
                          "classifications", "submission"}
     assert body["date"] == "2026-09-02" and body["description"] == "A screening model leaked applicant data."
-    assert body["AllegedDeveloperOfAISystem"] == ["acme-models", "example-organisation"]
+    assert body["AllegedDeveloperOfAISystem"] == ["acme-models", "test-organisation-ltd"]
     assert body["AllegedHarmedOrNearlyHarmedParties"] == ["job-applicants", "recruiters"]
     assert set(body["classifications"]) == {"MIT", "CSETv1", "MITRE-ATLAS", "OWASP-LLM-2025"}
     assert body["submission"]["incident_reference"] == disclosed.reference

@@ -136,7 +136,7 @@ def test_submit_without_a_version_is_refused_with_428_and_nothing_changes(client
 
 def test_a_stale_submit_is_refused_with_409_naming_who_changed_it(client_as, compliance, notification):
     read = notification.version
-    services.obligation_content_update(actor=compliance, obligation=notification, content={"records": "~3,000"})
+    services.obligation_content_update(actor=compliance, obligation=notification, content={"consequences": "Phishing"})
     response = post(client_as(COMPLIANCE), obligation_url(notification, "submit/"), {"version": read})
     assert response.status_code == 409
     assert "changed by compliance" in response.json()["detail"]
@@ -182,9 +182,9 @@ def test_not_applicable_with_a_rationale_and_then_reopened_with_a_reason(client_
 def test_content_is_entered_for_the_items_the_regime_asks_for(client_as, notification):
     client = client_as(COMPLIANCE)
     response = post(client, obligation_url(notification, "content/"),
-                    {"version": notification.version, "content": {"records": "About 3,000 transcripts"}})
+                    {"version": notification.version, "content": {"consequences": "Phishing risk"}})
     assert response.status_code == 200, response.content
-    assert response.json()["content"] == {"records": "About 3,000 transcripts"}
+    assert response.json()["content"] == {"consequences": "Phishing risk"}
 
     response = post(client, obligation_url(notification, "content/"),
                     {"version": response.json()["version"], "content": {"favourite_colour": "blue"}})

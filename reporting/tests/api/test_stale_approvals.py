@@ -81,7 +81,7 @@ def test_an_obligation_changed_after_it_was_read_is_not_submitted_marked_or_issu
                                                                                    status):
     read = notification.version
     services.obligation_content_update(actor=compliance, obligation=notification,
-                                       content={"records": "About 3,000 transcripts"},
+                                       content={"consequences": "Phishing risk for about 3,000 customers"},
                                        expected_version=notification.version)
     before = written(breach, notification)
     client = client_as(COMPLIANCE)
