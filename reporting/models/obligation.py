@@ -28,7 +28,7 @@ class Obligation(models.Model):
     due_at = models.DateTimeField(null=True, blank=True, db_index=True,
                                   help_text="Empty where the law sets no number (immediately, without undue delay) "
                                             "or while a chained stage waits for the earlier submission.")
-    rule = models.CharField(max_length=300)
+    rule = models.TextField(help_text="How the due time was computed, in words (limits, relief, delays).")
     unit = models.CharField(max_length=30, blank=True)
     verification = models.CharField(max_length=30, blank=True)
     uncertain = models.BooleanField(default=False, help_text="The rule needs a legal check before relying on it.")

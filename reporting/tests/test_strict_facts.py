@@ -158,3 +158,17 @@ def test_the_admin_refuses_an_offset_as_a_time_zone_on_the_field(client_as, comp
     assert "offset alone" in " ".join(form.errors["entity_time_zone"])
     assert "use GR" in " ".join(form.errors["entity_country"])
     assert not RegulatoryFacts.objects.filter(incident=breach).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_date_outside_the_supported_range_naming_the_range(client_as, compliance):
+    breach = breach_incident(compliance)
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    add = reverse("admin:reporting_regulatoryfacts_add")
+    data = form_data(client.get(add + f"?incident={breach.pk}"))
+    data.update({"incident": breach.pk, "nydfs_covered_entity": "on", "determined_at_0": "9999-12-31",
+                 "determined_at_1": "23:59:59"})
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert "1970" in " ".join(response.context["adminform"].form.errors["determined_at"])
+    assert not RegulatoryFacts.objects.filter(incident=breach).exists()
