@@ -1,10 +1,15 @@
-"""The regulatory facts of the duties added for issue 12 (GDPR processor, HIPAA media and business associate,
-NYDFS extortion payment, SEC delay, EU AI Act Arts. 25 and 111(3), CRA Art. 14, NIS2 Art. 23, Colorado).
+"""The regulatory facts of the clock's second edition (issue 12): the duties added (GDPR processor, HIPAA media and
+business associate, NYDFS extortion payment, SEC delay, EU AI Act Arts. 25 and 111(3), CRA Art. 14, NIS2 Art. 23,
+Colorado), local time (the entity's time zone and Member State, the incident's time zone), and the breach's own
+facts (GDPR Art. 33(3)(a)) with who confirmed them; an obligation's rule text is unbounded.
 
 The boolean and choice columns are not null (False, "") on the history table too, which changes the canonical
 serialization of the history rows already written: the migration re-seals the chains with `auditchain.rechain`
 (ADR 0006). Run `verify_audit_trail` before migrating, and take a checkpoint after it."""
 
+import django.db.models.deletion
+import reporting.models.facts
+from django.conf import settings
 from django.db import migrations, models
 
 from portal.core import auditchain
@@ -14,6 +19,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reporting', '0006_history_truncate_and_heads'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -36,6 +42,16 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='historicalregulatoryfacts',
+            name='breach_facts_confirmed_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='breach_facts_confirmed_by',
+            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, help_text='The compliance officer who last confirmed the breach facts.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
             name='corrective_measure_available_at',
             field=models.DateTimeField(blank=True, help_text='When a corrective or mitigating measure became available (CRA Art. 14(2)(c)).', null=True),
         ),
@@ -46,8 +62,23 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='historicalregulatoryfacts',
+            name='data_subject_categories',
+            field=models.JSONField(blank=True, default=None, help_text='Values of DataSubjectCategory; empty (null) until established.', null=True, verbose_name='categories of data subjects concerned'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
             name='deemed_provider',
             field=models.BooleanField(default=False, help_text='We are the provider under Art. 25: a product manufacturer placing the system on the market or into service under our own name or trademark (25(3)), or our name, a substantial modification or a changed intended purpose (25(1)).'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='entity_country',
+            field=models.CharField(blank=True, help_text="The entity's Member State (ISO 3166-1, e.g. DE): the bank holidays of the DORA relief.", max_length=2, null=True, validators=[reporting.models.facts.validate_country]),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='entity_time_zone',
+            field=models.CharField(blank=True, help_text="The entity's time zone, an IANA name such as Europe/Berlin (an offset cannot follow clock changes): its calendar months and years, and the DORA relief's 12:00. Empty: UTC.", max_length=64, null=True, validators=[reporting.models.facts.validate_time_zone]),
         ),
         migrations.AddField(
             model_name='historicalregulatoryfacts',
@@ -71,6 +102,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='historicalregulatoryfacts',
+            name='incident_time_zone',
+            field=models.CharField(blank=True, help_text="Where the incident was discovered (IANA name): the local date a regime's applies-from date is read against. Empty: the entity's time zone.", max_length=64, null=True, validators=[reporting.models.facts.validate_time_zone]),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
             name='legacy_gpai_model',
             field=models.BooleanField(default=False, help_text='Art. 111(3): its provider complies by 2 August 2027 (Art. 55 reporting from then).', verbose_name='GPAI model placed on the market before 2 August 2025'),
         ),
@@ -83,6 +119,16 @@ class Migration(migrations.Migration):
             model_name='historicalregulatoryfacts',
             name='ongoing_at_final_report',
             field=models.BooleanField(default=False, verbose_name='still being handled at the final-report deadline (NIS2 Art. 23(4)(e))'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='personal_data_categories',
+            field=models.JSONField(blank=True, default=None, help_text='Values of inventory.PersonalData; empty (null) until established.', null=True, verbose_name='categories of personal data concerned'),
+        ),
+        migrations.AddField(
+            model_name='historicalregulatoryfacts',
+            name='records_concerned',
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='approximate number of personal-data records concerned'),
         ),
         migrations.AddField(
             model_name='historicalregulatoryfacts',
@@ -121,6 +167,16 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='regulatoryfacts',
+            name='breach_facts_confirmed_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='breach_facts_confirmed_by',
+            field=models.ForeignKey(blank=True, editable=False, help_text='The compliance officer who last confirmed the breach facts.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
             name='corrective_measure_available_at',
             field=models.DateTimeField(blank=True, help_text='When a corrective or mitigating measure became available (CRA Art. 14(2)(c)).', null=True),
         ),
@@ -131,8 +187,23 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='regulatoryfacts',
+            name='data_subject_categories',
+            field=models.JSONField(blank=True, default=None, help_text='Values of DataSubjectCategory; empty (null) until established.', null=True, verbose_name='categories of data subjects concerned'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
             name='deemed_provider',
             field=models.BooleanField(default=False, help_text='We are the provider under Art. 25: a product manufacturer placing the system on the market or into service under our own name or trademark (25(3)), or our name, a substantial modification or a changed intended purpose (25(1)).'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='entity_country',
+            field=models.CharField(blank=True, help_text="The entity's Member State (ISO 3166-1, e.g. DE): the bank holidays of the DORA relief.", max_length=2, null=True, validators=[reporting.models.facts.validate_country]),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='entity_time_zone',
+            field=models.CharField(blank=True, help_text="The entity's time zone, an IANA name such as Europe/Berlin (an offset cannot follow clock changes): its calendar months and years, and the DORA relief's 12:00. Empty: UTC.", max_length=64, null=True, validators=[reporting.models.facts.validate_time_zone]),
         ),
         migrations.AddField(
             model_name='regulatoryfacts',
@@ -156,6 +227,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='regulatoryfacts',
+            name='incident_time_zone',
+            field=models.CharField(blank=True, help_text="Where the incident was discovered (IANA name): the local date a regime's applies-from date is read against. Empty: the entity's time zone.", max_length=64, null=True, validators=[reporting.models.facts.validate_time_zone]),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
             name='legacy_gpai_model',
             field=models.BooleanField(default=False, help_text='Art. 111(3): its provider complies by 2 August 2027 (Art. 55 reporting from then).', verbose_name='GPAI model placed on the market before 2 August 2025'),
         ),
@@ -168,6 +244,16 @@ class Migration(migrations.Migration):
             model_name='regulatoryfacts',
             name='ongoing_at_final_report',
             field=models.BooleanField(default=False, verbose_name='still being handled at the final-report deadline (NIS2 Art. 23(4)(e))'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='personal_data_categories',
+            field=models.JSONField(blank=True, default=None, help_text='Values of inventory.PersonalData; empty (null) until established.', null=True, verbose_name='categories of personal data concerned'),
+        ),
+        migrations.AddField(
+            model_name='regulatoryfacts',
+            name='records_concerned',
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='approximate number of personal-data records concerned'),
         ),
         migrations.AddField(
             model_name='regulatoryfacts',
@@ -188,6 +274,16 @@ class Migration(migrations.Migration):
             model_name='regulatoryfacts',
             name='state_residents_affected',
             field=models.PositiveIntegerField(blank=True, help_text='HIPAA 164.406: the most residents of any one State or jurisdiction affected (more than 500: media notice).', null=True),
+        ),
+        migrations.AlterField(
+            model_name='historicalobligation',
+            name='rule',
+            field=models.TextField(help_text='How the due time was computed, in words (limits, relief, delays).'),
+        ),
+        migrations.AlterField(
+            model_name='obligation',
+            name='rule',
+            field=models.TextField(help_text='How the due time was computed, in words (limits, relief, delays).'),
         ),
         migrations.RunPython(auditchain.rechain, migrations.RunPython.noop),
     ]
