@@ -22,6 +22,9 @@ class ChainHead(AppendOnly):
     last_hash = models.CharField(max_length=64, blank=True, default="")
     rows = models.BigIntegerField(default=0, help_text="Rows in the table once this head was appended.")
     recorded_at = models.DateTimeField(default=timezone.now)
+    resealed = models.BooleanField(
+        default=False, help_text="Recorded by a migration that re-sealed the chain after a schema change (ADR 0006): "
+                                 "the heads recorded before it are not compared with the re-sealed rows.")
 
     class Meta:
         verbose_name = "history chain head"

@@ -11,6 +11,7 @@ import json
 import threading
 from io import StringIO
 from itertools import pairwise
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
@@ -162,7 +163,7 @@ def test_json_output_and_one_model(actor):
     assert [d["model"] for d in data] == ["inventory.HistoricalAISystem", "inventory.HistoricalAISystem_jurisdictions"]
     last = HistoricalAISystem.objects.order_by("-history_id").first()
     assert data[0] == {"model": "inventory.HistoricalAISystem", "ok": True, "rows": 6, "head_id": last.history_id,
-                       "head_hash": last.chain_hash, "first_break": None}
+                       "head_hash": last.chain_hash, "first_break": None, "resealed_at": None}
     ok, out, _ = verify("--model", "incidents.HistoricalIncident")
     assert ok and out.startswith("incidents.HistoricalIncident ")
     with pytest.raises(CommandError, match="no chained history table"):
@@ -532,3 +533,37 @@ def test_rechain_reseals_through_the_append_only_trigger(actor):
     with as_owner(), pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
             connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table()}")
+
+
+@tamper_db
+def test_a_migration_reseal_makes_the_rows_the_new_truth_for_that_table_only_and_later_changes_are_still_caught(actor):
+    """A schema change that alters stored values (a not-null column added with its default) re-seals that table
+    with `rechain_only`: its older heads no longer count, the report says when it was re-sealed, the other tables
+    and their heads are left alone, and a row changed after the re-seal is named again (ADR 0006)."""
+    system, _other, _incident = make_history(actor)
+    victim = HistoricalAISystem.objects.filter(id=system.pk).order_by("history_id").first()
+    untouched = {r.model: r.head_hash for r in auditchain.verify_all() if r.model != HistoricalAISystem._meta.label}
+    with tampering() as cursor:  # what the migration's new column does to the rows already written
+        cursor.execute(f"UPDATE {table()} SET purpose = %s WHERE history_id = %s", ["Migrated.", victim.history_id])
+    assert auditchain.verify_chain(HistoricalAISystem).first_break.reason == auditchain.MODIFIED
+
+    state = MigrationLoader(connection).project_state()  # as a migration sees the models
+    reseal = auditchain.rechain_only(HistoricalAISystem._meta.label)
+    if POSTGRES:
+        with as_owner(), connection.schema_editor() as editor:
+            reseal(state.apps, editor)
+    else:  # SQLite's schema editor cannot open inside the test's transaction; the re-seal needs only its connection
+        reseal(state.apps, SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name))
+
+    report = auditchain.verify_chain(HistoricalAISystem)
+    assert report.ok and report.resealed_at is not None
+    others = auditchain.verify_all()
+    assert all(r.ok for r in others)
+    assert {r.model: r.head_hash for r in others if r.model != HistoricalAISystem._meta.label} == untouched
+    assert all(r.resealed_at is None for r in others if r.model != HistoricalAISystem._meta.label)
+    ok, out, _error = verify()
+    assert ok and "re-sealed by a migration on" in out
+
+    with tampering() as cursor:
+        cursor.execute(f"UPDATE {table()} SET purpose = %s WHERE history_id = %s", ["Forged.", victim.history_id])
+    assert auditchain.verify_chain(HistoricalAISystem).first_break.reason == auditchain.MODIFIED

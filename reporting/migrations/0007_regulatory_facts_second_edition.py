@@ -4,7 +4,7 @@ Colorado), local time (the entity's time zone and Member State, the incident's t
 facts (GDPR Art. 33(3)(a)) with who confirmed them; an obligation's rule text is unbounded.
 
 The boolean and choice columns are not null (False, "") on the history table too, which changes the canonical
-serialization of the history rows already written: the migration re-seals the chains with `auditchain.rechain`
+serialization of the history rows already written: the migration re-seals that chain (`auditchain.rechain_only`)
 (ADR 0006). Run `verify_audit_trail` before migrating, and take a checkpoint after it."""
 
 import django.db.models.deletion
@@ -14,17 +14,21 @@ from django.db import migrations, models
 
 from portal.core import auditchain
 
+# Only the regulatory facts' history holds values this migration changes (its new not-null columns).
+RESEAL = auditchain.rechain_only("reporting.HistoricalRegulatoryFacts")
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('core', '0006_chain_head_resealed'),  # the re-seal marks the heads it records
         ('reporting', '0006_history_truncate_and_heads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         # Reversed last: after the columns are gone, re-seal again.
-        migrations.RunPython(migrations.RunPython.noop, auditchain.rechain),
+        migrations.RunPython(migrations.RunPython.noop, RESEAL),
         migrations.AddField(
             model_name='historicalregulatoryfacts',
             name='actively_exploited_vulnerability',
@@ -285,5 +289,5 @@ class Migration(migrations.Migration):
             name='rule',
             field=models.TextField(help_text='How the due time was computed, in words (limits, relief, delays).'),
         ),
-        migrations.RunPython(auditchain.rechain, migrations.RunPython.noop),
+        migrations.RunPython(RESEAL, migrations.RunPython.noop),
     ]

@@ -12,7 +12,7 @@ The modules, one job each:
 - `append`: appending rows and recording heads;
 - `verify`: `verify_chain`, `verify_all`, `rows_status`;
 - `checkpoints`: signing, writing, reading and verifying checkpoints;
-- `migrations`: `rechain`, `unchain`, `install_append_only_triggers`, `drop_append_only_triggers`.
+- `migrations`: `rechain`, `rechain_only`, `unchain`, `install_append_only_triggers`, `drop_append_only_triggers`.
 """
 
 from portal.core.auditchain.append import append, append_many, append_rows, latest_head
@@ -37,6 +37,7 @@ from portal.core.auditchain.migrations import (
     drop_append_only_triggers,
     install_append_only_triggers,
     rechain,
+    rechain_only,
     unchain,
 )
 from portal.core.auditchain.verify import (
@@ -90,6 +91,7 @@ __all__ = [
     "latest_head",
     "object_attname",
     "rechain",
+    "rechain_only",
     "row_hash",
     "rows_status",
     "unchain",

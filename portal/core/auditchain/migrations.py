@@ -65,8 +65,15 @@ def writable(schema_editor, model):
 
 def _record_head(heads, using, *, label, last_id, last_hash, rows):
     if _append_only_heads(heads):
+        # A re-seal of rows already chained is marked on the head it records (once the heads table has the column):
+        # verification compares the rows with the heads from this one on (`verify.stale_head`), and says when the
+        # table was re-sealed. Chaining a table for the first time, or one whose heads named no row, is no re-seal.
+        marked = {}
+        if any(f.name == "resealed" for f in heads._meta.get_fields()):
+            earlier = heads.objects.using(using).filter(label=label).order_by("-id").first()
+            marked = {"resealed": earlier is not None and earlier.last_history_id is not None}
         heads.objects.using(using).create(label=label, last_history_id=last_id, last_hash=last_hash, rows=rows,
-                                          recorded_at=timezone.now())
+                                          recorded_at=timezone.now(), **marked)
     else:
         heads.objects.using(using).update_or_create(label=label,
                                                     defaults={"last_history_id": last_id, "last_hash": last_hash})
@@ -78,9 +85,24 @@ def rechain(apps, schema_editor):
     (a renamed or removed field, a non-null field added with a default): run `verify_audit_trail` before such a
     migration, since re-sealing makes whatever the table holds the new truth (and take a checkpoint after it:
     verifying against older checkpoints then names the re-sealed tables)."""
+    _rechain(apps, schema_editor)
+
+
+def rechain_only(*labels: str):
+    """A `RunPython` function re-sealing only the named history tables ("app_label.HistoricalModel"): the ones whose
+    stored values a schema change altered. The other chains, and their recorded heads, stay as they were."""
+    def run(apps, schema_editor):
+        _rechain(apps, schema_editor, labels=frozenset(labels))
+    run.__name__ = f"rechain_only({', '.join(labels)})"
+    return run
+
+
+def _rechain(apps, schema_editor, labels=None):
     using = schema_editor.connection.alias
     heads = apps.get_model(*HEADS)
     for model in chained_models(apps):
+        if labels is not None and model._meta.label not in labels:
+            continue
         manager = model._default_manager.using(using)
         prev, last_id, count, batch = GENESIS, None, 0, []
         with writable(schema_editor, model):

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from django.db import connections, router, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value, Window
-from django.db.models.functions import Lag
+from django.db.models.functions import Coalesce, Lag
 
 from portal.core.auditchain.append import head_model, latest_head
 from portal.core.auditchain.canonical import GENESIS, chained_models, history_model_of, object_attname, row_hash
@@ -58,12 +58,14 @@ class ChainReport:
     head_id: int | None
     head_hash: str
     first_break: ChainBreak | None
+    resealed_at: Any = None  # when a migration last re-sealed the chain (ADR 0006), or None
 
     def as_dict(self) -> dict:
         return {
             "model": self.model, "ok": self.ok, "rows": self.rows, "head_id": self.head_id,
             "head_hash": self.head_hash,
             "first_break": self.first_break.as_dict() if self.first_break else None,
+            "resealed_at": self.resealed_at.isoformat() if self.resealed_at else None,
         }
 
 
@@ -130,13 +132,23 @@ class _Walker:
         return self.first_break
 
 
+def resealed_at(model, using):
+    """When a migration last re-sealed `model`'s chain (ADR 0006), or None."""
+    return (head_model().objects.using(using).filter(label=model._meta.label, resealed=True).order_by("-id")
+            .values_list("recorded_at", flat=True).first())
+
+
 def stale_head(model, using) -> ChainBreak | None:
     """The oldest recorded head of `model`'s chain that names a row which is gone or has another hash now (one
-    query, in the database)."""
+    query, in the database). Heads recorded before the latest re-seal by a migration are not compared: the re-seal
+    made the table's rows, as they were then, the new truth (verify before migrating; signed checkpoints taken
+    before it name the re-sealed table)."""
     pk = model._meta.pk.attname
+    heads = head_model().objects.using(using).filter(label=model._meta.label)
     actual = model._default_manager.using(using).filter(**{pk: OuterRef("last_history_id")}).values("chain_hash")[:1]
-    found = (head_model().objects.using(using).filter(label=model._meta.label, last_history_id__isnull=False)
-             .annotate(actual=Subquery(actual)).filter(Q(actual__isnull=True) | ~Q(actual=F("last_hash")))
+    since = Coalesce(Subquery(heads.filter(resealed=True).order_by("-id").values("id")[:1]), Value(0))
+    found = (heads.filter(last_history_id__isnull=False).annotate(actual=Subquery(actual), since=since)
+             .filter(id__gte=F("since")).filter(Q(actual__isnull=True) | ~Q(actual=F("last_hash")))
              .order_by("id").values_list("last_history_id", "actual").first())
     if found is None:
         return None
@@ -156,8 +168,9 @@ def verify_chain(model) -> ChainReport:
             walker.step(getattr(row, pk), getattr(row, obj), row.chain_prev, row.chain_hash,
                         row_hash(row, row.chain_prev))
         first_break = walker.finish() or stale_head(model, using)
+        resealed = resealed_at(model, using)
     return ChainReport(model=model._meta.label, ok=first_break is None, rows=walker.rows, head_id=walker.last_id,
-                       head_hash=walker.last_hash, first_break=first_break)
+                       head_hash=walker.last_hash, first_break=first_break, resealed_at=resealed)
 
 
 def verify_all() -> list[ChainReport]:

@@ -51,6 +51,8 @@ class Command(BaseCommand):
             for r in reports:
                 head = f"#{r.head_id} {r.head_hash}" if r.head_id is not None else "(empty)"
                 state = "ok" if r.ok else f"BROKEN at {_describe(r, model=False)}"
+                if r.resealed_at:
+                    state += f" (re-sealed by a migration on {r.resealed_at:%Y-%m-%d %H:%M} UTC)"
                 self.stdout.write(f"{r.model:<{width}}  rows={r.rows:<7} head={head}  {state}")
             if loaded is not None:
                 self.stdout.write(f"Checkpoints: {len(loaded)} signed checkpoints checked, from "
