@@ -97,7 +97,7 @@ def _jurisdictions(codes_or_objects):
     codes = [j if isinstance(j, str) else j.code for j in items]
     found = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
     if unknown := [c for c in codes if c not in found]:
-        raise ValidationError({"jurisdictions": f"Unknown jurisdiction codes: {', '.join(unknown)}."})
+        raise ValidationError({"jurisdictions": inputs.unknown_jurisdictions(unknown)})
     return [found[c] for c in codes]
 
 

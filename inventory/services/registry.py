@@ -24,7 +24,7 @@ from inventory.models import (
     Team,
 )
 from inventory.signals import CLOCK_FIELDS, ai_system_changed
-from portal.core import references
+from portal.core import inputs, references
 from portal.core.audit import current_source
 from portal.core.history import delete_tracked, save_tracked
 from portal.core.references import Referrers
@@ -183,7 +183,7 @@ def _jurisdictions(codes_or_objects: Iterable) -> list[Jurisdiction]:
     found = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise ValidationError({"jurisdictions": f"Unknown jurisdiction codes: {', '.join(unknown)}."})
+        raise ValidationError({"jurisdictions": inputs.unknown_jurisdictions(unknown)})
     return [found[c] for c in codes]
 
 

@@ -28,10 +28,26 @@ MOMENT_RANGE = "1970-01-01 and 2200-12-31 (UTC)"
 MAX_JSON_DEPTH = 64
 MAX_NUMBER_DIGITS = 100
 NUL = "\x00"
+# Codes people use for countries that ISO 3166-1 names otherwise: the EU's own abbreviations for the United Kingdom
+# and Greece (Interinstitutional Style Guide, 7.1). Left unexplained they silently drop UK GDPR or the GDPR.
+ISO_3166_HINTS = {"UK": "GB", "EL": "GR"}
 NUL_MESSAGE = "NUL characters (\\u0000) are not allowed"
 
 
 # --- moments and dates ---------------------------------------------------------------------------------------------
+
+def iso_3166_hint(code: str) -> str:
+    """"; use GB (ISO 3166-1 has no UK)" for a code whose country part people commonly mistake, else ""."""
+    country, _, rest = str(code).partition("-")
+    if country in ISO_3166_HINTS:
+        return f"; use {ISO_3166_HINTS[country] + (f'-{rest}' if rest else '')} (ISO 3166-1 has no {country})"
+    return ""
+
+
+def unknown_jurisdictions(codes) -> str:
+    """The error for jurisdiction codes the reference table does not hold, with a hint where one helps."""
+    return "Unknown jurisdiction codes: " + ", ".join(f"{code}{iso_3166_hint(code)}" for code in codes) + "."
+
 
 def moment_out_of_range(value: datetime) -> str | None:
     """Why `value` is outside the sane range, or None. A naive value is read as UTC. Never overflows, even for

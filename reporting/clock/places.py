@@ -10,10 +10,7 @@ from functools import lru_cache
 
 import pycountry
 
-HINTS = {
-    "UK": "GB",  # United Kingdom
-    "EL": "GR",  # Greece
-}
+from portal.core.inputs import iso_3166_hint
 
 
 @lru_cache(maxsize=1)
@@ -26,18 +23,10 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(subdivision.code for subdivision in pycountry.subdivisions)
 
 
-def _hint(code: str) -> str:
-    country, _, rest = code.partition("-")
-    if country in HINTS:
-        better = HINTS[country] + (f"-{rest}" if rest else "")
-        return f"; use {better} (ISO 3166-1 has no {country})"
-    return ""
-
-
 def country_problem(code) -> str | None:
     """Why `code` is not an ISO 3166-1 alpha-2 country code, or None."""
     if not isinstance(code, str) or code not in _countries():
-        return f"{code!r} is not an ISO 3166-1 alpha-2 country code{_hint(str(code))}"
+        return f"{code!r} is not an ISO 3166-1 alpha-2 country code{iso_3166_hint(str(code))}"
     return None
 
 
@@ -51,7 +40,7 @@ def location_problem(code) -> str | None:
         return None
     country = code.partition("-")[0]
     if country not in _countries():
-        return f"{code!r}: {country!r} is not an ISO 3166-1 alpha-2 country code{_hint(code)}"
+        return f"{code!r}: {country!r} is not an ISO 3166-1 alpha-2 country code{iso_3166_hint(code)}"
     return f"{code!r} is not an ISO 3166-2 subdivision of {country}"
 
 

@@ -202,3 +202,13 @@ def test_the_incident_services_refuse_out_of_range_dates_from_any_caller(role_us
     assert Incident.objects.count() == 1
     incident.refresh_from_db()
     assert (incident.version, incident.status) == (1, "detected")
+
+
+@pytest.mark.parametrize(("code", "hint"), [("UK", "use GB"), ("EL", "use GR"), ("UK-SCT", "use GB-SCT")])
+def test_the_eus_own_country_codes_are_refused_with_the_iso_code_to_use(client_for, inventory, taxonomy, code, hint):
+    """`UK` and `EL` (the EU's abbreviations) would drop UK GDPR or the GDPR from the clock: refused with a hint."""
+    payload = {**new_incident_payload(inventory, taxonomy), "jurisdictions": ["DE", code]}
+    response = client_for("compliance", auth="token").post(INCIDENTS, payload, format="json")
+    assert field_errors(response) == {"jurisdictions"}
+    assert hint in str(response.json())
+    assert not Incident.objects.exists()
