@@ -3,7 +3,6 @@ history rows, errors in words, the job page and list, who may see a job and its 
 
 import logging
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.core import roles
-from portal.core.jobs import JobFailed, JobKind, JobResult, files, job_run, job_start, register
+from portal.core.jobs import JobFailed, JobKind, JobResult, dispatch, files, job_run, job_start, register
+from portal.core.jobs.dispatch import start_thread
 from portal.core.jobs.models import Job, JobState
 from portal.core.jobs.schedule import EmbeddedScheduler
 
@@ -181,14 +181,21 @@ def _record_call():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_a_broker_a_job_runs_in_a_thread_once_its_request_has_committed(settings):
+def test_without_a_broker_a_job_runs_in_a_thread_once_its_request_has_committed(settings, monkeypatch):
     settings.JOBS_EXECUTION = "thread"  # the embedded default of `make run`
+    started = []
+
+    def start_and_keep(job_id):
+        thread = start_thread(job_id)
+        started.append(thread)
+        return thread
+
+    # Joined, not polled: reading the job while its thread writes locks SQLite's shared in-memory test database
+    # ("database table is locked"), which a file database's busy timeout would wait out.
+    monkeypatch.setattr(dispatch, "start_thread", start_and_keep)
     job, _ = job_start(actor=None, kind=COUNT.name, params={"total": 2})
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.state == JobState.SUCCEEDED:
-            break
-        time.sleep(0.05)
+    assert len(started) == 1 and started[0].name == f"job-{job.pk}"
+    started[0].join(timeout=20)
+    job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED and job.progress_text == "2 of 2 items (100 %)"
     assert job.history.count() == 3
