@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from portal.core.inputs import moment_out_of_range
 from reporting.clock.places import country_problem, location_problem
@@ -255,17 +256,27 @@ def _parse_locations(value, errors):
     return tuple(codes)
 
 
+@lru_cache(maxsize=1)
+def iana_zones() -> frozenset[str]:
+    """The IANA zone names this installation knows (the system's tz database or the tzdata package)."""
+    return frozenset(available_timezones())
+
+
+OFFSET_LIKE = re.compile(r"^(UTC|GMT)?\s*[+-]\d")
+
+
 def time_zone_problem(value) -> str | None:
-    """Why `value` is not an IANA time zone name, or None. An offset alone ("+01:00") is refused: it cannot say
-    when the clocks change."""
+    """Why `value` is not an IANA time zone name, or None. Names are checked against the zone database's list (never
+    opened as a path); an offset alone ("+01:00") is refused: it cannot say when the clocks change."""
     if not isinstance(value, str) or not value.strip():
         return "must be an IANA time zone name (e.g. Europe/Berlin)"
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return (f"{value!r} is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC); an offset "
-                "alone is not enough across a clock change")
-    return None
+    if value in iana_zones():
+        return None
+    shown = repr(value if len(value) <= 64 else value[:64] + "...")
+    if OFFSET_LIKE.match(value.strip()):
+        return (f"{shown} is an offset, not an IANA time zone name (e.g. Europe/Berlin): an offset alone is not "
+                "enough across a clock change")
+    return f"{shown} is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)"
 
 
 def _parse_harms(value, errors):

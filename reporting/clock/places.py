@@ -23,25 +23,30 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(subdivision.code for subdivision in pycountry.subdivisions)
 
 
+def _shown(code) -> str:
+    text = str(code)
+    return repr(text if len(text) <= 16 else text[:16] + "...")
+
+
 def country_problem(code) -> str | None:
     """Why `code` is not an ISO 3166-1 alpha-2 country code, or None."""
     if not isinstance(code, str) or code not in _countries():
-        return f"{code!r} is not an ISO 3166-1 alpha-2 country code{iso_3166_hint(str(code))}"
+        return f"{_shown(code)} is not an ISO 3166-1 alpha-2 country code{iso_3166_hint(str(code))}"
     return None
 
 
 def location_problem(code) -> str | None:
     """Why `code` is neither an ISO 3166-1 alpha-2 country nor an ISO 3166-2 subdivision, or None."""
     if not isinstance(code, str):
-        return f"{code!r} is not an ISO 3166 code"
+        return f"{_shown(code)} is not an ISO 3166 code"
     if "-" not in code:
         return country_problem(code)
     if code in _subdivisions():
         return None
     country = code.partition("-")[0]
     if country not in _countries():
-        return f"{code!r}: {country!r} is not an ISO 3166-1 alpha-2 country code{iso_3166_hint(code)}"
-    return f"{code!r} is not an ISO 3166-2 subdivision of {country}"
+        return f"{_shown(code)}: {_shown(country)} is not an ISO 3166-1 alpha-2 country code{iso_3166_hint(code)}"
+    return f"{_shown(code)} is not an ISO 3166-2 subdivision of {country}"
 
 
 def country_name(code: str) -> str:

@@ -52,6 +52,8 @@ BAD_FACTS = [
     ({"classified_major_at": "9999-12-31T23:59:59Z"}, "classified_major_at", RANGE),
     ({"determined_at": "0001-01-01T00:00:00+14:00"}, "determined_at", RANGE),
     ({"entity_time_zone": "+01:00"}, "entity_time_zone", "an offset alone is not enough"),
+    # A name longer than the file system allows answered with a traceback (OSError) before names were looked up.
+    ({"entity_time_zone": "a" * 300}, "entity_time_zone", "is not an IANA time zone name"),
 ]
 
 
@@ -117,6 +119,8 @@ def test_the_command_exits_1_with_the_keys_named_and_no_traceback(tmp_path):
         ({"extortion_payment_at": (AWARE - timedelta(minutes=1)).isoformat()}, "extortion_payment_at"),
         ({"determined_at": "9999-12-31T23:59:59Z"}, "determined_at"),
         ({"entity_time_zone": "+01:00"}, "entity_time_zone"),
+        ({"entity_time_zone": "Europe/" + "x" * 60}, "entity_time_zone"),
+        ({"incident_time_zone": "../../../etc/passwd"}, "incident_time_zone"),
         ({"entity_country": "UK"}, "entity_country"),
     ],
 )

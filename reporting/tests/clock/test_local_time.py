@@ -134,6 +134,11 @@ def test_months_are_calendar_months_at_the_same_local_time_on_the_entitys_calend
         ("entity_time_zone", "CET+1", "not an IANA time zone name"),
         ("incident_time_zone", "Europe/Berlim", "not an IANA time zone name"),
         ("entity_time_zone", 1, "must be an IANA time zone name"),
+        # Never opened as a path: a name too long for the file system, a NUL, a path out of the zone database.
+        ("entity_time_zone", "a" * 300, "is not an IANA time zone name"),
+        ("incident_time_zone", "Europe/Berlin\x00", "is not an IANA time zone name"),
+        ("incident_time_zone", "../../etc/passwd", "is not an IANA time zone name"),
+        ("entity_time_zone", "Europe", "is not an IANA time zone name"),
         ("entity_country", "UK", "use GB"),
         ("entity_country", "DEU", "not an ISO 3166-1 alpha-2 country code"),
     ],
