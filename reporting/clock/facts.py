@@ -77,17 +77,8 @@ DATETIME_KEYS = (
 # classification, a determination, a payment, a request or a measure made because of the incident.
 # `adverse_decision_at` is not among them: the adverse decision may be what the incident is about. Each is refused
 # when it comes before awareness or occurrence, naming both facts; `submitted` moments are checked the same way.
-AFTER_AWARENESS_KEYS = (
-    "classified_major_at",
-    "materiality_determined_at",
-    "determined_at",
-    "extortion_payment_at",
-    "sec_delay_until",
-    "corrective_measure_available_at",
-    "nis2_intermediate_requested_at",
-    "handling_completed_at",
-    "algorithmic_discrimination_discovered_at",
-)
+AFTER_AWARENESS_KEYS = tuple(key for key in DATETIME_KEYS
+                             if key not in ("aware_at", "occurred_at", "adverse_decision_at"))
 BOOLEAN_KEYS = (
     "widespread_infringement",
     "personal_data_breach",

@@ -9,6 +9,7 @@ from incidents.services import record_event
 from portal.core import roles
 from portal.core.concurrency import check_version
 from portal.core.history import save_tracked
+from reporting.clock.facts import DATETIME_KEYS
 from reporting.models import RegulatoryFacts
 
 FACT_FIELDS = (
@@ -24,11 +25,7 @@ FACT_FIELDS = (
     "adverse_decision_at",
     "entity_time_zone", "entity_country", "incident_time_zone",
 )
-MOMENTS = {
-    "classified_major_at", "materiality_determined_at", "determined_at", "nis2_intermediate_requested_at",
-    "handling_completed_at", "corrective_measure_available_at", "sec_delay_until", "extortion_payment_at",
-    "algorithmic_discrimination_discovered_at", "adverse_decision_at",
-}
+MOMENTS = frozenset(DATETIME_KEYS)  # the date-time facts, sent to the clock as ISO 8601
 # The breach's own facts (GDPR Art. 33(3)(a)): not read by the clock; whoever records them confirms them.
 BREACH_FIELDS = ("personal_data_categories", "data_subject_categories", "records_concerned")
 CONFIRMATION_FIELDS = ("breach_facts_confirmed_by", "breach_facts_confirmed_at")
