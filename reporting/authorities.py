@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from reporting.clock.conditions import country_of
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "supervisory_authorities.yaml"
 UK = "GB"
 
@@ -64,7 +66,7 @@ def authorities() -> dict[str, Authority]:
 
 
 def authority(country: str) -> Authority | None:
-    return authorities().get((country or "").partition("-")[0].upper())
+    return authorities().get(country_of((country or "").upper()))
 
 
 def _with_note(a: Authority) -> str:

@@ -5,6 +5,7 @@ from incidents.services.evidence import custody_record, evidence_add, evidence_v
 from incidents.services.intake import AlertResult, alert_receive, severity_from_alert
 from incidents.services.records import (
     checklist_from_runbook,
+    event_values,
     incident_note,
     incident_open,
     incident_transition,
@@ -36,6 +37,7 @@ __all__ = [
     "containment_record",
     "containment_revert",
     "custody_record",
+    "event_values",
     "evidence_add",
     "evidence_verify",
     "incident_note",

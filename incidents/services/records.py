@@ -27,16 +27,23 @@ Kind = TimelineEvent.Kind
 M2M_FIELDS = ("systems", "components", "atlas_techniques", "owasp_risks", "jurisdictions")
 
 
+def event_values(incident_id, kind, *, actor, summary, payload=None, flagged=False) -> dict:
+    """The column values of a timeline event (by attname): who acted, from where, what happened. `record_event`
+    saves one; bulk writers (`portal.core.bulk.insert_rows`) insert many, with `at` added."""
+    return {
+        "incident_id": incident_id,
+        "kind": kind,
+        "actor_id": actor.pk if getattr(actor, "pk", None) else None,
+        "source": current_source(),
+        "summary": summary[:300],
+        "payload": payload or {},
+        "flagged": flagged,
+    }
+
+
 def record_event(incident, kind, *, actor, summary, payload=None, flagged=False) -> TimelineEvent:
-    return TimelineEvent.objects.create(
-        incident=incident,
-        kind=kind,
-        actor=actor if getattr(actor, "pk", None) else None,
-        source=current_source(),
-        summary=summary[:300],
-        payload=payload or {},
-        flagged=flagged,
-    )
+    return TimelineEvent.objects.create(**event_values(incident.pk, kind, actor=actor, summary=summary,
+                                                       payload=payload, flagged=flagged))
 
 
 def next_reference(year: int) -> str:

@@ -20,9 +20,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from incidents.models import Incident, TimelineEvent
-from incidents.services import record_event
+from incidents.services import event_values, record_event
 from portal.core import roles
-from portal.core.audit import current_source
 from portal.core.bulk import insert_rows, update_rows
 from portal.core.concurrency import check_version
 from portal.core.history import history_in_bulk, save_tracked
@@ -210,12 +209,11 @@ def _event_row(plan: Plan, *, actor, reason, version, cause, at) -> dict:
     if cause:
         payload["cause"] = cause
     summary = f"Regulatory obligations recomputed: {', '.join(parts)}" + (f" ({reason})" if reason else "")
-    return {"incident_id": plan.incident.pk, "kind": TimelineEvent.Kind.OBLIGATION, "at": at,
-            "actor_id": actor.pk if getattr(actor, "pk", None) else None, "source": current_source(),
-            "summary": _cut(summary), "payload": payload,
-            # A duty that arrives from a change elsewhere (the inventory), not from an edit of the incident itself,
-            # is flagged so that the people on the incident notice it.
-            "flagged": bool(cause and (result.created or result.reopened))}
+    # A duty that arrives from a change elsewhere (the inventory), not from an edit of the incident itself, is
+    # flagged so that the people on the incident notice it.
+    flagged = bool(cause and (result.created or result.reopened))
+    return {**event_values(plan.incident.pk, TimelineEvent.Kind.OBLIGATION, actor=actor, summary=_cut(summary),
+                           payload=payload, flagged=flagged), "at": at}
 
 
 def _cut(text: str, limit: int = 300) -> str:
