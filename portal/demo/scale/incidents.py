@@ -6,7 +6,7 @@ components, two ATLAS techniques, the jurisdictions of its fact template and the
 two, from the regulatory clock, see `obligations`). Its lifecycle follows from time: acknowledgement, containment,
 recovery and closure each come a random share of the severity's SLA window after the previous step (about one in
 ten late), and the incident is in the state whose timestamp is the last one before now; 5% are dismissed at
-triage and 3% stall at a random state. Older incidents are therefore almost all closed and recent ones open, with
+triage and 8% stall at a random open state. Older incidents are therefore almost all closed and recent ones open, with
 the timestamps MTTD, MTTA, MTTC and MTTR read. Checklist items of the phases passed are done; obligations of
 closed incidents are submitted; a quarter of incidents have an evidence item, most contained ones a containment
 action. Timeline events: opened, obligations computed, each status change, each containment and evidence.
@@ -44,11 +44,10 @@ from incidents.models import (
 )
 from inventory.models import Jurisdiction
 from portal.core.audit import Source
-from portal.core.bulk import insert_rows
 from portal.core.businesstime import BusinessCalendar
 from portal.demo.scale import obligations as templates
 from portal.demo.scale.inventory import Inventory
-from portal.demo.scale.tables import HistoryChain, defaults, reserve_ids
+from portal.demo.scale.tables import HistoryChain, copy_rows, defaults, reserve_ids
 from reporting.models import Obligation
 
 Kind = TimelineEvent.Kind
@@ -60,8 +59,10 @@ PHASES = list(Phase.values)
 # The phase an incident in each state has reached: checklist items of earlier phases are done.
 REACHED = {Status.DETECTED: 0, Status.TRIAGED: 1, Status.CONTAINED: 2, Status.INVESTIGATING: 3,
            Status.RECOVERING: 4, Status.REVIEW: 5, Status.CLOSED: 6, Status.DISMISSED: 1}
-STALLED = (Status.TRIAGED, Status.CONTAINED, Status.INVESTIGATING, Status.RECOVERING, Status.REVIEW)
-KEEP = {Status.TRIAGED: 1, Status.CONTAINED: 2, Status.INVESTIGATING: 2, Status.RECOVERING: 2, Status.REVIEW: 3}
+STALLED = (Status.DETECTED, Status.TRIAGED, Status.CONTAINED, Status.INVESTIGATING, Status.RECOVERING,
+           Status.REVIEW)
+KEEP = {Status.DETECTED: 0, Status.TRIAGED: 1, Status.CONTAINED: 2, Status.INVESTIGATING: 2, Status.RECOVERING: 2,
+        Status.REVIEW: 3}
 M2M = (("systems", "aisystem_id"), ("components", "component_id"), ("atlas_techniques", "atlastechnique_id"),
        ("jurisdictions", "jurisdiction_id"))
 
@@ -136,7 +137,7 @@ class IncidentGenerator:
             status = Status.TRIAGED
         else:
             status = Status.DETECTED
-        if not dismissed and status != Status.DETECTED and rng.random() < 0.03:
+        if not dismissed and status != Status.DETECTED and rng.random() < 0.08:
             # Stalled: an open incident whose SLAs run late, in a state its timestamps allow.
             status = rng.choice([s for s in STALLED if KEEP[s] <= len(stamps)])
             stamps = dict(list(stamps.items())[:KEEP[status]])
@@ -202,7 +203,7 @@ class IncidentGenerator:
         first = reserve_ids(Incident, count)
         plans = [self._incident(first + i) for i in range(count)]
         incidents = [p["row"] for p in plans]
-        insert_rows(Incident, incidents)
+        copy_rows(Incident, incidents)
         self.written.add("incidents", count)
         self._sequences()
 
@@ -235,7 +236,7 @@ class IncidentGenerator:
             first = reserve_ids(through, len(rows))
             for i, row in enumerate(rows):
                 row["id"] = first + i
-            insert_rows(through, rows)
+            copy_rows(through, rows)
             self.written.add(f"incident {name} links", len(rows))
             through_rows[name] = rows
         return through_rows
@@ -310,7 +311,7 @@ class IncidentGenerator:
         first = reserve_ids(model, len(rows))
         for i, row in enumerate(rows):
             row["id"] = first + i
-        insert_rows(model, [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows])
+        copy_rows(model, [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows])
         self.written.add(label, len(rows))
         return rows
 
@@ -378,5 +379,5 @@ class IncidentGenerator:
                            "actor_id": action["performed_by_id"], "at": action["performed_at"],
                            "summary": f"Containment: {ContainmentKind(action['kind']).label}",
                            "payload": {"containment": action["id"], "kind": action["kind"]}})
-        insert_rows(TimelineEvent, events)
+        copy_rows(TimelineEvent, events)
         self.written.add("timeline events", len(events))

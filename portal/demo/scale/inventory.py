@@ -24,8 +24,7 @@ from inventory.models import (
 )
 from portal.core import roles
 from portal.core.audit import Source
-from portal.core.bulk import insert_rows
-from portal.demo.scale.tables import HistoryChain, defaults, reserve_ids
+from portal.demo.scale.tables import HistoryChain, copy_rows, defaults, reserve_ids
 
 USERS = (
     (roles.COMPLIANCE_OFFICER, "compliance", 4),
@@ -103,7 +102,7 @@ def _history(rows: list[dict], tracked: list[str], *, first_id: int, at, actor: 
 
 def _write(model, rows: list[dict], *, at, actor: int) -> None:
     """Insert `rows` (ids given) and their history rows, chained."""
-    insert_rows(model, rows)
+    copy_rows(model, rows)
     history = model.history.model
     tracked = [f.attname for f in history.tracked_fields]
     HistoryChain(history).append(_history(rows, tracked, first_id=reserve_ids(history, len(rows)), at=at,
@@ -184,7 +183,7 @@ def create_inventory(rng, *, incidents: int, users: dict[str, list[int]], now) -
     _write(SystemComponent, uses, at=at, actor=actor)
 
     event = {**defaults(InventoryEvent), "actor_id": actor, "source": Source.COMMAND, "at": at, "payload": {}}
-    insert_rows(InventoryEvent, [
+    copy_rows(InventoryEvent, [
         *({**event, "kind": InventoryEvent.Kind.SYSTEM_REGISTERED, "system_id": s["id"],
            "summary": f"System registered: {s['name']}"} for s in systems),
         *({**event, "kind": InventoryEvent.Kind.COMPONENT_REGISTERED, "component_id": c["id"],

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from json.encoder import encode_basestring_ascii
 
 from django.db import connections
 from django.db.models import NOT_PROVIDED
@@ -74,21 +75,90 @@ def defaults(model) -> dict:
     return row
 
 
-def _converter(field):
-    """A fast function giving `auditchain.canonical_value(field, value)` for the values the generator writes."""
-    target = field
-    while target.is_relation and getattr(target, "target_field", None) is not None:
-        target = target.target_field
+def _target(field):
+    while field.is_relation and getattr(field, "target_field", None) is not None:
+        field = field.target_field
+    return field
+
+
+class _Cache(dict):
+    """Encoded forms of repeated strings (runbook titles and guidance recur on every incident)."""
+
+    def __init__(self, encode):
+        super().__init__()
+        self.encode = encode
+
+    def __missing__(self, value):
+        if len(self) > 200_000:
+            self.clear()
+        encoded = self[value] = self.encode(value)
+        return encoded
+
+
+def _json_encoder(field):
+    """A function giving the JSON text of `auditchain.canonical_value(field, value)` as the canonical document
+    holds it (compact, sorted keys, ASCII), for the values the generator writes."""
+    target = _target(field)
     kind = target.get_internal_type()
     if kind in _INTEGER:
-        return int
+        return lambda value: str(int(value))
     if kind in _TEXT:
-        return str
+        return _Cache(encode_basestring_ascii).__getitem__
     if kind == "BooleanField":
-        return bool
+        return lambda value: "true" if value else "false"
     if kind == "DateTimeField":
-        return lambda value: value.astimezone(UTC).isoformat(timespec="microseconds")
-    return lambda value: auditchain.canonical_value(target, value)
+        return lambda value: f'"{value.astimezone(UTC).isoformat(timespec="microseconds")}"'
+    return lambda value: json.dumps(auditchain.canonical_value(target, value), sort_keys=True,
+                                    separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+def _copy_encoder(field):
+    """A function giving a value's text in PostgreSQL's COPY text format (NULL handled by the caller)."""
+    target = _target(field)
+    kind = target.get_internal_type()
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+    if kind in _INTEGER:
+        return str
+    if kind in _TEXT:
+        return _Cache(escape).__getitem__
+    if kind == "BooleanField":
+        return lambda value: "t" if value else "f"
+    if kind == "DateTimeField":
+        return lambda value: value.isoformat()
+    if kind == "JSONField":
+        return lambda value: escape(json.dumps(value, cls=target.encoder))
+    return lambda value: escape(str(value))
+
+
+def copy_rows(model, rows: list[dict], *, using: str = "default") -> None:
+    """Insert `rows` ({attname: value}, the same keys in each) into `model`'s table: COPY in text format written in
+    large blocks on PostgreSQL (several times faster than a row at a time), `portal.core.bulk.insert_rows`
+    elsewhere."""
+    if not rows:
+        return
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        insert_rows(model, rows, using=using)
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    names = list(rows[0])
+    encoders = [_copy_encoder(fields[name]) for name in names]
+    columns = list(zip(names, encoders, strict=True))
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(fields[n].column) for n in names)}) FROM STDIN"
+    connection.ensure_connection()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        block = []
+        for row in rows:
+            block.append("\t".join(["\\N" if (v := row[n]) is None else enc(v) for n, enc in columns]))
+            if len(block) >= 5000:
+                copy.write(("\n".join(block) + "\n").encode())
+                block = []
+        if block:
+            copy.write(("\n".join(block) + "\n").encode())
 
 
 class HistoryChain:
@@ -97,7 +167,8 @@ class HistoryChain:
     def __init__(self, model, *, using: str = "default"):
         self.model, self.using = model, using
         self.pk = model._meta.pk.attname
-        self.fields = [(f.attname, _converter(f)) for f in auditchain.hashed_fields(model)]
+        self.fields = [(f.attname, encode_basestring_ascii(f.attname) + ":", _json_encoder(f))
+                       for f in auditchain.hashed_fields(model)]
         self.batches = self.written = 0
         lock_chain(model, using)
         head = latest_head(model, using)
@@ -109,13 +180,11 @@ class HistoryChain:
             self.prev, self.rows = (last, manager.count()) if last is not None else (auditchain.GENESIS, 0)
 
     def _hash(self, row: dict, prev: str) -> str:
-        document = {}
-        for name, convert in self.fields:
-            value = row[name]
-            if value is not None:
-                document[name] = convert(value)
-        content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
-        return hashlib.sha256(auditchain.HASH_DOMAIN + prev.encode("ascii") + b"\n" + content).hexdigest()
+        # The canonical document (`auditchain.canonical`): compact JSON, keys sorted, NULLs left out.
+        content = "{" + ",".join([key + encode(value) for name, key, encode in self.fields
+                                  if (value := row[name]) is not None]) + "}"
+        return hashlib.sha256(b"%s%s\n%s" % (auditchain.HASH_DOMAIN, prev.encode("ascii"),
+                                             content.encode("ascii"))).hexdigest()
 
     def append(self, rows: list[dict]) -> None:
         """Chain `rows` (every column by attname, the history id given, in id order) after the current head,
@@ -130,7 +199,7 @@ class HistoryChain:
         if rows[0]["chain_hash"] != expected:
             raise AssertionError(f"{self.model._meta.label}: the bulk serializer disagrees with the chain's "
                                  f"canonical form for {rows[0]!r}")
-        insert_rows(self.model, rows, using=self.using)
+        copy_rows(self.model, rows, using=self.using)
         self.prev, self.rows = prev, self.rows + len(rows)
         self.written += len(rows)
         self.batches += 1
