@@ -92,7 +92,7 @@ class IncidentGenerator:
                 for s in runbook.steps.all()])
         self.techniques = list(AtlasTechnique.objects.filter(retired=False).order_by("pk").values_list("pk", flat=True))
         self.jurisdictions = dict(Jurisdiction.objects.values_list("code", "pk"))
-        self.templates = templates.Templates(aware_at=now - dt.timedelta(days=30))
+        self.templates = templates.Templates()
         # Templates whose systems' profile the inventory has (all of them on a database seeded here).
         usable = [i for i, t in enumerate(templates.FACT_TEMPLATES) if t[3] in inventory.systems]
         self.template_indexes = usable or list(range(len(templates.FACT_TEMPLATES)))
@@ -147,21 +147,24 @@ class IncidentGenerator:
         rng, now = self.rng, self.now
         severity = rng.choices([s for s, _ in SEVERITIES], [w for _, w in SEVERITIES])[0]
         incident_class = rng.choice(IncidentClass.values)
-        detected = now - SPAN * rng.random()
-        detected = detected.replace(microsecond=rng.randrange(1_000_000))
+        for _ in range(100):  # awareness away from the dates on which the rules change (see `obligations`)
+            detected = now - SPAN * rng.random()
+            detected = detected.replace(microsecond=rng.randrange(1_000_000))
+            aware = detected if rng.random() < 0.8 else min(detected + dt.timedelta(hours=rng.uniform(0.5, 48)), now)
+            if not self.templates.near_boundary(aware):
+                break
         life = self._lifecycle(severity, detected)
         stamps, status = life["stamps"], life["status"]
         year = detected.year
         number = self.sequence[year] = self.sequence.get(year, 0) + 1
         reference = f"AIIR-{year}-{number:04d}"
         index = rng.choices(self.template_indexes, self.template_shares)[0]
-        template = self.templates.get(index)
+        template = self.templates.get(index, aware)
         systems = self.inventory.systems.get(template.profile) or self.any_systems
         chosen_systems = rng.sample(systems, min(2, len(systems)))
         pool = sorted({c for s in chosen_systems for c in self.inventory.components_of.get(s, ())}) \
             or self.inventory.components
         chosen_components = rng.sample(pool, min(2, len(pool)))
-        aware = detected if rng.random() < 0.8 else min(detected + dt.timedelta(hours=rng.uniform(0.5, 48)), now)
         occurred = detected - dt.timedelta(minutes=rng.expovariate(1 / 360)) if rng.random() < 0.85 else None
         created = min(detected + dt.timedelta(minutes=rng.uniform(1, 30)), now)
         updated = max([created, *stamps.values()])
