@@ -269,7 +269,6 @@ class IncidentGenerator:
             actor = rng.choice(compliance)
             for values in template.obligations:
                 row = {**base, **values, "incident_id": incident["id"],
-                       "content_items": [dict(item) for item in values["content_items"]],
                        "clock_starts_at": values["clock_starts_at"] and values["clock_starts_at"] + shift,
                        "due_at": values["due_at"] and values["due_at"] + shift,
                        "created_at": incident["created_at"], "updated_at": incident["created_at"],

@@ -95,6 +95,34 @@ class _Cache(dict):
         return encoded
 
 
+class _ById(dict):
+    """Encoded forms of objects the rows share (a datetime on a record and its history row, an obligation
+    template's content list on every copy), keyed by identity; each entry keeps its object alive, so an id is
+    never reused while it is cached."""
+
+    def __init__(self, encode):
+        super().__init__()
+        self.encode = encode
+
+    def __call__(self, value):
+        hit = self.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        if len(self) > 300_000:
+            self.clear()
+        encoded = self.encode(value)
+        self[id(value)] = (value, encoded)
+        return encoded
+
+
+def _iso(value: dt.datetime) -> str:
+    """A datetime as the canonical form has it: UTC, ISO 8601 with microseconds (PostgreSQL reads it as well)."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+ISO = _ById(_iso)
+
+
 def _json_encoder(field):
     """A function giving the JSON text of `auditchain.canonical_value(field, value)` as the canonical document
     holds it (compact, sorted keys, ASCII), for the values the generator writes."""
@@ -107,9 +135,9 @@ def _json_encoder(field):
     if kind == "BooleanField":
         return lambda value: "true" if value else "false"
     if kind == "DateTimeField":
-        return lambda value: f'"{value.astimezone(UTC).isoformat(timespec="microseconds")}"'
-    return lambda value: json.dumps(auditchain.canonical_value(target, value), sort_keys=True,
-                                    separators=(",", ":"), ensure_ascii=True, default=str)
+        return lambda value: f'"{ISO(value)}"'
+    return _ById(lambda value: json.dumps(auditchain.canonical_value(target, value), sort_keys=True,
+                                          separators=(",", ":"), ensure_ascii=True, default=str))
 
 
 def _copy_encoder(field):
@@ -127,9 +155,9 @@ def _copy_encoder(field):
     if kind == "BooleanField":
         return lambda value: "t" if value else "f"
     if kind == "DateTimeField":
-        return lambda value: value.isoformat()
+        return ISO
     if kind == "JSONField":
-        return lambda value: escape(json.dumps(value, cls=target.encoder))
+        return _ById(lambda value: escape(json.dumps(value, cls=target.encoder)))
     return lambda value: escape(str(value))
 
 
