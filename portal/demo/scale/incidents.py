@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -56,6 +57,11 @@ SEVERITIES = (("p0", 3), ("p1", 15), ("p2", 42), ("p3", 40))
 SECURITY_CLASSES = frozenset({"prompt_injection", "jailbreak", "unauthorised_agent_action", "data_poisoning",
                               "model_extraction", "supply_chain", "data_leakage"})
 PHASES = list(Phase.values)
+# Choices as plain lists and labels (an enum's `values` builds a new list on every access).
+CLASSES, CLASS_LABELS = list(IncidentClass.values), dict(IncidentClass.choices)
+DETECTION_SOURCES = list(DetectionSource.values)
+CONTAINMENT_KINDS, CONTAINMENT_LABELS = list(ContainmentKind.values), dict(ContainmentKind.choices)
+STATUS_LABELS = dict(Status.choices)
 # The phase an incident in each state has reached: checklist items of earlier phases are done.
 REACHED = {Status.DETECTED: 0, Status.TRIAGED: 1, Status.CONTAINED: 2, Status.INVESTIGATING: 3,
            Status.RECOVERING: 4, Status.REVIEW: 5, Status.CLOSED: 6, Status.DISMISSED: 1}
@@ -146,7 +152,7 @@ class IncidentGenerator:
     def _incident(self, pk: int) -> dict:
         rng, now = self.rng, self.now
         severity = rng.choices([s for s, _ in SEVERITIES], [w for _, w in SEVERITIES])[0]
-        incident_class = rng.choice(IncidentClass.values)
+        incident_class = rng.choice(CLASSES)
         for _ in range(100):  # awareness away from the dates on which the rules change (see `obligations`)
             detected = now - SPAN * rng.random()
             detected = detected.replace(microsecond=rng.randrange(1_000_000))
@@ -171,7 +177,7 @@ class IncidentGenerator:
         commander = rng.choice(self.inventory.users["responder"])
         row = {
             **self.base[Incident], "id": pk, "reference": reference,
-            "title": f"{IncidentClass(incident_class).label} on system {chosen_systems[0]}",
+            "title": f"{CLASS_LABELS[incident_class]} on system {chosen_systems[0]}",
             "summary": f"Scale data set incident {reference}.",
             "track": "security" if incident_class in SECURITY_CLASSES else "safety",
             "incident_class": incident_class,
@@ -179,7 +185,7 @@ class IncidentGenerator:
                 (Intent.UNINTENTIONAL, Intent.UNKNOWN)),
             "severity": severity, "status": status, "occurred_at": occurred, "detected_at": detected,
             "aware_at": aware, **life["due"], **stamps,
-            "detection_source": rng.choice(DetectionSource.values),
+            "detection_source": rng.choice(DETECTION_SOURCES),
             "source_reference": f"ALERT-{pk}" if rng.random() < 0.5 else "", "commander_id": commander,
             "users_affected": rng.randint(1, 50_000) if rng.random() < 0.6 else None,
             "scope": rng.choice(("unknown", "isolated", "systemic")),
@@ -301,7 +307,7 @@ class IncidentGenerator:
             contained = incident["contained_at"]
             if contained and rng.random() < 0.6:
                 actions.append({**self.base[ContainmentAction], "incident_id": incident["id"],
-                                "kind": rng.choice(ContainmentKind.values), "target_system_id": plan["links"][
+                                "kind": rng.choice(CONTAINMENT_KINDS), "target_system_id": plan["links"][
                                     "systems"][0], "description": "Scale data set containment.",
                                 "performed_by_id": plan["commander"], "performed_at": contained,
                                 "authority": "RACI: responsible", "outcome": "Effective.", "_at": contained})
@@ -313,20 +319,22 @@ class IncidentGenerator:
         first = reserve_ids(model, len(rows))
         for i, row in enumerate(rows):
             row["id"] = first + i
-        copy_rows(model, [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows])
+        copy_rows(model, rows, columns=[name for name in rows[0] if not name.startswith("_")] if rows else None)
         self.written.add(label, len(rows))
         return rows
 
     def _history(self, model, rows: list[dict], *, actor, snapshots=None) -> None:
         history = model.history.model
         tracked = [f.attname for f in history.tracked_fields]
+        values = itemgetter(*tracked)
         first = reserve_ids(history, len(rows))
         history_rows = []
         for i, row in enumerate(rows):
-            history_rows.append({**{name: row[name] for name in tracked}, "history_id": first + i,
-                                 "history_date": row.get("_at") or row["updated_at"], "history_change_reason": None,
-                                 "history_type": "+", "history_user_id": actor(row),
-                                 "history_source": Source.COMMAND})
+            entry = dict(zip(tracked, values(row), strict=True))
+            entry.update(history_id=first + i, history_date=row.get("_at") or row["updated_at"],
+                         history_change_reason=None, history_type="+", history_user_id=actor(row),
+                         history_source=Source.COMMAND)
+            history_rows.append(entry)
         HistoryChain(history).append(history_rows)
         self.written.add("history rows", len(history_rows))
         if snapshots is None:
@@ -353,7 +361,7 @@ class IncidentGenerator:
             pk, actor = row["id"], plan["commander"]
             events.append({**base, "incident_id": pk, "kind": Kind.OPENED, "actor_id": actor, "at": row["created_at"],
                            "summary": f"{row['reference']} opened: {row['severity'].upper()}, "
-                                      f"{IncidentClass(row['incident_class']).label}",
+                                      f"{CLASS_LABELS[row['incident_class']]}",
                            "payload": {"severity": row["severity"], "class": row["incident_class"],
                                        "detection_source": row["detection_source"]}})
             if template.obligations:
@@ -369,7 +377,7 @@ class IncidentGenerator:
                 if row["status"] == Status.DISMISSED and name == "closed_at":
                     source, target = Status.TRIAGED, Status.DISMISSED
                 events.append({**base, "incident_id": pk, "kind": Kind.STATUS_CHANGE, "actor_id": actor,
-                               "at": row[name], "summary": f"{Status(source).label} -> {Status(target).label}",
+                               "at": row[name], "summary": f"{STATUS_LABELS[source]} -> {STATUS_LABELS[target]}",
                                "payload": {"from": source, "to": target, "note": ""}})
         for item in evidence:
             events.append({**base, "incident_id": item["incident_id"], "kind": Kind.EVIDENCE,
@@ -379,7 +387,7 @@ class IncidentGenerator:
         for action in actions:
             events.append({**base, "incident_id": action["incident_id"], "kind": Kind.CONTAINMENT,
                            "actor_id": action["performed_by_id"], "at": action["performed_at"],
-                           "summary": f"Containment: {ContainmentKind(action['kind']).label}",
+                           "summary": f"Containment: {CONTAINMENT_LABELS[action['kind']]}",
                            "payload": {"containment": action["id"], "kind": action["kind"]}})
         copy_rows(TimelineEvent, events)
         self.written.add("timeline events", len(events))
