@@ -100,6 +100,8 @@ def seed_scale(*, incidents: int, seed: int | None = None, append: bool = False,
             cursor.execute("ANALYZE")  # fresh planner statistics for the tables just filled (owned tables only)
         phase("analyze", started)
 
+    # Last, after every row is committed: derived data other parts keep (dashboard summaries, the audit chain's
+    # last verified point) is rebuilt here from the records (see `portal.core.scale`).
     started = time.perf_counter()
     report.rebuilt = after_bulk_load()
     phase("after_bulk_load", started)
