@@ -108,8 +108,8 @@ def breached_incidents_direct():
 
 
 def sla_breaches(limit: int = LIST_LIMIT) -> dict:
-    """{count, incidents}: incidents whose earliest unmet SLA target is past due now (`with_sla_state`), and the
-    `limit` longest overdue of them. Two queries."""
+    """{count, incidents}: incidents whose earliest unmet SLA target is past due now (`breached_incidents`), and
+    the `limit` longest overdue of them. Two queries, on the open incidents only."""
     breached = breached_incidents()
     rows = breached.order_by("sla_next_due_at", "id").values(
         "pk", "reference", "title", "severity", "status", "sla_next_due_at")[:limit]
