@@ -21,7 +21,7 @@ Populations:
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     Aggregate,
     Avg,
@@ -241,10 +241,10 @@ def _technique_tactic():
     return Coalesce(F("atlastechnique__tactics"), F("atlastechnique__parent__tactics"))
 
 
-def atlas_links():
+def atlas_links(using: str = "default"):
     """Incident-technique links of incidents not dismissed, annotated with `tactic` (one row per tactic)."""
-    return Incident.atlas_techniques.through.objects.filter(incident__status__in=COUNTED_STATUSES).annotate(
-        tactic=_technique_tactic())
+    links = Incident.atlas_techniques.through.objects.using(using)
+    return links.filter(incident__status__in=COUNTED_STATUSES).annotate(tactic=_technique_tactic())
 
 
 def atlas_coverage_direct() -> list[dict]:
@@ -275,10 +275,10 @@ def atlas_coverage(summaries) -> list[dict]:
 # --- 7. evidence and reporting ----------------------------------------------------------------------------------
 
 
-def inference_log_counts() -> dict:
+def inference_log_counts(using: str = "default") -> dict:
     """{incidents, complete, incomplete, unknown}: incidents (not dismissed) by `complete_inference_logs`. One
     query."""
-    return Incident.objects.filter(status__in=COUNTED_STATUSES).aggregate(
+    return Incident.objects.using(using).filter(status__in=COUNTED_STATUSES).aggregate(
         incidents=Count("pk"),
         complete=Count("pk", filter=Q(complete_inference_logs=True)),
         incomplete=Count("pk", filter=Q(complete_inference_logs=False)),
@@ -308,21 +308,21 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
-def _submissions():
-    return Obligation.objects.filter(
+def _submissions(using: str = "default"):
+    return Obligation.objects.using(using).filter(
         status=Obligation.Status.SUBMITTED, submitted_at__isnull=False, clock_starts_at__isnull=False
     ).annotate(elapsed=duration("submitted_at", "clock_starts_at")).order_by()
 
 
-def submission_median() -> tuple[int, timedelta | None]:
+def submission_median(using: str = "default") -> tuple[int, timedelta | None]:
     """(submitted, median): submitted obligations with a clock start, and the median of
     `submitted_at - clock_starts_at` (None when there are none). One query on either backend.
 
     PostgreSQL computes it with `percentile_cont(0.5)` (the interpolated median). Other backends (SQLite) have no
     ordered-set aggregate, so the same median comes from window functions: number the durations in order, keep
     the middle one (odd count) or the middle two (even count) and average them, all in one statement."""
-    submissions = _submissions()
-    if connection.vendor == "postgresql":
+    submissions = _submissions(using)
+    if connections[using].vendor == "postgresql":
         result = submissions.aggregate(submitted=Count("pk"), median=PercentileCont("elapsed"))
     else:
         ranked = submissions.annotate(

@@ -46,29 +46,29 @@ def _month_key(value: datetime) -> str:
 # --- reading the sources (the rebuild) -------------------------------------------------------------------------
 
 
-def _csf_rows():
+def _csf_rows(using):
     """Incidents (not dismissed) with a checklist item in each CSF function: one GROUP BY over the checklist."""
-    rows = (ChecklistItem.objects.filter(incident__status__in=selectors.COUNTED_STATUSES,
+    rows = (ChecklistItem.objects.using(using).filter(incident__status__in=selectors.COUNTED_STATUSES,
                                          csf_category__isnull=False)
             .order_by().values_list("csf_category__function").annotate(n=Count("incident", distinct=True)))
     return [(CSF, function, n, None) for function, n in rows]
 
 
-def _atlas_rows():
+def _atlas_rows(using):
     """Incidents (not dismissed) per ATLAS tactic, and per (tactic, technique) in use: two GROUP BYs over the
     incident-technique links (a sub-technique counts for its parent's tactics, as in `atlas_coverage_direct`)."""
-    tagged = selectors.atlas_links().filter(tactic__isnull=False).order_by()
+    tagged = selectors.atlas_links(using).filter(tactic__isnull=False).order_by()
     per_tactic = tagged.values_list("tactic").annotate(n=Count("incident", distinct=True))
     pairs = tagged.values_list("tactic", "atlastechnique_id").annotate(n=Count("incident", distinct=True))
     return [*((ATLAS, tactic, n, None) for tactic, n in per_tactic),
             *((ATLAS_TECHNIQUE, f"{tactic} {technique}", n, None) for tactic, technique, n in pairs)]
 
 
-def _response_rows(now: datetime):
+def _response_rows(now: datetime, using):
     """Per month of detection (the last `MONTHS` months as of `now`): incidents, and per measure how many have
     both timestamps and their mean. One GROUP BY over the incidents detected since."""
     start = selectors.month_starts(now)[0]
-    rows = (Incident.objects.filter(status__in=selectors.COUNTED_STATUSES, detected_at__gte=start)
+    rows = (Incident.objects.using(using).filter(status__in=selectors.COUNTED_STATUSES, detected_at__gte=start)
             .annotate(month=TruncMonth("detected_at", tzinfo=UTC)).order_by().values("month")
             .annotate(incidents=Count("pk"),
                       **{f"{name}_n": Count("pk", filter=Q(**{f"{end}__isnull": False, f"{begin}__isnull": False}))
@@ -82,42 +82,48 @@ def _response_rows(now: datetime):
     return result
 
 
-def _log_rows():
-    counts = selectors.inference_log_counts()
+def _log_rows(using):
+    counts = selectors.inference_log_counts(using)
     return [(LOGS, key, counts[key], None) for key in LOG_KEYS]
 
 
-def _submission_rows():
-    submitted, median = selectors.submission_median()
+def _submission_rows(using):
+    submitted, median = selectors.submission_median(using)
     return [(SUBMISSION, "median", submitted, median)]
 
 
-def compute(now: datetime) -> list[tuple[str, str, int, timedelta | None]]:
+def compute(now: datetime, using: str = "default") -> list[tuple[str, str, int, timedelta | None]]:
     """(figure, key, count, duration) of every summarised figure, read from the source tables now."""
-    return [*_csf_rows(), *_atlas_rows(), *_response_rows(now), *_log_rows(), *_submission_rows()]
+    return [*_csf_rows(using), *_atlas_rows(using), *_response_rows(now, using), *_log_rows(using),
+            *_submission_rows(using)]
 
 
-def rebuild(now: datetime | None = None) -> DashboardSummaryState:
+def rebuild(now: datetime | None = None, *, using: str = "default") -> DashboardSummaryState:
     """Recompute every summary from the source tables and replace the stored rows; the state row is locked while
     they are replaced, and a result older than the stored one is dropped (two workers rebuilding at once).
-    The one entry point: the schedule, the command and bulk loaders call it."""
+    The one entry point: the schedule, the command and bulk loaders (`portal.core.scale.after_bulk_load`) call it."""
     now = now or timezone.now()
     started = time.monotonic()
-    rows = compute(now)
+    rows = compute(now, using)
     took_ms = int((time.monotonic() - started) * 1000)
-    with transaction.atomic():
-        state, created = DashboardSummaryState.objects.select_for_update().get_or_create(
+    with transaction.atomic(using=using):
+        state, created = DashboardSummaryState.objects.using(using).select_for_update().get_or_create(
             id=1, defaults={"as_of": now, "took_ms": took_ms})
         if not created and state.as_of > now:
             return state
         if not created:
             state.as_of, state.took_ms = now, took_ms
-            state.save(update_fields=["as_of", "took_ms"])
-        DashboardSummaryRow.objects.all().delete()
-        DashboardSummaryRow.objects.bulk_create(
+            state.save(update_fields=["as_of", "took_ms"], using=using)
+        DashboardSummaryRow.objects.using(using).all().delete()
+        DashboardSummaryRow.objects.using(using).bulk_create(
             DashboardSummaryRow(figure=figure, key=key, count=count, duration=duration, as_of=now)
             for figure, key, count, duration in rows)
     return state
+
+
+def rebuild_after_bulk_load(*, using: str = "default") -> None:
+    """Registered with `portal.core.scale.register_after_bulk_load`: a bulk load ends by rebuilding the summaries."""
+    rebuild(using=using)
 
 
 # --- reading the summaries (the page) --------------------------------------------------------------------------

@@ -225,3 +225,12 @@ def test_the_page_and_the_csv_say_when_the_summaries_were_built(client_as, compl
     assert csf_rows and all(line.endswith(stamp) for line in csf_rows)
     live_rows = [line for line in lines if line.startswith("open_incidents_by_severity,")]
     assert live_rows and not any(line.endswith(stamp) for line in live_rows)
+
+
+def test_a_bulk_load_ends_with_the_summaries_rebuilt(compliance):
+    from portal.core.scale import after_bulk_load
+
+    open_incident(compliance, title="Bulk", complete_inference_logs=True)
+    assert summaries.read() is None
+    assert "reporting.dashboard.summaries.rebuild_after_bulk_load" in after_bulk_load()
+    assert summaries.read().inference_logs() == selectors.inference_log_completeness_direct()
