@@ -67,7 +67,9 @@ def hours(value: timedelta | None) -> float | None:
 
 
 def _grouped_counts(queryset, field: str) -> dict[str, int]:
-    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
+    """COUNT(*) per `field`: counting rows, not ids, lets an index holding the filter and `field` answer alone (an
+    index-only scan on PostgreSQL, a covering index on SQLite)."""
+    return dict(queryset.order_by().values_list(field).annotate(n=Count("*")))
 
 
 def _count_subquery(queryset, group: str, counted: str) -> Coalesce:
@@ -124,11 +126,11 @@ def regulatory_deadlines(*, now: datetime, days: int = DEADLINE_DAYS, limit: int
     `soonest` lists the `limit` earliest of the overdue and due-soon ones. Two queries."""
     horizon = now + timedelta(days=days)
     open_obligations = Obligation.objects.filter(status=Obligation.Status.OPEN)
-    counts = open_obligations.aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        due_24h=Count("pk", filter=Q(due_at__gte=now, due_at__lte=now + timedelta(hours=24))),
-        due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lte=horizon)),
-        no_deadline=Count("pk", filter=Q(due_at__isnull=True)),
+    counts = open_obligations.aggregate(  # counting `status`, not ids: the (status, due_at) index answers alone
+        overdue=Count("status", filter=Q(due_at__lt=now)),
+        due_24h=Count("status", filter=Q(due_at__gte=now, due_at__lte=now + timedelta(hours=24))),
+        due_soon=Count("status", filter=Q(due_at__gte=now, due_at__lte=horizon)),
+        no_deadline=Count("status", filter=Q(due_at__isnull=True)),
     )
     soonest = (
         open_obligations.filter(due_at__lte=horizon)
