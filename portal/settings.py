@@ -381,6 +381,9 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": env.float("SCHEDULE_OBLIGATIONS_SECONDS", default=300.0)},
     "audit-checkpoint": {"task": "portal.core.tasks.audit_checkpoint",
                          "schedule": env.float("SCHEDULE_CHECKPOINT_SECONDS", default=24 * 60 * 60.0)},
+    # The dashboard's summarised figures (ADR 0012): the page shows how old they are.
+    "dashboard-summaries": {"task": "reporting.tasks.rebuild_dashboard_summaries",
+                            "schedule": env.float("SCHEDULE_DASHBOARD_SUMMARIES_SECONDS", default=300.0)},
 }
 # Embedded mode: the server runs the schedule in a background thread (never the tests or other commands).
 JOBS_EMBEDDED_SCHEDULER = env.bool("JOBS_EMBEDDED_SCHEDULER", default=True)

@@ -162,6 +162,8 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "severity"]),
             models.Index(fields=["dedup_key"]),
+            # The dashboard's SLA breaches: open statuses with the next SLA due time past (ADR 0012).
+            models.Index(fields=["status", "sla_next_due_at"], name="incident_status_sla_due_idx"),
         ]
 
     def __str__(self):

@@ -2,7 +2,9 @@
 
 Columns: metric (which figure), series (which line or bar group), key (the stored value or period: a severity,
 a status, a month YYYY-MM, a risk class, a CSF function or ATLAS tactic id), label (its readable name), value
-(a number; empty where there is none, e.g. a month without the timestamps a mean needs), unit, as_of (UTC).
+(a number; empty where there is none, e.g. a month without the timestamps a mean needs), unit, as_of (UTC): when the
+figure was read, the request for the live figures, the last rebuild of the summaries for the summarised ones
+(`SUMMARISED`; ADR 0012).
 """
 
 import csv
@@ -14,6 +16,14 @@ from reporting.dashboard.presenters import MEASURE_LABELS
 from reporting.dashboard.selectors import DashboardMetrics
 
 HEADER = ["metric", "series", "key", "label", "value", "unit", "as_of"]
+# Metrics read from the summaries; CSF coverage counts its runbooks live.
+SUMMARISED = frozenset({"response_times_by_month", "csf_coverage", "atlas_coverage", "inference_logs",
+                        "time_to_submission"})
+LIVE_SERIES = frozenset({("csf_coverage", "runbooks")})
+
+
+def is_summarised(metric: str, series: str) -> bool:
+    return metric in SUMMARISED and (metric, series) not in LIVE_SERIES
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -71,7 +81,8 @@ def metrics_csv(m: DashboardMetrics) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
-    as_of = m.as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    live, summarised = (moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for moment in (m.as_of,
+                                                                                           m.summary_as_of))
     for row in metric_rows(m):
-        writer.writerow([*(_cell(v) for v in row), as_of])
+        writer.writerow([*(_cell(v) for v in row), summarised if is_summarised(row[0], row[1]) else live])
     return out.getvalue()

@@ -5,6 +5,9 @@ No queries here: everything comes from `selectors.DashboardMetrics` (the ATLAS t
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC
+
+from django.conf import settings
 
 from reporting.dashboard import links
 from reporting.dashboard.selectors import DashboardMetrics
@@ -53,6 +56,10 @@ class Figure:
         return {"type": self.chart, "title": self.title, "labels": self.labels, "unit": self.unit,
                 "horizontal": self.horizontal, "palette": self.palette, "links": self.links,
                 "datasets": [{"label": s.label, "data": s.data} for s in self.series]}
+
+
+def summary_note(m: DashboardMetrics, what: str = "Figures") -> str:
+    return f"{what} as of {m.summary_as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC (the summaries' last rebuild)."
 
 
 def _counts(rows, *, key="count"):
@@ -105,7 +112,7 @@ def response_times(m: DashboardMetrics) -> Figure:
         series=[Series(label, [r[name] for r in rows]) for name, label in MEASURE_LABELS.items()],
         links=[links.counted_incidents(detected_at__year=r["month"].year, detected_at__month=r["month"].month)
                for r in rows],
-        link=links.counted_incidents(), link_text="Incidents", unit="hours")
+        link=links.counted_incidents(), link_text="Incidents", unit="hours", notes=[summary_note(m)])
 
 
 def risk_classes(m: DashboardMetrics) -> Figure:
@@ -141,7 +148,8 @@ def csf(m: DashboardMetrics) -> Figure:
         series=[Series("Incidents", _counts(rows, key="incidents")), Series("Runbooks", _counts(rows, key="runbooks"))],
         links=[links.runbook_steps_of_csf_function(r["key"]) for r in rows],
         link=links.changelist("incidents_runbook"), link_text="Runbooks", unit="",
-        notes=["Each function links to the runbook steps of its categories."])
+        notes=["Each function links to the runbook steps of its categories.",
+               summary_note(m, "Incidents") + " Runbooks: counted now."])
 
 
 def atlas(m: DashboardMetrics) -> Figure:
@@ -152,7 +160,7 @@ def atlas(m: DashboardMetrics) -> Figure:
                 "for its parent's tactics). A tactic without incidents links to its techniques.",
         labels=[r["label"] for r in rows], series=[Series("Incidents", _counts(rows, key="incidents"))],
         links=[links.incidents_of_tactic(r["key"], r["techniques"]) for r in rows],
-        link=links.counted_incidents(), link_text="Incidents", unit="incidents")
+        link=links.counted_incidents(), link_text="Incidents", unit="incidents", notes=[summary_note(m)])
 
 
 def inference_logs(m: DashboardMetrics) -> Figure:
@@ -166,7 +174,7 @@ def inference_logs(m: DashboardMetrics) -> Figure:
         series=[Series("Incidents", [logs["complete"], logs["incomplete"], logs["unknown"]])],
         links=[links.incidents_with_inference_logs("1"), links.incidents_with_inference_logs("0"),
                links.counted_incidents(complete_inference_logs__isnull="True")],
-        link=links.counted_incidents(), link_text="Incidents", unit="incidents")
+        link=links.counted_incidents(), link_text="Incidents", unit="incidents", notes=[summary_note(m)])
 
 
 FIGURES = {
@@ -186,6 +194,12 @@ def dashboard_figures(m: DashboardMetrics) -> dict[str, list[Figure]]:
 def chart_data(figures: dict[str, list[Figure]]) -> dict:
     """What `json_script` hands to the page's script: {figure id: chart spec}."""
     return {f.id: f.as_chart() for section in figures.values() for f in section}
+
+
+def summary_minutes() -> str:
+    """How often the schedule rebuilds the summaries, in minutes, as the settings say."""
+    seconds = settings.CELERY_BEAT_SCHEDULE["dashboard-summaries"]["schedule"]
+    return f"{float(seconds) / 60:g}"
 
 
 def percent(share: float | None) -> str:

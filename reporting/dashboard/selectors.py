@@ -1,5 +1,11 @@
 """The governance dashboard's figures, each computed by database aggregates.
 
+Live figures (read per request, each served by an index or a small table): open incidents by severity and status,
+SLA breaches, regulatory deadlines, inventory posture, runbook coverage. Summarised figures (read from the summary
+tables of `reporting.dashboard.summaries`, rebuilt by the schedule): response times, incident coverage by CSF
+function and ATLAS tactic, inference logs, time to submission; their direct queries stay here as `*_direct`, the
+reference the summary tests compare with (ADR 0012).
+
 Every function runs a fixed number of queries (one, at most two) whatever the number of incidents, systems or
 obligations; Python only reshapes the grouped rows (at most one per severity, status, month, risk class, CSF function
 or ATLAS tactic), never the records themselves.
@@ -15,7 +21,7 @@ Populations:
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     Aggregate,
     Avg,
@@ -29,7 +35,7 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, Now, RowNumber, TruncMonth
 from django.utils import timezone
 
 from incidents.lifecycle import OPEN_STATUSES, Status
@@ -51,17 +57,19 @@ DEADLINE_DAYS = 7
 MONTHS = 12
 
 
-def _duration(end: str, start: str) -> ExpressionWrapper:
+def duration(end: str, start: str) -> ExpressionWrapper:
     """`end - start` as a duration: an interval on PostgreSQL, microseconds on SQLite (Django converts both)."""
     return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
 
 
-def _hours(value: timedelta | None) -> float | None:
+def hours(value: timedelta | None) -> float | None:
     return None if value is None else round(value.total_seconds() / 3600, 2)
 
 
 def _grouped_counts(queryset, field: str) -> dict[str, int]:
-    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
+    """COUNT(*) per `field`: counting rows, not ids, lets an index holding the filter and `field` answer alone (an
+    index-only scan on PostgreSQL, a covering index on SQLite)."""
+    return dict(queryset.order_by().values_list(field).annotate(n=Count("*")))
 
 
 def _count_subquery(queryset, group: str, counted: str) -> Coalesce:
@@ -88,10 +96,23 @@ def open_incidents_by_status() -> list[dict]:
 # --- 2. SLA breaches --------------------------------------------------------------------------------------------
 
 
+def breached_incidents():
+    """Open incidents whose earliest unmet SLA target is past due now: the `breached` state of `with_sla_state`
+    (`incidents.selectors`) written as plain conditions, so the index on (status, severity) picks the open incidents
+    instead of a CASE evaluated on every incident."""
+    return Incident.objects.filter(status__in=OPEN_STATUSES, sla_next_due_at__isnull=False,
+                                   sla_next_due_at__lt=Now())
+
+
+def breached_incidents_direct():
+    """The reference: every incident whose `with_sla_state` is breached."""
+    return with_sla_state(Incident.objects.all()).filter(sla_state=SlaState.BREACHED)
+
+
 def sla_breaches(limit: int = LIST_LIMIT) -> dict:
-    """{count, incidents}: incidents whose earliest unmet SLA target is past due now (`with_sla_state`), and the
-    `limit` longest overdue of them. Two queries."""
-    breached = with_sla_state(Incident.objects.all()).filter(sla_state=SlaState.BREACHED)
+    """{count, incidents}: incidents whose earliest unmet SLA target is past due now (`breached_incidents`), and
+    the `limit` longest overdue of them. Two queries, on the open incidents only."""
+    breached = breached_incidents()
     rows = breached.order_by("sla_next_due_at", "id").values(
         "pk", "reference", "title", "severity", "status", "sla_next_due_at")[:limit]
     return {"count": breached.count(), "incidents": list(rows)}
@@ -105,11 +126,11 @@ def regulatory_deadlines(*, now: datetime, days: int = DEADLINE_DAYS, limit: int
     `soonest` lists the `limit` earliest of the overdue and due-soon ones. Two queries."""
     horizon = now + timedelta(days=days)
     open_obligations = Obligation.objects.filter(status=Obligation.Status.OPEN)
-    counts = open_obligations.aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        due_24h=Count("pk", filter=Q(due_at__gte=now, due_at__lte=now + timedelta(hours=24))),
-        due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lte=horizon)),
-        no_deadline=Count("pk", filter=Q(due_at__isnull=True)),
+    counts = open_obligations.aggregate(  # counting `status`, not ids: the (status, due_at) index answers alone
+        overdue=Count("status", filter=Q(due_at__lt=now)),
+        due_24h=Count("status", filter=Q(due_at__gte=now, due_at__lte=now + timedelta(hours=24))),
+        due_soon=Count("status", filter=Q(due_at__gte=now, due_at__lte=horizon)),
+        no_deadline=Count("status", filter=Q(due_at__isnull=True)),
     )
     soonest = (
         open_obligations.filter(due_at__lte=horizon)
@@ -129,8 +150,10 @@ def month_starts(now: datetime, months: int = MONTHS) -> list[datetime]:
     return [datetime(i // 12, i % 12 + 1, 1, tzinfo=UTC) for i in range(index - months + 1, index + 1)]
 
 
-def response_times_by_month(*, now: datetime, months: int = MONTHS) -> list[dict]:
-    """[{month, incidents, mttd, mtta, mttc, mttr}] for the last `months` calendar months (UTC) by the month of
+def response_times_by_month_direct(*, now: datetime, months: int = MONTHS) -> list[dict]:
+    """The reference for the summarised figure (`summaries.Summaries.response_times`).
+
+    [{month, incidents, mttd, mtta, mttc, mttr}] for the last `months` calendar months (UTC) by the month of
     detection, oldest first; the measures are mean hours (None where no incident of the month has both timestamps).
 
     One query: TruncMonth and Avg of `end - start` durations (`incidents.metrics.MEASURES`) in the database. Avg over
@@ -143,14 +166,14 @@ def response_times_by_month(*, now: datetime, months: int = MONTHS) -> list[dict
         .order_by()
         .values("month")
         .annotate(incidents=Count("pk"),
-                  **{name: Avg(_duration(end, start)) for name, (end, start) in MEASURES.items()})
+                  **{name: Avg(duration(end, start)) for name, (end, start) in MEASURES.items()})
     )
     by_month = {row["month"].astimezone(UTC).date(): row for row in rows}
     result = []
     for start in starts:
         row = by_month.get(start.date(), {})
         result.append({"month": start.date(), "incidents": row.get("incidents", 0),
-                       **{name: _hours(row.get(name)) for name in MEASURES}})
+                       **{name: hours(row.get(name)) for name in MEASURES}})
     return result
 
 
@@ -189,10 +212,12 @@ def high_risk_readiness_gaps() -> dict:
 # --- 6. coverage ------------------------------------------------------------------------------------------------
 
 
-def csf_coverage() -> list[dict]:
-    """[{key, label, incidents, runbooks}] per CSF 2.0 function, in CSF order: incidents (not dismissed) with at
+def csf_coverage_direct() -> list[dict]:
+    """The reference for the summarised figure (`csf_coverage`).
+
+    [{key, label, incidents, runbooks}] per CSF 2.0 function, in CSF order: incidents (not dismissed) with at
     least one checklist item, and runbooks with at least one step, whose CSF category belongs to the function.
-    One query (two correlated COUNT DISTINCT subqueries)."""
+    One query (two correlated COUNT DISTINCT subqueries: a scan of the checklist per function)."""
     items = ChecklistItem.objects.filter(csf_category__function=OuterRef("pk"), incident__status__in=COUNTED_STATUSES)
     steps = RunbookStep.objects.filter(csf_category__function=OuterRef("pk"))
     functions = CsfFunction.objects.order_by("order", "id").annotate(
@@ -202,18 +227,36 @@ def csf_coverage() -> list[dict]:
     return [{"key": f.id, "label": f.name, "incidents": f.incidents, "runbooks": f.runbooks} for f in functions]
 
 
+def csf_coverage(summaries) -> list[dict]:
+    """As `csf_coverage_direct`: the incidents from the summaries, the runbooks (reference data, a few hundred
+    steps) counted live. One query."""
+    steps = RunbookStep.objects.filter(csf_category__function=OuterRef("pk"))
+    functions = CsfFunction.objects.order_by("order", "id").annotate(
+        runbooks=_count_subquery(steps, "csf_category__function", "runbook"))
+    incidents = summaries.csf_incidents()
+    return [{"key": f.id, "label": f.name, "incidents": incidents.get(f.id, 0), "runbooks": f.runbooks}
+            for f in functions]
+
+
 def _technique_tactic():
     """A technique's tactic: its own, or for a sub-technique (which ATLAS links to no tactic) its parent's."""
     return Coalesce(F("atlastechnique__tactics"), F("atlastechnique__parent__tactics"))
 
 
-def atlas_coverage() -> list[dict]:
-    """[{key, label, incidents, techniques}] per ATLAS tactic, in matrix order: incidents (not dismissed) classified
+def atlas_links(using: str = "default"):
+    """Incident-technique links of incidents not dismissed, annotated with `tactic` (one row per tactic)."""
+    links = Incident.atlas_techniques.through.objects.using(using)
+    return links.filter(incident__status__in=COUNTED_STATUSES).annotate(tactic=_technique_tactic())
+
+
+def atlas_coverage_direct() -> list[dict]:
+    """The reference for the summarised figure (`atlas_coverage`).
+
+    [{key, label, incidents, techniques}] per ATLAS tactic, in matrix order: incidents (not dismissed) classified
     with a technique of the tactic (a sub-technique counts for its parent's tactics), and the ids of the techniques
     used (for the link to the incident list). Two queries: the counts, then the distinct (tactic, technique) pairs
     in use (bounded by the taxonomy, not by the number of incidents)."""
-    tagged = Incident.atlas_techniques.through.objects.filter(incident__status__in=COUNTED_STATUSES).annotate(
-        tactic=_technique_tactic())
+    tagged = atlas_links()
     tactics = AtlasTactic.objects.order_by("order", "id").annotate(
         incidents=_count_subquery(tagged.filter(tactic=OuterRef("pk")), "tactic", "incident"))
     pairs = tagged.filter(tactic__isnull=False).order_by().values_list("tactic", "atlastechnique_id").distinct()
@@ -224,20 +267,36 @@ def atlas_coverage() -> list[dict]:
             for t in tactics]
 
 
+def atlas_coverage(summaries) -> list[dict]:
+    """As `atlas_coverage_direct`, from the summaries; the tactics (taxonomy) read live. One query."""
+    incidents, used = summaries.atlas_incidents(), summaries.atlas_techniques()
+    return [{"key": t.id, "label": t.name, "incidents": incidents.get(t.id, 0), "techniques": used.get(t.id, [])}
+            for t in AtlasTactic.objects.order_by("order", "id")]
+
+
 # --- 7. evidence and reporting ----------------------------------------------------------------------------------
 
 
-def inference_log_completeness() -> dict:
-    """{incidents, complete, incomplete, unknown, share}: incidents (not dismissed) by `complete_inference_logs`;
-    `share` is complete / incidents (None when there are none). One query."""
-    counts = Incident.objects.filter(status__in=COUNTED_STATUSES).aggregate(
+def inference_log_counts(using: str = "default") -> dict:
+    """{incidents, complete, incomplete, unknown}: incidents (not dismissed) by `complete_inference_logs`. One
+    query."""
+    return Incident.objects.using(using).filter(status__in=COUNTED_STATUSES).aggregate(
         incidents=Count("pk"),
         complete=Count("pk", filter=Q(complete_inference_logs=True)),
         incomplete=Count("pk", filter=Q(complete_inference_logs=False)),
         unknown=Count("pk", filter=Q(complete_inference_logs__isnull=True)),
     )
+
+
+def inference_log_figure(counts: dict) -> dict:
+    """The counts with `share`: complete / incidents (None when there are none)."""
     share = round(counts["complete"] / counts["incidents"], 4) if counts["incidents"] else None
     return {**counts, "share": share}
+
+
+def inference_log_completeness_direct() -> dict:
+    """The reference for the summarised figure (`summaries.Summaries.inference_logs`)."""
+    return inference_log_figure(inference_log_counts())
 
 
 class PercentileCont(Aggregate):
@@ -251,21 +310,21 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
-def _submissions():
-    return Obligation.objects.filter(
+def _submissions(using: str = "default"):
+    return Obligation.objects.using(using).filter(
         status=Obligation.Status.SUBMITTED, submitted_at__isnull=False, clock_starts_at__isnull=False
-    ).annotate(elapsed=_duration("submitted_at", "clock_starts_at")).order_by()
+    ).annotate(elapsed=duration("submitted_at", "clock_starts_at")).order_by()
 
 
-def median_time_to_submission() -> dict:
-    """{submitted, median_hours}: submitted obligations with a clock start, and the median of
-    `submitted_at - clock_starts_at` in hours (None when there are none). One query on either backend.
+def submission_median(using: str = "default") -> tuple[int, timedelta | None]:
+    """(submitted, median): submitted obligations with a clock start, and the median of
+    `submitted_at - clock_starts_at` (None when there are none). One query on either backend.
 
     PostgreSQL computes it with `percentile_cont(0.5)` (the interpolated median). Other backends (SQLite) have no
     ordered-set aggregate, so the same median comes from window functions: number the durations in order, keep
     the middle one (odd count) or the middle two (even count) and average them, all in one statement."""
-    submissions = _submissions()
-    if connection.vendor == "postgresql":
+    submissions = _submissions(using)
+    if connections[using].vendor == "postgresql":
         result = submissions.aggregate(submitted=Count("pk"), median=PercentileCont("elapsed"))
     else:
         ranked = submissions.annotate(
@@ -275,7 +334,13 @@ def median_time_to_submission() -> dict:
         middle = ranked.filter(position__gte=(F("total") + 1) / 2, position__lte=(F("total") + 2) / 2)
         result = middle.aggregate(submitted=Coalesce(Avg("total"), 0.0), median=Avg("elapsed"))
         result["submitted"] = int(result["submitted"])
-    return {"submitted": result["submitted"], "median_hours": _hours(result["median"])}
+    return result["submitted"], result["median"]
+
+
+def median_time_to_submission_direct() -> dict:
+    """The reference for the summarised figure (`summaries.Summaries.submission`): {submitted, median_hours}."""
+    submitted, median = submission_median()
+    return {"submitted": submitted, "median_hours": hours(median)}
 
 
 # --- all of them ------------------------------------------------------------------------------------------------
@@ -283,7 +348,11 @@ def median_time_to_submission() -> dict:
 
 @dataclass(frozen=True)
 class DashboardMetrics:
+    """`as_of`: when the live figures were read; `summary_as_of`: when the summarised ones (response times,
+    coverage, inference logs, time to submission) were rebuilt."""
+
     as_of: datetime
+    summary_as_of: datetime
     open_by_severity: list
     open_by_status: list
     sla_breaches: dict
@@ -302,19 +371,25 @@ class DashboardMetrics:
 
 
 def dashboard_metrics(now: datetime | None = None) -> DashboardMetrics:
-    """Every figure of the dashboard, as of `now`. A constant number of queries (see the functions above)."""
+    """Every figure of the dashboard: the live ones as of `now`, the summarised ones as of their last rebuild.
+    A constant number of queries (see the functions above), none of them a scan of the checklist, the ATLAS links
+    or the history."""
+    from reporting.dashboard import summaries as summary_store
+
     now = now or timezone.now()
+    summaries = summary_store.current()
     return DashboardMetrics(
         as_of=now,
+        summary_as_of=summaries.as_of,
         open_by_severity=open_incidents_by_severity(),
         open_by_status=open_incidents_by_status(),
         sla_breaches=sla_breaches(),
         deadlines=regulatory_deadlines(now=now),
-        response_times=response_times_by_month(now=now),
+        response_times=summaries.response_times(now),
         risk_classes=systems_by_risk_class(),
         readiness=high_risk_readiness_gaps(),
-        csf=csf_coverage(),
-        atlas=atlas_coverage(),
-        inference_logs=inference_log_completeness(),
-        submission=median_time_to_submission(),
+        csf=csf_coverage(summaries),
+        atlas=atlas_coverage(summaries),
+        inference_logs=summaries.inference_logs(),
+        submission=summaries.submission(),
     )

@@ -41,6 +41,7 @@ def dashboard(request):
         "submitted_url": links.submitted_obligations(),
         "median_submission": presenters.hours_text(metrics.submission["median_hours"]),
         "measure_labels": presenters.MEASURE_LABELS,
+        "summary_minutes": presenters.summary_minutes(),
     }
     return render(request, "reporting/dashboard/index.html", context)
 

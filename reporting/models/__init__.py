@@ -1,5 +1,6 @@
 """Reporting models, one module per concern, re-exported here."""
 
+from reporting.models.dashboard import DashboardSummaryRow, DashboardSummaryState
 from reporting.models.disclosure import Audience, Decision, DisclosureDecision
 from reporting.models.document import Document, DocumentKind
 from reporting.models.facts import (
@@ -14,6 +15,8 @@ from reporting.models.obligation import DeadlineBoardEntry, Obligation, Obligati
 
 __all__ = [
     "Audience",
+    "DashboardSummaryRow",
+    "DashboardSummaryState",
     "DataSubjectCategory",
     "DeadlineBoardEntry",
     "Decision",
