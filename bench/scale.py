@@ -25,6 +25,7 @@ Environment (all optional):
   BENCH_PG_TEMPLATES   seeded PostgreSQL databases to copy instead of seeding, e.g. "100000=scale_100k" (the owner
                        role must own them; the copy is migrated, never the original)
   BENCH_KEEP=1         keep the scratch databases (their names are printed)
+  BENCH_RESULTS_JSON   also write every measurement as JSON to this file
 
 `--measure CONFIG.json` is the child process (internal).
 """
@@ -259,6 +260,8 @@ def run(config):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     meta = machine(started, load_before)
+    if os.environ.get("BENCH_RESULTS_JSON"):
+        Path(os.environ["BENCH_RESULTS_JSON"]).write_text(json.dumps(runs, indent=1))
     Path(config["output"]).write_text(report(runs, config, meta))
     print(f"wrote {config['output']}")
     return runs

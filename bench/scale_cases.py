@@ -11,6 +11,7 @@ included), over HTTPS (`secure=True`, as production redirects plain HTTP).
 """
 
 import base64
+import collections
 import contextlib
 import http.client
 import io
@@ -181,11 +182,12 @@ class Bench:
         return call
 
     def floor(self, name, call, case):
-        """A floor's median, measured once per run and name (several cases share the empty view)."""
-        if name not in self.floor_cache:
+        """A floor's median; the empty view's is measured once per run (the pages share it), the others per case."""
+        key = name if name.startswith("empty view") else (case, name)
+        if key not in self.floor_cache:
             repeat, warmup = self.reps(case)
-            self.floor_cache[name] = timed(call, repeat=repeat, warmup=warmup)[0]
-        return {"name": name, "median_ms": round(self.floor_cache[name], 3)}
+            self.floor_cache[key] = timed(call, repeat=repeat, warmup=warmup)[0]
+        return {"name": name, "median_ms": round(self.floor_cache[key], 3)}
 
     def timed_case(self, case, call, floors=(), note=""):
         result = Result(case=case, size=self.size, database=self.database, note=note)
@@ -387,7 +389,9 @@ class Bench:
     # --- alert intake ---------------------------------------------------------------------------------------------
 
     def alert(self):
+        self.alerts_sent += 1
         return {"source": "bench", "dedup_key": f"bench-{uuid.uuid4().hex}", "severity": "high",
+                "system": self.system_slugs[self.alerts_sent % len(self.system_slugs)],
                 "title": "Benchmark alert: toxicity rate above threshold",
                 "details": {"rate": 0.031, "window": "5m"},
                 "observed_at": (timezone.now() - timedelta(seconds=5)).isoformat()}
@@ -400,8 +404,14 @@ class Bench:
         return raw
 
     def case_intake(self, wanted):
+        from inventory.models import AISystem
+
         result = Result(case="alert_intake", size=self.size, database=self.database)
+        self.system_slugs = list(AISystem.objects.order_by("id").values_list("slug", flat=True)[:50])
+        self.alerts_sent = 0
         try:
+            if not self.system_slugs:
+                raise CaseError("no AI system seeded")
             key = self.token()
             headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
 
@@ -449,8 +459,8 @@ class Bench:
         result.floors = [{"name": "empty view under the same gunicorn", "rate": round(floor_rate, 2),
                           "median_ms": round(statistics.median(floor_latencies), 3) if floor_latencies else None}]
         result.note = (f"gunicorn, 2 workers, production mode; {threads} client threads for {seconds:g} s"
-                       + (f"; {errors} failed requests" if errors else "")
-                       + (f"; floor: {floor_errors} failed" if floor_errors else ""))
+                       + (f"; other answers (status: count) {errors}" if errors else "")
+                       + (f"; the floor's other answers {floor_errors}" if floor_errors else ""))
 
     # --- audit trail verification ---------------------------------------------------------------------------------
 
@@ -560,8 +570,8 @@ def stream_tables(tables):
 
 def load(port, method, path, headers, body, *, threads, seconds, expect):
     """`threads` clients sending requests back to back for `seconds`: (requests per second answered `expect`,
-    latencies in ms, failures)."""
-    latencies, failures, lock = [], [0], threading.Lock()
+    latencies in ms of those, the other answers counted by status: "500: 3, 429: 1", or "")."""
+    latencies, failures, lock = [], collections.Counter(), threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def client():
@@ -573,17 +583,17 @@ def load(port, method, path, headers, body, *, threads, seconds, expect):
                 connection_.request(method, path, body=payload, headers=headers)
                 response = connection_.getresponse()
                 response.read()
-                ok = response.status == expect
-            except (OSError, http.client.HTTPException):
+                status = response.status
+            except (OSError, http.client.HTTPException) as exc:
                 connection_.close()
                 connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                ok = False
+                status = type(exc).__name__
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
-                if ok:
+                if status == expect:
                     latencies.append(elapsed)
                 else:
-                    failures[0] += 1
+                    failures[status] += 1
         connection_.close()
 
     started = time.perf_counter()
@@ -593,7 +603,7 @@ def load(port, method, path, headers, body, *, threads, seconds, expect):
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, latencies, failures[0]
+    return len(latencies) / elapsed, latencies, ", ".join(f"{k}: {n}" for k, n in failures.most_common())
 
 
 @contextlib.contextmanager
