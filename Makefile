@@ -60,7 +60,7 @@ clean:
 # (a throw-away SQLite file, or BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL; AIBOM_COMPONENTS=N).
 AIBOM_COMPONENTS ?= 25000
 bench: venv
-	DJANGO_DEBUG= $(PY) bench/scale.py
+	$(PY) bench/scale.py
 
 .PHONY: bench-parts
 bench-parts: venv
