@@ -225,6 +225,7 @@ class Bench:
             raise SystemExit("The benchmark database holds no incidents: seed it first (seed_scale).")
         self.pages = max(1, -(-self.count // API_PAGE))
         self.middle = self.incidents[self.count // 2]
+        self.last_added = time.perf_counter()
 
     def run(self, cases):
         self.setup()
@@ -236,8 +237,9 @@ class Bench:
 
     def add(self, result):
         self.results.append(result)
+        spent, self.last_added = time.perf_counter() - self.last_added, time.perf_counter()
         shown = "n/a" if result.na else (result.error or f"{result.median_ms if result.rate is None else result.rate}")
-        print(f"  {self.database:<10} {self.size:>7} {result.case:<32} {shown}", flush=True)
+        print(f"  {self.database:<10} {self.size:>7} {result.case:<32} {shown:<12} ({spent:.1f} s)", flush=True)
 
     def page_floors(self, offset, queryset=None):
         rows = (queryset if queryset is not None else self.incidents)[offset:offset + API_PAGE]
