@@ -26,6 +26,8 @@ Environment (all optional):
                        role must own them; the copy is migrated, never the original)
   BENCH_KEEP=1         keep the scratch databases (their names are printed)
   BENCH_RESULTS_JSON   also write every measurement as JSON to this file
+  BENCH_PARTS          the focused benchmarks run once per database, their output added to the report (default
+                       "blast_radius audit_chain aibom_import"; "none" skips them); BENCH_AIBOM_COMPONENTS (25000)
 
 `--measure CONFIG.json` is the child process (internal).
 """
@@ -125,7 +127,55 @@ def settings_from_env():
         "pg_runtime_url": os.environ.get("BENCH_PG_RUNTIME_URL") or "postgres://portal_ci_runtime@127.0.0.1:5432",
         "pg_templates": templates,
         "keep": os.environ.get("BENCH_KEEP", "") in ("1", "true", "yes"),
+        "parts": parts_from_env(),
+        "aibom_components": env_number("BENCH_AIBOM_COMPONENTS", 25_000),
     }
+
+
+PARTS = ("blast_radius", "audit_chain", "aibom_import")
+
+
+def parts_from_env():
+    names = env_list("BENCH_PARTS", " ".join(PARTS))
+    if names == ["none"]:
+        return []
+    if bad := [n for n in names if n not in PARTS]:
+        raise SystemExit(f"BENCH_PARTS: {', '.join(bad)} unknown; use {', '.join(PARTS)} or none.")
+    return names
+
+
+def run_parts(config, database, work):
+    """The focused benchmarks (bench/blast_radius.py, audit_chain.py, aibom_import.py) on `database`: their output.
+    The first two build a test database of their own (PostgreSQL: as the owner role), the import a scratch one."""
+    outputs = {}
+    for part in config["parts"]:
+        env = {**os.environ, "DJANGO_DEBUG": "true", "DJANGO_LOG_LEVEL": "WARNING"}
+        args = [sys.executable, str(BENCH / f"{part}.py")]
+        scratch = None
+        if database == "postgresql" and part != "aibom_import":
+            env["DATABASE_URL"] = with_database(config["pg_owner_url"], f"bench_parts_{os.getpid()}")
+        elif database == "postgresql":
+            scratch = f"bench_aibom_{os.getpid()}"
+            pg_admin(config, f'CREATE DATABASE "{scratch}"')
+            env["BENCH_DATABASE_URL"] = with_database(config["pg_runtime_url"], scratch)
+            env["BENCH_MIGRATION_DATABASE_URL"] = with_database(config["pg_owner_url"], scratch)
+        else:
+            env.pop("DATABASE_URL", None)
+            env.pop("BENCH_DATABASE_URL", None)
+        if part == "aibom_import":
+            args += ["--components", str(config["aibom_components"]), "--reimport"]
+        print(f"{part} on {database}...", flush=True)
+        try:
+            completed = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+        finally:
+            if scratch:
+                pg_admin(config, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        text = completed.stdout.strip()
+        if completed.returncode:
+            text += f"\n(failed, exit {completed.returncode}): {completed.stderr.strip()[-1500:]}"
+        outputs[part] = text
+        print(text, flush=True)
+    return outputs
 
 
 # --- scratch databases ----------------------------------------------------------------------------------------------
@@ -238,7 +288,7 @@ def run_child(child_config, env, work):
 def run(config):
     """Every database x size: prepare, measure; then the report. Returns the runs."""
     work = tempfile.mkdtemp(prefix="portal-bench-")
-    runs, started = [], datetime.now(UTC)
+    runs, parts, started = [], {}, datetime.now(UTC)
     load_before = os.getloadavg()
     try:
         shared = production_env("sqlite:///" + str(Path(work) / "unused.sqlite3"), "", work)
@@ -257,12 +307,14 @@ def run(config):
                     measured = run_child(child, production_env(runtime_url, owner_url, work), work)
                     runs.append({"database": database, "size": size, "prepare": timings,
                                  "copied_from": config["pg_templates"].get(size) if copied else None, **measured})
+            if config["parts"]:
+                parts[database] = run_parts(config, database, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     meta = machine(started, load_before)
     if os.environ.get("BENCH_RESULTS_JSON"):
         Path(os.environ["BENCH_RESULTS_JSON"]).write_text(json.dumps(runs, indent=1))
-    Path(config["output"]).write_text(report(runs, config, meta))
+    Path(config["output"]).write_text(report(runs, config, meta, parts))
     print(f"wrote {config['output']}")
     return runs
 
@@ -380,7 +432,7 @@ def row(result, database):
     return f"| {label}{note} | {size} | {median} | {p95} | {queries} | {floor} | {ratio} | {target} | {outcome} |"
 
 
-def report(runs, config, meta):
+def report(runs, config, meta, parts=None):
     lines = ["# Benchmarks at scale", ""]
     if config["title_note"]:
         lines += [f"**{config['title_note']}**", ""]
@@ -421,6 +473,11 @@ def report(runs, config, meta):
         results = [r for run_ in mine for r in run_["results"]]
         results.sort(key=lambda r: (ALL_CASES.index(r["case"]), r["size"]))
         lines += [row(r, database) for r in results]
+    for database, outputs in (parts or {}).items():
+        lines += ["", f"## Focused benchmarks on {'PostgreSQL' if database == 'postgresql' else 'SQLite'}", "",
+                  "The output of the older scripts (`make bench-parts` runs them alone), as they print it.", ""]
+        for part, text in outputs.items():
+            lines += [f"`bench/{part}.py`:", "", "```", text, "```", ""]
     sizes = " ".join(str(s) for s in config["sizes"])
     lines += [
         "", "## How to reproduce", "",
