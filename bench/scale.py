@@ -29,7 +29,8 @@ Environment (all optional):
   BENCH_PARTS          the focused benchmarks run once per database, their output added to the report (default
                        "blast_radius audit_chain aibom_import"; "none" skips them); BENCH_AIBOM_COMPONENTS (25000)
 
-`--measure CONFIG.json` is the child process (internal).
+`bench/scale.py --combine OUTPUT RESULTS.json...` writes one report from runs saved with BENCH_RESULTS_JSON (e.g.
+each database measured on its own). `--measure CONFIG.json` is the child process (internal).
 """
 
 import contextlib
@@ -313,7 +314,8 @@ def run(config):
         shutil.rmtree(work, ignore_errors=True)
     meta = machine(started, load_before)
     if os.environ.get("BENCH_RESULTS_JSON"):
-        Path(os.environ["BENCH_RESULTS_JSON"]).write_text(json.dumps(runs, indent=1))
+        saved = {"runs": runs, "parts": parts, "meta": meta, "config": config}
+        Path(os.environ["BENCH_RESULTS_JSON"]).write_text(json.dumps(saved, indent=1, default=str))
     Path(config["output"]).write_text(report(runs, config, meta, parts))
     print(f"wrote {config['output']}")
     return runs
@@ -494,9 +496,33 @@ def report(runs, config, meta, parts=None):
     return "\n".join(lines)
 
 
+def combine(paths):
+    """One report from saved results (BENCH_RESULTS_JSON files of runs made apart, e.g. one per database): the
+    settings of the first file, the dates and load spanning all of them."""
+    runs, parts, metas, config = [], {}, [], None
+    for path in paths:
+        saved = json.loads(Path(path).read_text())
+        runs += saved["runs"]
+        parts.update(saved["parts"])
+        meta = saved["meta"]
+        meta["started"], meta["finished"] = (datetime.fromisoformat(meta[k]) for k in ("started", "finished"))
+        metas.append(meta)
+        config = config or saved["config"]
+    config["databases"] = list(dict.fromkeys(r["database"] for r in runs))
+    config["sizes"] = sorted({r["size"] for r in runs})
+    meta = {**metas[0], "started": min(m["started"] for m in metas), "finished": max(m["finished"] for m in metas),
+            "load_before": max((m["load_before"] for m in metas), key=lambda x: x[0]),
+            "load_after": max((m["load_after"] for m in metas), key=lambda x: x[0])}
+    return report(runs, config, meta, parts)
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--measure":
         child_main(sys.argv[2])
+        return
+    if len(sys.argv) > 2 and sys.argv[1] == "--combine":
+        # bench/scale.py --combine OUTPUT RESULTS.json...: one report from runs saved with BENCH_RESULTS_JSON
+        Path(sys.argv[2]).write_text(combine(sys.argv[3:]))
         return
     config = settings_from_env()
     print(f"benchmark: {', '.join(config['databases'])} at {', '.join(f'{s:,}' for s in config['sizes'])} "
