@@ -17,7 +17,8 @@ Environment (all optional):
   BENCH_OUTPUT         the report (default docs/benchmarks.md)
   BENCH_TITLE_NOTE     a line under the report's title (e.g. "Sample run on a loaded machine")
   BENCH_SEED           the seed of seed_scale's random generator (default 1)
-  BENCH_GRAPH_COMPONENTS  components of the blast-radius graph (default 10000, with about 5 edges each)
+  BENCH_GRAPH_COMPONENTS  components of the blast-radius graph (default 10000, with about 5 edges each); the
+                       graph does not depend on the incidents, so it is built and measured at the largest size only
   BENCH_INTAKE_THREADS / BENCH_INTAKE_SECONDS  client threads and seconds of the alert-intake load (4, 10)
   BENCH_PG_OWNER_URL   PostgreSQL role that creates, owns and migrates the scratch databases (default
                        postgres://portal_ci_owner@127.0.0.1:5432; needs CREATEDB), as .ci/run does
@@ -304,6 +305,7 @@ def run(config):
                     child = {key: config[key] for key in ("cases", "repeat", "warmup", "slow_repeat", "slow_warmup",
                                                           "graph_components", "intake_threads", "intake_seconds")}
                     child.update(database=database, size=size, work=work, intake="gunicorn",
+                                 blast=size == max(config["sizes"]),
                                  results=str(Path(work) / f"results-{database}-{size}.json"))
                     measured = run_child(child, production_env(runtime_url, owner_url, work), work)
                     runs.append({"database": database, "size": size, "prepare": timings,
