@@ -26,6 +26,8 @@ Environment (all optional):
   BENCH_PG_TEMPLATES   seeded PostgreSQL databases to copy instead of seeding, e.g. "100000=scale_100k" (the owner
                        role must own them; the copy is migrated, never the original)
   BENCH_KEEP=1         keep the scratch databases (their names are printed)
+  BENCH_STATIC_ROOT    collectstatic's folder to keep between runs (default: a temporary one; collectstatic in
+                       production mode takes a minute or more, and is skipped when this folder has its manifest)
   BENCH_RESULTS_JSON   also write every measurement as JSON to this file
   BENCH_PARTS          the focused benchmarks run once per database, their output added to the report (default
                        "blast_radius audit_chain aibom_import"; "none" skips them); BENCH_AIBOM_COMPONENTS (25000)
@@ -294,8 +296,14 @@ def run(config):
     load_before = os.getloadavg()
     try:
         shared = production_env("sqlite:///" + str(Path(work) / "unused.sqlite3"), "", work)
-        print("collectstatic (production mode, the manifest storage)...", flush=True)
-        manage(["collectstatic", "--noinput", "-v", "0"], shared)
+        static = os.environ.get("BENCH_STATIC_ROOT")
+        if static and (Path(static) / "staticfiles.json").exists():
+            shared["DJANGO_STATIC_ROOT"] = static
+        else:
+            if static:
+                shared["DJANGO_STATIC_ROOT"] = static
+            print("collectstatic (production mode, the manifest storage)...", flush=True)
+            manage(["collectstatic", "--noinput", "-v", "0"], shared)
         manage(["audit_signing_key", "--create", shared["AUDIT_SIGNING_KEY_FILE"]], shared)
         for database in config["databases"]:
             for size in config["sizes"]:
@@ -307,7 +315,9 @@ def run(config):
                     child.update(database=database, size=size, work=work, intake="gunicorn",
                                  blast=size == max(config["sizes"]),
                                  results=str(Path(work) / f"results-{database}-{size}.json"))
-                    measured = run_child(child, production_env(runtime_url, owner_url, work), work)
+                    env = {**production_env(runtime_url, owner_url, work),
+                           "DJANGO_STATIC_ROOT": shared["DJANGO_STATIC_ROOT"]}
+                    measured = run_child(child, env, work)
                     runs.append({"database": database, "size": size, "prepare": timings,
                                  "copied_from": config["pg_templates"].get(size) if copied else None, **measured})
             if config["parts"]:
