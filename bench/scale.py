@@ -481,7 +481,8 @@ def report(runs, config, meta, parts=None):
         for run_ in mine:
             steps = ", ".join(f"{name} {seconds:,.1f} s" for name, seconds in run_["prepare"].items())
             source = f"copied from `{run_['copied_from']}`; " if run_["copied_from"] else ""
-            lines.append(f"- {run_['size']:,} incidents: {source}{steps}")
+            repeats = f"; {run_['repeats']}" if run_.get("repeats") else ""
+            lines.append(f"- {run_['size']:,} incidents: {source}{steps}{repeats}")
         lines += ["", "| case | incidents | median | p95 | queries | floor (median) | ratio to floor | target "
                   "| result |", "|---|---:|---:|---:|---:|---|---:|---|---|"]
         results = [r for run_ in mine for r in run_["results"]]
@@ -514,6 +515,10 @@ def combine(paths):
     runs, parts, metas, config = [], {}, [], None
     for path in paths:
         saved = json.loads(Path(path).read_text())
+        done = saved["config"]
+        for run_ in saved["runs"]:
+            run_.setdefault("repeats", f"{done['repeat']} timed runs after {done['warmup']} warm-up (PDF, "
+                                       f"verify: {done['slow_repeat']} after {done['slow_warmup']})")
         runs += saved["runs"]
         parts.update(saved["parts"])
         meta = saved["meta"]
