@@ -307,26 +307,37 @@ class Bench:
         return self.page_floors(0, queryset)
 
     def deep_cursor_case(self, cursor_url):
-        """A cursor in the middle of the list: DRF's cursor (base64 of o/r/p) re-pointed at the middle incident's
-        detection time; n/a when the cursor is not DRF's format."""
+        """A cursor in the middle of the list, made from a `next` cursor re-pointed at the middle incident: a keyset
+        cursor (base64url JSON {"o": order, "v": values}) or DRF's (base64 of o/r/p); n/a for another format."""
         try:
             parts = urlsplit(cursor_url)
             query = parse_qs(parts.query)
-            token = query["cursor"][0]
-            decoded = parse_qs(base64.b64decode(token.encode("ascii")).decode("ascii"), keep_blank_values=True)
-            if "p" not in decoded:
-                raise ValueError("no position")
-            position = str(self.middle.detected_at)
-            deep = base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
-            query["cursor"] = [deep]
+            query["cursor"] = [self.middle_cursor(query["cursor"][0])]
             url = f"{parts.path}?{urlencode(query, doseq=True)}"
-        except (KeyError, ValueError, UnicodeDecodeError):
+        except (KeyError, ValueError, TypeError, UnicodeDecodeError, AttributeError):
             return Result(case="api_list_cursor_deep", size=self.size, database=self.database,
-                          na="the cursor is not DRF's (o, r, p) format; no deep cursor could be made")
-        boundary_rows = self.incidents.filter(detected_at__lt=self.middle.detected_at)
+                          na="the cursor's format is not known to the benchmark; no deep cursor could be made")
+        boundary_rows = self.incidents.filter(Q(detected_at__lt=self.middle.detected_at)
+                                              | Q(detected_at=self.middle.detected_at, id__lt=self.middle.id))
         return self.timed_case("api_list_cursor_deep", self.get(url),
                                [("raw SQL of the same 50 rows (keyset)", raw_sql(boundary_rows[:API_PAGE]))],
-                               note="a cursor at the middle incident's detection time")
+                               note="a cursor at the middle incident")
+
+    def middle_cursor(self, token):
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        if raw.startswith(b"{"):  # a keyset cursor: the middle incident's values of the order's fields
+            payload = json.loads(raw)
+
+            def value(name):
+                found = getattr(self.middle, "pk" if name in ("id", "pk") else name)
+                return found.isoformat() if hasattr(found, "isoformat") else found
+
+            payload = {"o": payload["o"], "v": [value(name.lstrip("-")) for name in payload["o"]]}
+            return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+        decoded = parse_qs(raw.decode("ascii"), keep_blank_values=True)  # DRF: o (offset), r (reverse), p (position)
+        if "p" not in decoded:
+            raise ValueError("no position")
+        return base64.b64encode(urlencode({"p": str(self.middle.detected_at)}).encode("ascii")).decode("ascii")
 
     def case_admin(self, wanted):
         from incidents.models import Evidence
