@@ -272,7 +272,7 @@ class Bench:
                     self.add(Result(case=case, size=self.size, database=self.database, na=str(exc)))
             return
         if "api_list_cursor" in wanted:
-            boundary = self.incidents[reached * API_PAGE - 1] if self.count > reached * API_PAGE else None
+            boundary = self.incidents[reached * API_PAGE - 1] if reached else None
             self.add(self.timed_case("api_list_cursor", self.get(next_url), self.keyset_floors(boundary),
                                      note=f"the page after following `next` {reached} times from ?cursor="))
         if "api_list_cursor_deep" in wanted:
@@ -286,18 +286,13 @@ class Bench:
         cursor = parse_qs(urlsplit(body.get("next") or "").query).get("cursor", [""])[0]
         if not cursor and "count" in body:  # DRF's page-number answer, `?cursor=` ignored
             raise NotOffered("?cursor= is ignored (page-number links answered)")
-        next_url, reached = body.get("next"), 0
-        while next_url and reached < hops:
-            parts = urlsplit(next_url)
-            candidate = f"{parts.path}?{parts.query}"
-            reached += 1
-            if reached == hops:
-                return candidate, reached
-            body = self.client.get(candidate, secure=True).json()
-            next_url = body.get("next")
-        if not next_url:
-            raise CaseError("fewer pages than cursor hops")
-        return f"{urlsplit(next_url).path}?{urlsplit(next_url).query}", reached
+        current, reached = f"{url}?cursor=", 0
+        while reached < hops and body.get("next"):
+            parts = urlsplit(body["next"])
+            current, reached = f"{parts.path}?{parts.query}", reached + 1
+            if reached < hops:
+                body = self.client.get(current, secure=True).json()
+        return current, reached  # fewer pages than hops: the last page there is
 
     def keyset_floors(self, boundary):
         queryset = self.incidents
@@ -309,9 +304,12 @@ class Bench:
     def deep_cursor_case(self, cursor_url):
         """A cursor in the middle of the list, made from a `next` cursor re-pointed at the middle incident: a keyset
         cursor (base64url JSON {"o": order, "v": values}) or DRF's (base64 of o/r/p); n/a for another format."""
+        parts = urlsplit(cursor_url)
+        query = parse_qs(parts.query)
+        if not query.get("cursor", [""])[0]:
+            return Result(case="api_list_cursor_deep", size=self.size, database=self.database,
+                          na="the list fits on one page: no cursor to re-point")
         try:
-            parts = urlsplit(cursor_url)
-            query = parse_qs(parts.query)
             query["cursor"] = [self.middle_cursor(query["cursor"][0])]
             url = f"{parts.path}?{urlencode(query, doseq=True)}"
         except (KeyError, ValueError, TypeError, UnicodeDecodeError, AttributeError):
