@@ -314,7 +314,8 @@ def run(config):
                                                           "graph_components", "intake_threads", "intake_seconds")}
                     child.update(database=database, size=size, work=work, intake="gunicorn",
                                  blast=size == max(config["sizes"]),
-                                 results=str(Path(work) / f"results-{database}-{size}.json"))
+                                 results=str(Path(work) / f"results-{database}-{size}.json"),
+                                 partial=str(Path(work) / f"partial-{database}-{size}.json"))
                     env = {**production_env(runtime_url, owner_url, work),
                            "DJANGO_STATIC_ROOT": shared["DJANGO_STATIC_ROOT"]}
                     measured = run_child(child, env, work)

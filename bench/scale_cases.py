@@ -242,6 +242,8 @@ class Bench:
         spent, self.last_added = time.perf_counter() - self.last_added, time.perf_counter()
         shown = "n/a" if result.na else (result.error or f"{result.median_ms if result.rate is None else result.rate}")
         print(f"  {self.database:<10} {self.size:>7} {result.case:<32} {shown:<12} ({spent:.1f} s)", flush=True)
+        if self.config.get("partial"):  # what was measured so far survives an interrupted run
+            Path(self.config["partial"]).write_text(json.dumps([asdict(r) for r in self.results]))
 
     def page_floors(self, offset, queryset=None):
         rows = (queryset if queryset is not None else self.incidents)[offset:offset + API_PAGE]
