@@ -51,10 +51,20 @@ check: venv
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# bench/aibom_import.py imports a 25,000-component BOM into a scratch database: a throw-away SQLite file, or
-# BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL (PostgreSQL runtime and owner roles); AIBOM_COMPONENTS=N.
+# The scale benchmark (bench/scale.py; docs/benchmarks.md): for each database in BENCH_DATABASES (sqlite postgresql)
+# and each size in BENCH_SIZES (1000 10000 100000 incidents) a scratch database is migrated and seeded with
+# seed_scale, then the issue's pages and operations are timed beside their floors in production mode. BENCH_CASES
+# (e.g. "api admin") and BENCH_REPEAT make a quick run; PostgreSQL uses the roles of .ci/run (BENCH_PG_OWNER_URL,
+# BENCH_PG_RUNTIME_URL); every variable is listed in bench/scale.py. It also runs the older focused benchmarks once
+# per database and adds their output (BENCH_PARTS=none skips them); `make bench-parts` runs them alone: blast radius
+# on growing graphs, the audit chain's append and verify, a 25,000-component AIBOM import (a throw-away SQLite file,
+# or BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL; AIBOM_COMPONENTS=N).
 AIBOM_COMPONENTS ?= 25000
 bench: venv
+	BENCH_AIBOM_COMPONENTS=$(AIBOM_COMPONENTS) $(PY) bench/scale.py
+
+.PHONY: bench-parts
+bench-parts: venv
 	$(PY) bench/blast_radius.py
 	$(PY) bench/audit_chain.py
 	$(PY) bench/aibom_import.py --components $(AIBOM_COMPONENTS) --reimport

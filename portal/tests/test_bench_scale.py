@@ -1,0 +1,87 @@
+"""The scale benchmark's smoke run (what CI runs of `make bench`): a small seeded database, every case measured
+once or twice in this process, the Markdown report written to a temporary file. No timing is asserted: the test
+checks that every case produced a number (or says why it does not apply yet) and that the report holds them."""
+
+import io
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+# Cases that depend on features other changes add (the API's cursor, incremental verification): "n/a" until then.
+MAY_BE_NOT_OFFERED = {"api_list_cursor", "api_list_cursor_deep", "verify_audit_trail_incremental"}
+
+
+@pytest.fixture
+def bench_modules(settings):
+    sys.path.insert(0, str(BENCH))
+    import scale
+    import scale_cases
+
+    settings.ROOT_URLCONF = "bench_urls"
+    yield scale, scale_cases
+    sys.path.remove(str(BENCH))
+
+
+@pytest.fixture
+def smoke_results(db, bench_modules):
+    _, scale_cases = bench_modules
+    started = time.perf_counter()
+    call_command("seed_scale", incidents=40, seed=7, stdout=io.StringIO())
+    print(f"seed_scale: {time.perf_counter() - started:.1f} s")
+    config = {"cases": scale_cases.ALL_CASES, "database": "sqlite", "size": 40, "repeat": 1, "warmup": 0,
+              "slow_repeat": 1, "slow_warmup": 0, "graph_components": 60, "intake": "in-process",
+              "cursor_hops": 2}
+    return scale_cases.measure(config)
+
+
+def test_every_case_of_the_scale_benchmark_is_measured_and_reported(bench_modules, smoke_results, tmp_path):
+    """Also: the API incident list runs as many queries on its last page as on its first."""
+    scale, scale_cases = bench_modules
+    by_case = {result["case"]: result for result in smoke_results}
+
+    assert list(by_case) == scale_cases.ALL_CASES
+    for case, result in by_case.items():
+        assert not result["error"], (case, result["error"])
+        if result["na"]:
+            assert case in MAY_BE_NOT_OFFERED, (case, result["na"])
+            continue
+        assert result["median_ms"] > 0 and result["p95_ms"] >= result["median_ms"], case
+        assert result["queries"] >= (0 if case == "pdf_render" else 1), case  # rendering alone reads nothing
+        if case not in ("pdf_production", "pdf_render"):
+            assert result["floors"] and all(f["median_ms"] > 0 for f in result["floors"]), case
+    assert by_case["alert_intake"]["rate"] > 0
+    assert by_case["blast_radius"]["queries"] == 1
+
+    config = {"databases": ["sqlite"], "sizes": [40], "repeat": 2, "warmup": 1, "slow_repeat": 1, "slow_warmup": 0,
+              "intake_threads": 0, "intake_seconds": 0, "title_note": "Smoke run"}
+    meta = {"cpu": "test", "cores": 1, "memory": "", "system": "test", "python": "3", "commit": "abc",
+            "started": datetime.now(UTC), "finished": datetime.now(UTC), "load_before": (0, 0, 0),
+            "load_after": (0, 0, 0)}
+    runs = [{"database": "sqlite", "size": 40, "prepare": {"seed_scale": 1.0}, "copied_from": None,
+             "results": smoke_results, "environment": {"debug": False, "template_loaders": ["cached"],
+                                                       "server_version": "3", "pdf_render_isolation": "inline",
+                                                       "staticfiles": "static"}}]
+    output = tmp_path / "benchmarks.md"
+    output.write_text(scale.report(runs, config, meta))
+    text = output.read_text()
+
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| case")]
+    assert len(rows) == len(scale_cases.ALL_CASES)
+    for case, label in scale.LABELS.items():
+        line = next(row for row in rows if row.startswith(f"| {label}"))
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[1] == "40"
+        if by_case[case]["na"]:
+            assert cells[2] == "n/a", line
+        else:
+            assert cells[2][0].isdigit() and cells[-1] in ("pass", "**miss** (time)", "**miss** (queries)",
+                                                           "**miss** (time, queries)", "**miss** (rate)",
+                                                           "**miss** (rate, queries)"), line
+
+    counts = {r["case"]: r["queries"] for r in smoke_results if r["case"].startswith("api_list_") and not r["na"]}
+    assert counts["api_list_page1"] == counts["api_list_middle"] == counts["api_list_last"], counts
