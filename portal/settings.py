@@ -132,6 +132,15 @@ DATABASES = {
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (two gunicorn workers, the job thread, the embedded scheduler) wait for each other instead
+    # of failing with "database is locked": a transaction takes the write lock when it begins (IMMEDIATE, so it
+    # never has to upgrade a read lock mid-way, which SQLite refuses at once), waits up to 20 s for it, and readers
+    # do not block the writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE", "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
