@@ -1,7 +1,7 @@
 """Reads of incidents: list querysets with their joins and the SLA state computed in the database."""
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Now
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Cast, Now, RowNumber
 
 from incidents.lifecycle import Status
 from incidents.models import Incident, TimelineEvent
@@ -44,6 +44,53 @@ def incident_detail(pk) -> Incident:
         "components", "atlas_techniques", "owasp_risks", "jurisdictions",
         Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
     ).get(pk=pk)
+
+
+# The sets an incident names, with the column that identifies a member and the model's own ordering: what the
+# detail shows of them (slugs, ids, codes) is read in one query for all five.
+NAMED_SETS = {
+    "systems": ("slug", ("name",)),
+    "components": ("id", ("kind", "name", "version")),
+    "atlas_techniques": ("id", ("id",)),
+    "owasp_risks": ("id", ("id",)),
+    "jurisdictions": ("code", ("code",)),
+}
+
+
+def incident_named_sets(incident: Incident) -> None:
+    """Load the AI systems, components, ATLAS techniques, OWASP risks and jurisdictions of `incident` as its
+    prefetched sets, in one query (a UNION of the link tables) instead of one per set.
+
+    Each member is loaded with its key and identifying column only (other fields are deferred), in the order of
+    its model's `Meta.ordering`, as a prefetch would list them."""
+    parts = []
+    for name, (shown, ordering) in NAMED_SETS.items():
+        link = Incident._meta.get_field(name)
+        target = link.m2m_reverse_field_name()
+        rows = link.remote_field.through.objects.filter(**{link.m2m_field_name(): incident.pk})
+        parts.append(rows.annotate(
+            set_name=Value(name, output_field=CharField()),
+            member=Cast(f"{target}__pk", CharField()),
+            label=Cast(f"{target}__{shown}", CharField()),
+            position=Window(RowNumber(), order_by=[F(f"{target}__{field}").asc() for field in ordering]),
+        ).values_list("set_name", "member", "label", "position"))
+    members = {name: [] for name in NAMED_SETS}
+    for name, member, label, position in parts[0].union(*parts[1:], all=True):
+        members[name].append((position, member, label))
+    if not hasattr(incident, "_prefetched_objects_cache"):
+        incident._prefetched_objects_cache = {}
+    for name, (shown, _ordering) in NAMED_SETS.items():
+        model = Incident._meta.get_field(name).related_model
+        pk = model._meta.pk
+        loaded = [field for field in model._meta.concrete_fields if field is pk or field.attname == shown]
+        objects = []
+        for _position, member, label in sorted(members[name]):
+            values = {shown: label, pk.attname: pk.to_python(member)}
+            objects.append(model.from_db(incident._state.db, [field.attname for field in loaded],
+                                         [values[field.attname] for field in loaded]))
+        queryset = getattr(incident, name).all()
+        queryset._result_cache, queryset._prefetch_done = objects, True
+        incident._prefetched_objects_cache[name] = queryset
 
 
 def open_incident_by_dedup_key(dedup_key: str) -> Incident | None:

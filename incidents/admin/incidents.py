@@ -17,6 +17,7 @@ from django.utils import timezone
 from incidents import selectors, services, sla
 from incidents.admin.display import duration, sla_label
 from incidents.admin.inlines import INLINES
+from incidents.admin.widgets import KnownAutocompleteSelect, KnownAutocompleteSelectMultiple, hand_known_choices
 from incidents.forms import LIFECYCLE_FIELDS, IncidentForm, allowed_next_states
 from incidents.metrics import incident_metrics
 from incidents.models import Incident, TimelineEvent
@@ -134,6 +135,36 @@ class IncidentAdmin(ServiceModelAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", KnownAutocompleteSelect(db_field, self.admin_site))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", KnownAutocompleteSelectMultiple(db_field, self.admin_site))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        names = self.get_autocomplete_fields(request)
+
+        class LabelledFromPage(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                hand_known_choices(self, names)
+
+        return LabelledFromPage
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        admin_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for admin_formset in admin_formsets:
+            formset = admin_formset.formset
+            if formset.total_form_count() >= formset.max_num:
+                # Full (the one review): no template row for adding another is rendered.
+                admin_formset.has_add_permission = False
+        return admin_formsets
 
     def get_changeform_initial_data(self, request):
         return {"detected_at": timezone.now().replace(microsecond=0), **super().get_changeform_initial_data(request)}

@@ -78,7 +78,7 @@ class ChecklistInline(RecordedInline):
     model = ChecklistItem
     form = forms.ChecklistItemForm
     formset = forms.ChecklistFormSet
-    shown = ("order", "phase", "step", "done_by", "done_at")
+    shown = ("step",)
     actions_offered = ("done", "notes")
     related = ("done_by",)
     verbose_name = "checklist step"
@@ -92,40 +92,37 @@ class ChecklistInline(RecordedInline):
 
     @admin.display(description="step")
     def step(self, obj):
-        return format_html("<strong>{}</strong><br><small>{}</small>", obj.title, obj.guidance)
+        done = (format_html("<br>Done by {} at {}", _user(obj.done_by), f"{obj.done_at:%Y-%m-%d %H:%M}")
+                if obj.done_at else "")
+        return format_html('{}. <span class="phase">{}</span>: <strong>{}</strong><br><small>{}</small>{}',
+                           obj.order, obj.get_phase_display(), obj.title, obj.guidance, done)
 
 
 class ContainmentInline(RecordedInline):
     model = ContainmentAction
     form = forms.ContainmentRevertForm
     formset = forms.ContainmentRevertFormSet
-    shown = ("kind", "target", "performed", "authorised", "outcome", "reverted")
+    shown = ("action",)
     actions_offered = ("revert_with_reason",)
     related = ("target_system", "target_component", "rollback_to", "performed_by", "reverted_by")
     verbose_name = "containment action"
     verbose_name_plural = "containment actions taken"
 
-    @admin.display(description="target")
-    def target(self, obj):
-        text = str(obj.target_system) + (f" / {obj.target_component}" if obj.target_component else "")
-        return text + (f" -> {obj.rollback_to}" if obj.rollback_to else "")
-
-    @admin.display(description="performed")
-    def performed(self, obj):
-        return f"{obj.performed_at:%Y-%m-%d %H:%M} by {_user(obj.performed_by)}"
-
-    @admin.display(description="authority")
-    def authorised(self, obj):
+    @admin.display(description="action")
+    def action(self, obj):
+        """What was done to which target, when and by whom, on what authority, its outcome and any revert."""
+        target = str(obj.target_system) + (f" / {obj.target_component}" if obj.target_component else "")
+        target += f" -> {obj.rollback_to}" if obj.rollback_to else ""
         if obj.is_override:
-            return format_html('<strong class="override" style="color:#ba2121">EMERGENCY OVERRIDE</strong>: {}',
-                               obj.override_reason)
-        return obj.authority or "-"
-
-    @admin.display(description="reverted")
-    def reverted(self, obj):
-        if obj.reverted_at is None:
-            return "-"
-        return f"{obj.reverted_at:%Y-%m-%d %H:%M} by {_user(obj.reverted_by)}: {obj.revert_reason}"
+            authority = format_html('<strong class="override" style="color:#ba2121">EMERGENCY OVERRIDE</strong>: {}',
+                                    obj.override_reason)
+        else:
+            authority = obj.authority or "-"
+        reverted = (format_html("<br>Reverted {} by {}: {}", f"{obj.reverted_at:%Y-%m-%d %H:%M}",
+                                _user(obj.reverted_by), obj.revert_reason) if obj.reverted_at else "")
+        performed = f"{obj.performed_at:%Y-%m-%d %H:%M} by {_user(obj.performed_by)}"
+        return format_html("<strong>{}</strong> on {}<br>Performed {}; authority: {}<br>Outcome: {}{}",
+                           obj.get_kind_display(), target, performed, authority, obj.outcome or "-", reverted)
 
 
 class ContainmentAddInline(AddInline):
@@ -142,7 +139,7 @@ class EvidenceInline(RecordedInline):
     model = Evidence
     form = forms.EvidenceVerifyForm
     formset = forms.EvidenceVerifyFormSet
-    shown = ("title", "kept", "content_type", "size", "digest", "collected", "custody_entries")
+    shown = ("artefact", "custody_entries")
     actions_offered = ("verify_now",)
     related = ("collected_by",)
     verbose_name_plural = "evidence collected"
@@ -151,20 +148,19 @@ class EvidenceInline(RecordedInline):
         custody = CustodyEntry.objects.select_related("actor").order_by("at", "id")
         return super().get_queryset(request).prefetch_related(Prefetch("custody", queryset=custody))
 
-    @admin.display(description="kept")
-    def kept(self, obj):
+    @admin.display(description="artefact")
+    def artefact(self, obj):
+        """Its title, where it is kept, type, size and SHA-256, and who collected it when."""
         # The stored file is named, not linked: evidence is not served from a public media URL.
         if obj.file:
-            return f"file {obj.original_name or obj.file.name}" + (f"; {obj.reference}" if obj.reference else "")
-        return obj.reference
-
-    @admin.display(description="SHA-256")
-    def digest(self, obj):
-        return format_html('<code style="word-break:break-all">{}</code>', obj.sha256) if obj.sha256 else "-"
-
-    @admin.display(description="collected")
-    def collected(self, obj):
-        return f"{obj.collected_at:%Y-%m-%d %H:%M} by {_user(obj.collected_by)}"
+            kept = f"file {obj.original_name or obj.file.name}" + (f"; {obj.reference}" if obj.reference else "")
+        else:
+            kept = obj.reference
+        digest = format_html('<code style="word-break:break-all">{}</code>', obj.sha256) if obj.sha256 else "-"
+        facts = ", ".join(str(fact) for fact in (obj.content_type, obj.size and f"{obj.size} bytes") if fact)
+        collected = f"{obj.collected_at:%Y-%m-%d %H:%M} by {_user(obj.collected_by)}"
+        return format_html("<strong>{}</strong><br>{}{}<br>SHA-256: {}<br>Collected {}",
+                           obj.title, kept, f" ({facts})" if facts else "", digest, collected)
 
     @admin.display(description="chain of custody")
     def custody_entries(self, obj):
@@ -213,7 +209,7 @@ class ReviewInline(ConfidentialFieldsAdmin, admin.StackedInline):
 
     def get_queryset(self, request):
         items = ActionItem.objects.select_related("owner").order_by("due_on", "id")
-        return (super().get_queryset(request).select_related("reviewed_by")
+        return (super().get_queryset(request).select_related("incident", "reviewed_by")
                 .prefetch_related(Prefetch("action_items", queryset=items)))
 
     def get_extra(self, request, obj=None, **kwargs):

@@ -10,7 +10,7 @@ transitions name the version they were based on (body `version` or `If-Match`), 
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -21,12 +21,14 @@ from incidents import selectors, services
 from incidents.api import filters, serializers
 from incidents.api.preconditions import etag, expected_version
 from incidents.models import (
+    ActionItem,
     ChecklistItem,
     ContainmentAction,
     CustodyEntry,
     Evidence,
     Incident,
     RecoveryValidation,
+    TimelineEvent,
 )
 from inventory.api.views import ServiceModelViewSet
 
@@ -39,6 +41,7 @@ ERROR_RESPONSES = {
 
 # The response records the detail shows, each with the users it names (one query per kind, not per row).
 RESPONSE_RECORDS = (
+    Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
     Prefetch("checklist", queryset=ChecklistItem.objects.select_related("done_by")),
     Prefetch("containment_actions",
              queryset=ContainmentAction.objects.select_related("target_system", "performed_by", "reverted_by")),
@@ -46,16 +49,18 @@ RESPONSE_RECORDS = (
         Prefetch("custody", queryset=CustodyEntry.objects.select_related("actor")))),
     Prefetch("recovery_validations", queryset=RecoveryValidation.objects.select_related(
         "engineering_signoff_by", "compliance_signoff_by")),
-    "review__reviewed_by",
-    "review__action_items__owner",
+    Prefetch("review__action_items", queryset=ActionItem.objects.select_related("owner")),
 )
 
 
 def incident_for_detail(reference: str) -> Incident:
-    """The incident with everything the detail shows, or 404."""
-    pk = get_object_or_404(Incident.objects.only("pk"), reference=reference).pk
-    incident = selectors.incident_detail(pk)
-    prefetch_related_objects([incident], *RESPONSE_RECORDS)
+    """The incident with everything the detail shows, or 404: the incident with its commander and review in one
+    query, the sets it names (systems, components, taxonomies, jurisdictions) in one more, then one per kind of
+    response record."""
+    queryset = selectors.with_sla_state(Incident.objects.select_related("commander", "review__reviewed_by"))
+    queryset = queryset.prefetch_related(*RESPONSE_RECORDS)
+    incident = get_object_or_404(queryset, reference=reference)
+    selectors.incident_named_sets(incident)
     return incident
 
 

@@ -146,3 +146,36 @@ def test_the_read_only_lists_run_the_same_number_of_queries_at_two_sizes(client_
     large = _queries(client, url)
 
     assert large == small
+
+
+def test_the_incident_page_runs_the_same_queries_among_few_and_many_incidents(client_as, compliance, responder,
+                                                                             scene, monkeypatch):
+    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor: 0)
+    rows = Incidents(compliance, responder)
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    url = admin_url("incident", "change", scene.incident.pk)
+
+    rows.grow(SMALL)
+    few = _queries(client, url)
+    rows.grow(LARGE)
+    many = _queries(client, url)
+
+    assert Incident.objects.count() == LARGE
+    assert many == few
+
+
+def test_the_autocomplete_fields_are_labelled_from_what_the_page_loaded(client_as, compliance, responder, scene):
+    """The systems, components, techniques and commander shown selected are read once, by the page's prefetch."""
+    SubRecords(scene.incident, compliance, responder).grow(2)
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    url = admin_url("incident", "change", scene.incident.pk)
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+
+    reads = [q["sql"] for q in captured.captured_queries]
+    for table in ("inventory_aisystem", "inventory_component", "incidents_atlastechnique", "inventory_jurisdiction"):
+        assert sum(sql.startswith("SELECT") and f'FROM "{table}"' in sql for sql in reads) == 1, table
+    text = response.content.decode()
+    assert f'<option value="{scene.system.pk}" selected>{scene.system.name}</option>' in text
+    assert f'<option value="{responder.pk}" selected>' in text
