@@ -381,6 +381,10 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": env.float("SCHEDULE_OBLIGATIONS_SECONDS", default=300.0)},
     "audit-checkpoint": {"task": "portal.core.tasks.audit_checkpoint",
                          "schedule": env.float("SCHEDULE_CHECKPOINT_SECONDS", default=24 * 60 * 60.0)},
+    # Incremental verification of the history chains from their last verified points (ADR 0006): the audit pages
+    # trust the rows before a table's point and check those after it.
+    "audit-verify": {"task": "portal.core.tasks.verify_audit_trail",
+                     "schedule": env.float("SCHEDULE_AUDIT_VERIFY_SECONDS", default=15 * 60.0)},
 }
 # Embedded mode: the server runs the schedule in a background thread (never the tests or other commands).
 JOBS_EMBEDDED_SCHEDULER = env.bool("JOBS_EMBEDDED_SCHEDULER", default=True)
