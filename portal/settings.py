@@ -385,6 +385,9 @@ CELERY_BEAT_SCHEDULE = {
     # trust the rows before a table's point and check those after it.
     "audit-verify": {"task": "portal.core.tasks.verify_audit_trail",
                      "schedule": env.float("SCHEDULE_AUDIT_VERIFY_SECONDS", default=15 * 60.0)},
+    # ... and a full one (every row recomputed: a change to a row before a point is found here).
+    "audit-verify-full": {"task": "portal.core.tasks.verify_audit_trail_full",
+                          "schedule": env.float("SCHEDULE_AUDIT_VERIFY_FULL_SECONDS", default=24 * 60 * 60.0)},
 }
 # Embedded mode: the server runs the schedule in a background thread (never the tests or other commands).
 JOBS_EMBEDDED_SCHEDULER = env.bool("JOBS_EMBEDDED_SCHEDULER", default=True)

@@ -29,7 +29,7 @@ from incidents.models import (
     TimelineEvent,
 )
 from inventory.models import AISystem, Component, EscalationStep, RaciAssignment, SystemComponent
-from portal.core import confidential
+from portal.core import auditchain, confidential
 from portal.core.audit import Source
 from reporting.audit import chain, diff
 from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
@@ -350,3 +350,28 @@ def audit_search(query: str, *, reader=None, limit: int = SEARCH_LIMIT) -> Searc
         documents = documents.filter(by_text)
     return SearchResults(query=query, incidents=list(incidents[:limit]), systems=list(systems[:limit]),
                          documents=list(documents[:limit]))
+
+
+@dataclass(frozen=True)
+class VerificationSummary:
+    """What the last verification runs found, for the audit index page: the tables whose newest run found a break,
+    and when the newest and the oldest of the tables' last verified points were recorded."""
+
+    broken: list  # ChainVerification rows that found a break, newest per table
+    tables: int
+    verified: int  # tables whose newest run verified
+    newest: datetime | None
+    oldest: datetime | None
+
+    @property
+    def never(self) -> int:
+        return self.tables - self.verified - len(self.broken)
+
+
+def chain_verification_summary() -> VerificationSummary:
+    labels = [m._meta.label for m in auditchain.chained_models()]
+    latest = auditchain.latest_verifications(labels)
+    broken = sorted((v for v in latest.values() if not v.ok), key=lambda v: v.label)
+    good = [v.verified_at for v in latest.values() if v.ok]
+    return VerificationSummary(broken=broken, tables=len(labels), verified=len(good),
+                               newest=max(good, default=None), oldest=min(good, default=None))
