@@ -234,28 +234,47 @@ def _fast_converter(field):
     return lambda v: None if v is None else canonical_value(field, v)
 
 
+def _plain_type(field):
+    """The Python type whose values `field` serializes as they are (str for text, int for integers), or None."""
+    if field.is_relation and getattr(field, "target_field", None) is not None:
+        return _plain_type(field.target_field)
+    kind = field.get_internal_type()
+    if kind in _INTEGER_TYPES:
+        return "int"
+    if kind in ("CharField", "TextField", "SlugField", "EmailField", "URLField"):
+        return "str"
+    return None
+
+
 def row_reader(model):
     """(columns, serialize): the attnames to read with `values_list` (the hashed fields, in order) and a function
-    turning such a tuple into the row's canonical bytes, equal to `canonical_values_bytes` of the same values."""
+    turning such a tuple into the row's canonical bytes, equal to `canonical_values_bytes` of the same values.
+
+    `serialize` is generated once per table as straight-line code (no loop over the fields): a text or integer
+    value of the expected type is taken as it is, anything else goes through the field's converter."""
     cached = _reader_cache.get(model)
     if cached is not None:
         return cached
     fields = hashed_fields(model)
     names = [f.attname for f in fields]
-    converters = [_fast_converter(f) for f in fields]
-    pairs = list(zip(names, converters, strict=True))
-    dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode
-
-    def serialize(values) -> bytes:
-        document = {}
-        for (name, convert), value in zip(pairs, values, strict=True):
-            if value is not None:
-                value = convert(value)
-                if value is not None:
-                    document[name] = value
-        return dumps(document).encode("ascii")
-
-    cached = _reader_cache[model] = (names, serialize)
+    namespace = {"_encode": json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                             default=str).encode, "str": str, "int": int, "type": type}
+    lines = ["def serialize(values):", "    document = {}"]
+    for index, field in enumerate(fields):
+        namespace[f"_c{index}"] = _fast_converter(field)
+        plain = _plain_type(field)
+        lines.append(f"    v = values[{index}]")
+        lines.append("    if v is not None:")
+        if plain:
+            lines.append(f"        if type(v) is not {plain}:")
+            lines.append(f"            v = _c{index}(v)")
+        else:
+            lines.append(f"        v = _c{index}(v)")
+        lines.append("        if v is not None:")
+        lines.append(f"            document[{field.attname!r}] = v")
+    lines.append("    return _encode(document).encode('ascii')")
+    exec("\n".join(lines), namespace)  # noqa: S102  (code built from the model's own attnames, quoted by repr)
+    cached = _reader_cache[model] = (names, namespace["serialize"])
     return cached
 
 
