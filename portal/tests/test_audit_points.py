@@ -310,3 +310,13 @@ def test_the_scheduled_verification_logs_a_break_and_records_a_failed_job(actor,
     assert f"History chain {LABEL} broken at history id {last.history_id}" in caplog.text
     job = Job.objects.get(kind=tasks.AUDIT_VERIFY.name)
     assert job.state == "failed" and f"{LABEL}: history id {last.history_id}" in job.error
+
+
+def test_both_verifications_are_on_the_schedule_with_their_intervals(settings):
+    from django.utils.module_loading import import_string
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    incremental, full = schedule["audit-verify"], schedule["audit-verify-full"]
+    assert import_string(incremental["task"]).name == "portal.core.tasks.verify_audit_trail"
+    assert import_string(full["task"]).name == "portal.core.tasks.verify_audit_trail_full"
+    assert incremental["schedule"] < full["schedule"]
