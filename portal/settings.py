@@ -393,6 +393,13 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard's summarised figures (ADR 0012): the page shows how old they are.
     "dashboard-summaries": {"task": "reporting.tasks.rebuild_dashboard_summaries",
                             "schedule": env.float("SCHEDULE_DASHBOARD_SUMMARIES_SECONDS", default=300.0)},
+    # Incremental verification of the history chains from their last verified points (ADR 0006): the audit pages
+    # trust the rows before a table's point and check those after it.
+    "audit-verify": {"task": "portal.core.tasks.verify_audit_trail",
+                     "schedule": env.float("SCHEDULE_AUDIT_VERIFY_SECONDS", default=15 * 60.0)},
+    # ... and a full one (every row recomputed: a change to a row before a point is found here).
+    "audit-verify-full": {"task": "portal.core.tasks.verify_audit_trail_full",
+                          "schedule": env.float("SCHEDULE_AUDIT_VERIFY_FULL_SECONDS", default=24 * 60 * 60.0)},
 }
 # Embedded mode: the server runs the schedule in a background thread (never the tests or other commands).
 JOBS_EMBEDDED_SCHEDULER = env.bool("JOBS_EMBEDDED_SCHEDULER", default=True)

@@ -101,12 +101,14 @@ def as_owner(alias: str = "default"):
 # --- grants -------------------------------------------------------------------------------------------------------
 
 def append_only_tables() -> list[str]:
-    """The tables the runtime role may only read and append to: every chained history table, the chain heads."""
+    """The tables the runtime role may only read and append to: every chained history table, the chain heads,
+    the verified points."""
     from django.apps import apps
 
     from portal.core.auditchain import chained_models
 
-    return sorted({m._meta.db_table for m in chained_models()} | {apps.get_model("core", "ChainHead")._meta.db_table})
+    return sorted({m._meta.db_table for m in chained_models()} | {
+        apps.get_model("core", "ChainHead")._meta.db_table, apps.get_model("core", "ChainVerification")._meta.db_table})
 
 
 @dataclass(frozen=True)

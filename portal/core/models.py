@@ -34,6 +34,45 @@ class ChainHead(AppendOnly):
         return f"{self.label} #{self.last_history_id} {self.last_hash[:12]}"
 
 
+class VerificationMode(models.TextChoices):
+    FULL = "full", "full (every row recomputed)"
+    INCREMENTAL = "incremental", "incremental (the rows after the last verified point)"
+
+
+class ChainVerification(AppendOnly):
+    """One verification run's result for one history table (`portal.core.auditchain.points`). A run that verifies
+    records a **verified point**: the table's chain is intact up to `last_history_id` (whose hash is `last_hash`),
+    which is row number `rows` of the table. The newest verified point of a table is where the next incremental run
+    starts and what the audit pages trust for the rows before it. A run that finds a break records it (`ok` false,
+    the first broken row and why) and moves no point. Append-only like the chain heads: a point is never moved back
+    or rewritten, and on PostgreSQL the runtime role may only SELECT and INSERT here."""
+
+    label = models.CharField(max_length=200, help_text="The history model, app_label.ModelName.")
+    mode = models.CharField(max_length=20, choices=VerificationMode.choices)
+    verified_at = models.DateTimeField(default=timezone.now)
+    by = models.CharField(max_length=40, blank=True, default="",
+                          help_text="What ran it: the schedule, the command, an audit bundle.")
+    ok = models.BooleanField(default=True)
+    from_history_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The verified point the run started from (empty: the first row).")
+    last_history_id = models.BigIntegerField(null=True, blank=True, help_text="Verified up to this row.")
+    last_hash = models.CharField(max_length=64, blank=True, default="")
+    rows = models.BigIntegerField(default=0, help_text="Rows in the table up to and including the verified row.")
+    checked_rows = models.BigIntegerField(default=0, help_text="Rows this run recomputed.")
+    head_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The newest chain head row (core.ChainHead id) the run compared.")
+    break_history_id = models.BigIntegerField(null=True, blank=True)
+    break_reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = "history chain verification"
+        indexes = [models.Index(fields=["label", "-id"], name="core_chainverif_label_newest")]
+
+    def __str__(self):
+        state = "verified" if self.ok else f"BROKEN at #{self.break_history_id}"
+        return f"{self.label} {state} up to #{self.last_history_id} ({self.mode})"
+
+
 # --- API tokens ---------------------------------------------------------------------------------------------------
 # A key an integration (a monitoring tool, a script) sends as `Authorization: Token <key>`. Only the SHA-256 of the
 # key is stored, never the key; its first characters (`prefix`) identify it in lists. A token acts as its user (the

@@ -163,7 +163,8 @@ def test_json_output_and_one_model(actor):
     assert [d["model"] for d in data] == ["inventory.HistoricalAISystem", "inventory.HistoricalAISystem_jurisdictions"]
     last = HistoricalAISystem.objects.order_by("-history_id").first()
     assert data[0] == {"model": "inventory.HistoricalAISystem", "ok": True, "rows": 6, "head_id": last.history_id,
-                       "head_hash": last.chain_hash, "first_break": None, "resealed_at": None}
+                       "head_hash": last.chain_hash, "first_break": None, "resealed_at": None, "mode": "full",
+                       "checked": 6, "since_history_id": None}
     ok, out, _ = verify("--model", "incidents.HistoricalIncident")
     assert ok and out.startswith("incidents.HistoricalIncident ")
     with pytest.raises(CommandError, match="no chained history table"):

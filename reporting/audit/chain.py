@@ -1,19 +1,26 @@
 """The chain status shown on the audit pages and printed in the audit bundle, from `portal.core.auditchain`.
 
-* `rows_chain_status(history_model, rows)`, on the pages: the rows shown rehashed, and the links of the whole table
-  compared in the database up to its recorded head; a few queries and no table-sized hashing, whatever the size;
+* `page_chain_statuses({history_model: rows})`, on the pages: for every table at once, its last verified point
+  (recorded by the scheduled or a manual verification run), the links of the rows after it compared up to the
+  recorded head, and the rows shown rehashed; three queries whatever the number and size of the tables
+  (`auditchain.tables_status`). Rows before the point that the page does not show were verified by the run that
+  recorded the point; a change to one of them is found by the next run;
+* `rows_chain_status(history_model, rows)`: the rows shown rehashed, and the links of the whole table compared in
+  the database (a window over the table);
 * `model_chain_status(history_model)`, in the bundle: the whole table's chain recomputed (`verify_chain`), as
   `verify_audit_trail` does.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from portal.core import auditchain
 
-VERIFIED, BROKEN = "verified", "broken"
+VERIFIED, BROKEN, PENDING = "verified", "broken", "pending"
 
 
 def break_text(first_break: auditchain.ChainBreak | None) -> str:
@@ -34,10 +41,16 @@ class ChainStatus:
     head_hash: str
     first_break: auditchain.ChainBreak | None = None
     rehashed: int | None = None  # rows whose content was recomputed; None: every row of the table
+    point: Any = None  # the table's last verified point (core.ChainVerification) a page built on
+    since: int | None = None  # rows after the point whose links a page compared (None: not built on points)
+    pending: int = 0  # rows after the point left to the next run (more than a page compares)
+    found_by: Any = None  # the verification run that recorded the break, when a run found it
 
     @property
     def state(self) -> str:
-        return VERIFIED if self.ok else BROKEN
+        if not self.ok:
+            return BROKEN
+        return PENDING if self.pending else VERIFIED
 
     @property
     def break_id(self) -> int | None:
@@ -46,12 +59,24 @@ class ChainStatus:
     @property
     def text(self) -> str:
         if not self.ok:
-            return f"BROKEN: first break at {break_text(self.first_break)}"
+            found = ""
+            if self.found_by is not None:
+                found = f", found by the {_run(self.found_by)} at {_when(self.found_by.verified_at)}"
+            return f"BROKEN: first break at {break_text(self.first_break)}{found}"
         head = f", head row #{self.head_id}" if self.head_id is not None else ""
         if self.rehashed is None:
             return f"verified: {_rows(self.rows)}{head}"
         shown = f"{_rows(self.rehashed)} shown rehashed" if self.rehashed else "no rows shown"
-        return f"verified: {shown}; links of all {_rows(self.rows)} intact{head}"
+        if self.point is None or self.point.last_history_id is None:
+            if self.pending:
+                return (f"not yet verified by a run: links of the first {_rows(self.since or 0)} checked now, "
+                        f"{_rows(self.pending)} more await the next run; {shown}")
+            return f"verified: {shown}; links of all {_rows(self.rows)} intact{head}"
+        since = f"{_rows(self.since or 0)} since checked now"
+        if self.pending:
+            since += f", {_rows(self.pending)} more await the next run"
+        return (f"verified up to row #{self.point.last_history_id} ({_rows(self.point.rows)}) at "
+                f"{_when(self.point.verified_at)} by the {_run(self.point)}; {since}; {shown}{head}")
 
     def as_json(self) -> dict:
         return {
@@ -84,6 +109,25 @@ def _rows(count: int) -> str:
     return "1 row" if count == 1 else f"{count} rows"
 
 
+def _when(moment) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _run(verification) -> str:
+    who = {"schedule": "schedule", "command": "verify_audit_trail command"}.get(verification.by, verification.by
+                                                                                 or "verification")
+    return f"{who} ({verification.mode} run)"
+
+
+def page_chain_statuses(shown: dict) -> dict:
+    """{history model label: ChainStatus} for the tables of a page; `shown`: {history model: the rows shown}."""
+    statuses = auditchain.tables_status({model: list(rows) for model, rows in shown.items()})
+    return {label: ChainStatus(
+        model_label=label, ok=s.ok, rows=s.rows, head_id=s.head_id, head_hash=s.head_hash, first_break=s.first_break,
+        rehashed=s.rehashed, point=s.point, since=s.since, pending=s.pending, found_by=s.found_by_run)
+        for label, s in statuses.items()}
+
+
 def model_chain_status(history_model) -> ChainStatus:
     report = auditchain.verify_chain(history_model)
     return ChainStatus(model_label=report.model, ok=report.ok, rows=report.rows, head_id=report.head_id,
@@ -104,11 +148,17 @@ def record_chain_status(history_model, rows) -> RecordChainStatus:
 
 
 def overall(statuses: Iterable[ChainStatus]) -> tuple[str, str]:
-    """One state and one line for several chains: broken if any is broken."""
+    """One state and one line for several chains: broken if any is broken, pending if rows of any are left to the
+    next verification run."""
     statuses = list(statuses)
     broken = [s for s in statuses if not s.ok]
     if broken:
         names = ", ".join(s.model_label for s in broken)
         return BROKEN, f"BROKEN: {len(broken)} of {len(statuses)} chains fail verification ({names})"
+    pending = [s for s in statuses if s.pending]
+    if pending:
+        names = ", ".join(s.model_label for s in pending)
+        return PENDING, (f"no break found; {len(pending)} of {len(statuses)} chains have more rows since their last "
+                         f"verified point than a page checks, left to the next verification run ({names})")
     rows = sum(s.rows for s in statuses)
     return VERIFIED, f"verified: all {len(statuses)} chains intact ({rows} rows in these history tables)"

@@ -29,7 +29,7 @@ from incidents.models import (
     TimelineEvent,
 )
 from inventory.models import AISystem, Component, EscalationStep, RaciAssignment, SystemComponent
-from portal.core import confidential
+from portal.core import auditchain, confidential
 from portal.core.audit import Source
 from reporting.audit import chain, diff
 from reporting.models import DisclosureDecision, Document, Obligation, RegulatoryFacts
@@ -219,6 +219,15 @@ def audit_trail(parts, subject, *, reader, full: bool = False) -> AuditTrail:
         loaded.append((part, rows))
     text = diff.ValueText(_labels(wanted), reader=reader)
 
+    statuses = {}
+    if not full:  # every table of the page in one consistent read: points, heads, the rows after the points
+        shown = {}
+        for part, rows in loaded:
+            spec = part.spec
+            shown.setdefault(spec.history_model, []).extend(row for row, _ in rows)
+            for m in spec.m2m:  # the snapshot rows were prefetched with the history rows
+                shown.setdefault(m.snapshot_model, []).extend(s for r, _ in rows for s in getattr(r, m.accessor).all())
+        statuses = chain.page_chain_statuses(shown)
     versions, summaries = [], []
     for order, (part, rows) in enumerate(loaded):
         spec = part.spec
@@ -226,10 +235,8 @@ def audit_trail(parts, subject, *, reader, full: bool = False) -> AuditTrail:
             status = chain.model_chain_status(spec.history_model)
             snapshot_chains = [chain.model_chain_status(m.snapshot_model) for m in spec.m2m]
         else:
-            status = chain.rows_chain_status(spec.history_model, (row for row, _ in rows))
-            snapshot_chains = [  # the snapshot rows were prefetched with the history rows
-                chain.rows_chain_status(m.snapshot_model, (s for r, _ in rows for s in getattr(r, m.accessor).all()))
-                for m in spec.m2m]
+            status = statuses[spec.history_model._meta.label]
+            snapshot_chains = [statuses[m.snapshot_model._meta.label] for m in spec.m2m]
         previous: dict[Any, dict] = {}
         part_versions = []
         for row, values in rows:
@@ -251,10 +258,11 @@ def audit_trail(parts, subject, *, reader, full: bool = False) -> AuditTrail:
             snapshot_chains=snapshot_chains))
     versions.sort(key=lambda item: item[:3])
     head = parts[0]
-    return AuditTrail(
-        subject=subject, versions=[v for *_, v in versions], parts=summaries,
-        record_chain=chain.record_chain_status(head.spec.history_model, (row for row, _ in loaded[0][1])),
-    )
+    if full:
+        record_chain = chain.record_chain_status(head.spec.history_model, (row for row, _ in loaded[0][1]))
+    else:  # the subject's own rows are the rows shown of the first table
+        record_chain = chain.RecordChainStatus(ok=summaries[0].chain.ok, first_break=summaries[0].chain.first_break)
+    return AuditTrail(subject=subject, versions=[v for *_, v in versions], parts=summaries, record_chain=record_chain)
 
 
 def _field_change(text: diff.ValueText, spec: diff.HistorySpec, change: diff.Change) -> FieldChange:
@@ -342,3 +350,28 @@ def audit_search(query: str, *, reader=None, limit: int = SEARCH_LIMIT) -> Searc
         documents = documents.filter(by_text)
     return SearchResults(query=query, incidents=list(incidents[:limit]), systems=list(systems[:limit]),
                          documents=list(documents[:limit]))
+
+
+@dataclass(frozen=True)
+class VerificationSummary:
+    """What the last verification runs found, for the audit index page: the tables whose newest run found a break,
+    and when the newest and the oldest of the tables' last verified points were recorded."""
+
+    broken: list  # ChainVerification rows that found a break, newest per table
+    tables: int
+    verified: int  # tables whose newest run verified
+    newest: datetime | None
+    oldest: datetime | None
+
+    @property
+    def never(self) -> int:
+        return self.tables - self.verified - len(self.broken)
+
+
+def chain_verification_summary() -> VerificationSummary:
+    labels = [m._meta.label for m in auditchain.chained_models()]
+    latest = auditchain.latest_verifications(labels)
+    broken = sorted((v for v in latest.values() if not v.ok), key=lambda v: v.label)
+    good = [v.verified_at for v in latest.values() if v.ok]
+    return VerificationSummary(broken=broken, tables=len(labels), verified=len(good),
+                               newest=max(good, default=None), oldest=min(good, default=None))

@@ -8,6 +8,7 @@ confidential fields are shown only to the roles cleared for them (`portal.core.c
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -43,13 +44,27 @@ def audit_view(view):
 
 
 def _context(request, title, **extra):
-    return {**admin.site.each_context(request), "title": title, "is_nav_sidebar_enabled": False, **extra}
+    return {**admin.site.each_context(request), "title": title, "is_nav_sidebar_enabled": False,
+            "verify_every": _every("audit-verify"), "verify_full_every": _every("audit-verify-full"), **extra}
+
+
+def _every(entry: str) -> str:
+    """How often the schedule runs `entry`, in words ("15 minutes", "24 hours"), or "(not scheduled)"."""
+    schedule = settings.CELERY_BEAT_SCHEDULE.get(entry, {}).get("schedule")
+    if schedule is None:
+        return "(not scheduled)"
+    seconds = int(schedule.total_seconds() if hasattr(schedule, "total_seconds") else float(schedule))
+    for unit, size in (("hours", 3600), ("minutes", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
 
 
 @audit_view
 def index(request):
     results = selectors.audit_search(request.GET.get("q", ""), reader=request.user)
-    return TemplateResponse(request, "reporting/audit/index.html", _context(request, "Audit", results=results))
+    return TemplateResponse(request, "reporting/audit/index.html", _context(
+        request, "Audit", results=results, verification=selectors.chain_verification_summary()))
 
 
 def _trail_page(request, trail, *, title, template_context):

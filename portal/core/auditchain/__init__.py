@@ -11,6 +11,8 @@ The modules, one job each:
 - `canonical`: which tables are chained; the canonical serialization and the hash of a row;
 - `append`: appending rows and recording heads;
 - `verify`: `verify_chain`, `verify_all`, `rows_status`;
+- `points`: verified points (`core.ChainVerification`), incremental verification, running over many tables,
+  and the chain status of the audit pages (`tables_status`);
 - `checkpoints`: signing, writing, reading and verifying checkpoints;
 - `migrations`: `rechain`, `rechain_only`, `unchain`, `install_append_only_triggers`, `drop_append_only_triggers`.
 """
@@ -40,6 +42,14 @@ from portal.core.auditchain.migrations import (
     rechain_only,
     unchain,
 )
+from portal.core.auditchain.points import (
+    TableStatus,
+    latest_point,
+    latest_verifications,
+    tables_status,
+    verify_increment,
+    verify_tables,
+)
 from portal.core.auditchain.verify import (
     AFTER_HEAD,
     HEAD_MISSING,
@@ -48,6 +58,9 @@ from portal.core.auditchain.verify import (
     MODIFIED,
     NO_HEAD,
     NOT_CHAINED,
+    POINT_CHANGED,
+    POINT_GONE,
+    POINT_ROWS,
     PREV_MISMATCH,
     STALE_HEAD_CHANGED,
     STALE_HEAD_GONE,
@@ -69,6 +82,9 @@ __all__ = [
     "MODIFIED",
     "NOT_CHAINED",
     "NO_HEAD",
+    "POINT_CHANGED",
+    "POINT_GONE",
+    "POINT_ROWS",
     "PREV_MISMATCH",
     "STALE_HEAD_CHANGED",
     "STALE_HEAD_GONE",
@@ -76,6 +92,7 @@ __all__ = [
     "TRUNCATE_TRIGGER",
     "ChainBreak",
     "ChainReport",
+    "TableStatus",
     "append",
     "append_many",
     "append_rows",
@@ -89,13 +106,18 @@ __all__ = [
     "install_append_only_triggers",
     "is_chained",
     "latest_head",
+    "latest_point",
+    "latest_verifications",
     "object_attname",
     "rechain",
     "rechain_only",
     "row_hash",
     "rows_status",
+    "tables_status",
     "unchain",
     "values_hash",
     "verify_all",
     "verify_chain",
+    "verify_increment",
+    "verify_tables",
 ]

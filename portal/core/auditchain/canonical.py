@@ -194,3 +194,90 @@ def values_hash(model, values: dict, prev: str) -> str:
     model instance with those values."""
     content = canonical_values_bytes(model, values)
     return hashlib.sha256(HASH_DOMAIN + prev.encode("ascii") + b"\n" + content).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The same serialization for rows read back as tuples (verification): one converter per field, built once per
+# model, for values as the database driver and the fields' `from_db_value` give them. It writes the same bytes as
+# `canonical_values_bytes` (a test compares the two on every chained table); what it cannot convert faster it
+# hands to `canonical_value`.
+
+_reader_cache: dict = {}
+
+
+def _fast_converter(field):
+    """A function turning a value read from the database into its canonical value (None for NULL)."""
+    kind = field.get_internal_type()
+    if field.is_relation and getattr(field, "target_field", None) is not None:
+        return _fast_converter(field.target_field)
+    if kind in _INTEGER_TYPES:
+        return lambda v: v if type(v) is int else None if v is None else int(v)
+    if kind == "BooleanField":
+        return lambda v: v if type(v) is bool else None if v is None else canonical_value(field, v)
+    if kind in ("CharField", "TextField", "SlugField", "EmailField", "URLField"):
+        return lambda v: v if type(v) is str else None if v is None else canonical_value(field, v)
+    if kind == "DateTimeField" and settings.USE_TZ:
+        def datetime_value(v):
+            if v is None:
+                return None
+            if type(v) is dt.datetime and v.tzinfo is not None:
+                if v.utcoffset():
+                    v = v.astimezone(dt.UTC)
+                text = v.isoformat(timespec="microseconds")
+                if text.endswith("+00:00"):
+                    return text
+            return canonical_value(field, v)
+        return datetime_value
+    if kind == "JSONField" and field.encoder is None and field.decoder is None:
+        # Read back, the value is what `json.loads` gave: dumping and loading it again changes nothing.
+        return lambda v: None if v is None else _canonical_json(v)
+    return lambda v: None if v is None else canonical_value(field, v)
+
+
+def _plain_type(field):
+    """The Python type whose values `field` serializes as they are (str for text, int for integers), or None."""
+    if field.is_relation and getattr(field, "target_field", None) is not None:
+        return _plain_type(field.target_field)
+    kind = field.get_internal_type()
+    if kind in _INTEGER_TYPES:
+        return "int"
+    if kind in ("CharField", "TextField", "SlugField", "EmailField", "URLField"):
+        return "str"
+    return None
+
+
+def row_reader(model):
+    """(columns, serialize): the attnames to read with `values_list` (the hashed fields, in order) and a function
+    turning such a tuple into the row's canonical bytes, equal to `canonical_values_bytes` of the same values.
+
+    `serialize` is generated once per table as straight-line code (no loop over the fields): a text or integer
+    value of the expected type is taken as it is, anything else goes through the field's converter."""
+    cached = _reader_cache.get(model)
+    if cached is not None:
+        return cached
+    fields = hashed_fields(model)
+    names = [f.attname for f in fields]
+    namespace = {"_encode": json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                             default=str).encode, "str": str, "int": int, "type": type}
+    lines = ["def serialize(values):", "    document = {}"]
+    for index, field in enumerate(fields):
+        namespace[f"_c{index}"] = _fast_converter(field)
+        plain = _plain_type(field)
+        lines.append(f"    v = values[{index}]")
+        lines.append("    if v is not None:")
+        if plain:
+            lines.append(f"        if type(v) is not {plain}:")
+            lines.append(f"            v = _c{index}(v)")
+        else:
+            lines.append(f"        v = _c{index}(v)")
+        lines.append("        if v is not None:")
+        lines.append(f"            document[{field.attname!r}] = v")
+    lines.append("    return _encode(document).encode('ascii')")
+    exec("\n".join(lines), namespace)  # noqa: S102  (code built from the model's own attnames, quoted by repr)
+    cached = _reader_cache[model] = (names, namespace["serialize"])
+    return cached
+
+
+def chained_hash(prev: str, content: bytes) -> str:
+    """The hash of a row whose canonical bytes are `content`, chained to `prev`."""
+    return hashlib.sha256(HASH_DOMAIN + prev.encode("ascii") + b"\n" + content).hexdigest()

@@ -22,6 +22,7 @@ from portal.core.auditchain.canonical import CHAIN_FIELDS, GENESIS, chained_mode
 TRIGGER = "portal_history_append_only"
 TRUNCATE_TRIGGER = "portal_history_no_truncate"
 HEADS = ("core", "ChainHead")
+VERIFICATIONS = ("core", "ChainVerification")
 
 
 def _is_postgres(schema_editor) -> bool:
@@ -34,9 +35,14 @@ def _append_only_heads(head_model) -> bool:
 
 
 def _protected_models(apps) -> list:
-    """The tables the triggers cover: every chained history table, and the chain heads once they are append-only."""
+    """The tables the triggers cover: every chained history table, the chain heads once they are append-only, and
+    the verified points once they exist."""
     heads = apps.get_model(*HEADS)
-    return [*chained_models(apps), *([heads] if _append_only_heads(heads) else [])]
+    try:
+        points = [apps.get_model(*VERIFICATIONS)]
+    except LookupError:
+        points = []
+    return [*chained_models(apps), *([heads] if _append_only_heads(heads) else []), *points]
 
 
 def _has_trigger(schema_editor, table, name) -> bool:
@@ -132,9 +138,34 @@ def unchain(apps, schema_editor):
 
 
 def install_append_only_triggers(apps, schema_editor):
-    """PostgreSQL: on every chained history table (and the append-only chain heads) a row trigger refusing UPDATE
-    and DELETE and a statement trigger refusing TRUNCATE. Idempotent; nothing on other databases. A later
-    regulated model's migration runs it again to cover its new tables."""
+    """PostgreSQL: on every chained history table (and the append-only chain heads and verified points) a row
+    trigger refusing UPDATE and DELETE and a statement trigger refusing TRUNCATE. Idempotent; nothing on other
+    databases. A later regulated model's migration runs it again to cover its new tables."""
+    _install(schema_editor, _protected_models(apps))
+
+
+def install_append_only_triggers_on(*labels: str):
+    """A `RunPython` function putting the append-only triggers on the named tables only ("app_label.Model")."""
+    def run(apps, schema_editor):
+        _install(schema_editor, [apps.get_model(label) for label in labels])
+    run.__name__ = f"install_append_only_triggers_on({', '.join(labels)})"
+    return run
+
+
+def drop_append_only_triggers_on(*labels: str):
+    """Reverse of `install_append_only_triggers_on` (the shared trigger function stays)."""
+    def run(apps, schema_editor):
+        if not _is_postgres(schema_editor):
+            return
+        for label in labels:
+            table = schema_editor.quote_name(apps.get_model(label)._meta.db_table)
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {table}")
+    run.__name__ = f"drop_append_only_triggers_on({', '.join(labels)})"
+    return run
+
+
+def _install(schema_editor, models):
     if not _is_postgres(schema_editor):
         return
     schema_editor.execute(
@@ -142,7 +173,7 @@ def install_append_only_triggers(apps, schema_editor):
         "BEGIN RAISE EXCEPTION 'history rows are append-only (% on %)', TG_OP, TG_TABLE_NAME; END; $$",
         None,  # no parameters: the % are PL/pgSQL's
     )
-    for model in _protected_models(apps):
+    for model in models:
         table = schema_editor.quote_name(model._meta.db_table)
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
         schema_editor.execute(

@@ -16,12 +16,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.apps import apps as django_apps
 from django.db import connections, router, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce, Lag
 
 from portal.core.auditchain.append import head_model, latest_head
-from portal.core.auditchain.canonical import GENESIS, chained_models, history_model_of, object_attname, row_hash
+from portal.core.auditchain.canonical import (
+    GENESIS,
+    chained_hash,
+    chained_models,
+    history_model_of,
+    object_attname,
+    row_hash,
+    row_reader,
+)
 
 MODIFIED = "hash mismatch: the row was modified"
 NOT_CHAINED = "hash missing: the row was written without chaining"
@@ -34,6 +43,10 @@ HEAD_ROWS = "row count mismatch: the table holds another number of rows than its
 STALE_HEAD_GONE = "an earlier recorded head names this row, which is gone: rows were deleted"
 STALE_HEAD_CHANGED = ("an earlier recorded head names this row with another hash: the chain was rewritten after "
                       "that head was recorded")
+POINT_GONE = "the row at a verified point is gone: rows were deleted after it was verified"
+POINT_CHANGED = "the row at a verified point has another hash: the chain was rewritten after it was verified"
+POINT_ROWS = ("row count mismatch up to the verified point: rows before it were deleted or inserted after it was "
+              "verified")
 
 
 class ChainBreak(NamedTuple):
@@ -59,6 +72,10 @@ class ChainReport:
     head_hash: str
     first_break: ChainBreak | None
     resealed_at: Any = None  # when a migration last re-sealed the chain (ADR 0006), or None
+    checked: int | None = None  # rows recomputed by this run (None: not counted)
+    since_id: int | None = None  # an incremental run: the verified point it started from (its last history id)
+    incremental: bool = False
+    chain_head_row: int | None = None  # the newest core.ChainHead row compared (its id)
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +83,8 @@ class ChainReport:
             "head_hash": self.head_hash,
             "first_break": self.first_break.as_dict() if self.first_break else None,
             "resealed_at": self.resealed_at.isoformat() if self.resealed_at else None,
+            "mode": "incremental" if self.incremental else "full",
+            "checked": self.checked, "since_history_id": self.since_id,
         }
 
 
@@ -87,14 +106,14 @@ def consistent_read(using):
 class _Walker:
     """Follows one chain row by row and keeps the first break."""
 
-    def __init__(self, head):
+    def __init__(self, head, *, prev=GENESIS, rows=0, last_id=None):
         self.head = head
-        self.prev = GENESIS
+        self.prev = prev
         self.prev_before = None  # the hash the previous row should have linked to
         self.previous = None  # (history id, object id) of the previous row
-        self.rows = 0
-        self.last_id = None
-        self.last_hash = GENESIS
+        self.rows = rows
+        self.last_id = last_id
+        self.last_hash = prev
         self.first_break = None
 
     def step(self, history_id, object_id, chain_prev, chain_hash, recomputed=None):
@@ -138,13 +157,16 @@ def resealed_at(model, using):
             .values_list("recorded_at", flat=True).first())
 
 
-def stale_head(model, using) -> ChainBreak | None:
+def stale_head(model, using, *, after_head_row=None) -> ChainBreak | None:
     """The oldest recorded head of `model`'s chain that names a row which is gone or has another hash now (one
     query, in the database). Heads recorded before the latest re-seal by a migration are not compared: the re-seal
     made the table's rows, as they were then, the new truth (verify before migrating; signed checkpoints taken
-    before it name the re-sealed table)."""
+    before it name the re-sealed table). `after_head_row`: only the heads recorded after that head row (an
+    incremental run compares the heads recorded since its verified point)."""
     pk = model._meta.pk.attname
     heads = head_model().objects.using(using).filter(label=model._meta.label)
+    if after_head_row is not None:
+        heads = heads.filter(id__gt=after_head_row)
     actual = model._default_manager.using(using).filter(**{pk: OuterRef("last_history_id")}).values("chain_hash")[:1]
     since = Coalesce(Subquery(heads.filter(resealed=True).order_by("-id").values("id")[:1]), Value(0))
     found = (heads.filter(last_history_id__isnull=False).annotate(actual=Subquery(actual), since=since)
@@ -156,21 +178,65 @@ def stale_head(model, using) -> ChainBreak | None:
     return ChainBreak(history_id, None, STALE_HEAD_GONE if actual_hash is None else STALE_HEAD_CHANGED)
 
 
+CHUNK = 5000
+
+
+def walk_rows(model, using, walker, *, after=None) -> int:
+    """Feed `walker` every row of `model` after history id `after` (every row when None), in history id order,
+    each with its hash recomputed; the number of rows read. The rows are streamed as tuples (a server-side cursor
+    on PostgreSQL), never as model instances, and serialized by `canonical.row_reader`."""
+    pk = model._meta.pk.attname
+    names, serialize = row_reader(model)
+    at_object = 3 + names.index(object_attname(model)) if object_attname(model) in names else None
+    rows = model._default_manager.using(using).order_by(pk)
+    if after is not None:
+        rows = rows.filter(**{f"{pk}__gt": after})
+    step, count = walker.step, 0
+    for row in rows.values_list(pk, "chain_prev", "chain_hash", *names).iterator(chunk_size=CHUNK):
+        count += 1
+        step(row[0], row[at_object] if at_object is not None else None, row[1], row[2],
+             chained_hash(row[1], serialize(row[3:])))
+    return count
+
+
+def point_model():
+    return django_apps.get_model("core", "ChainVerification")
+
+
+def stale_point(model, using) -> ChainBreak | None:
+    """The oldest verified point of `model`'s chain (`core.ChainVerification`) that names a row which is gone or
+    has another hash now (one query). Points recorded before the latest re-seal by a migration are not compared."""
+    pk = model._meta.pk.attname
+    label = model._meta.label
+    points = point_model().objects.using(using).filter(label=label, ok=True, last_history_id__isnull=False)
+    reseal = (head_model().objects.using(using).filter(label=label, resealed=True).order_by("-id")
+              .values_list("recorded_at", flat=True).first())
+    if reseal is not None:
+        points = points.filter(verified_at__gt=reseal)
+    actual = model._default_manager.using(using).filter(**{pk: OuterRef("last_history_id")}).values("chain_hash")[:1]
+    found = (points.annotate(actual=Subquery(actual)).filter(Q(actual__isnull=True) | ~Q(actual=F("last_hash")))
+             .order_by("id").values_list("last_history_id", "actual").first())
+    if found is None:
+        return None
+    history_id, actual_hash = found
+    return ChainBreak(history_id, None, POINT_GONE if actual_hash is None else POINT_CHANGED)
+
+
 def verify_chain(model) -> ChainReport:
     """Recompute one history table's chain (`model`: the history model, its tracked model or a label)."""
     model = history_model_of(model)
     using = router.db_for_read(model)
-    pk = model._meta.pk.attname
-    obj = object_attname(model)
     with consistent_read(using):
-        walker = _Walker(latest_head(model, using))
-        for row in model._default_manager.using(using).order_by("pk").iterator(chunk_size=2000):
-            walker.step(getattr(row, pk), getattr(row, obj), row.chain_prev, row.chain_hash,
-                        row_hash(row, row.chain_prev))
+        head = latest_head(model, using)
+        walker = _Walker(head)
+        checked = walk_rows(model, using, walker)
         first_break = walker.finish() or stale_head(model, using)
+        if first_break is None:
+            first_break = stale_point(model, using)
         resealed = resealed_at(model, using)
     return ChainReport(model=model._meta.label, ok=first_break is None, rows=walker.rows, head_id=walker.last_id,
-                       head_hash=walker.last_hash, first_break=first_break, resealed_at=resealed)
+                       head_hash=walker.last_hash, first_break=first_break, resealed_at=resealed, checked=checked,
+                       chain_head_row=head.pk if head is not None else None)
 
 
 def verify_all() -> list[ChainReport]:
