@@ -93,12 +93,15 @@ def estimated_count(queryset) -> tuple[int, bool]:
     `EXACT_COUNT_BELOW` rows or more, on PostgreSQL, is estimated; anything else is counted. One query either way."""
     connection = connections[queryset.db]
     if connection.vendor == "postgresql" and is_unfiltered(queryset):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                           [connection.ops.quote_name(queryset.model._meta.db_table)])
-            row = cursor.fetchone()
-        if row and row[0] >= EXACT_COUNT_BELOW:  # -1 (never analysed) and small tables are counted
-            return int(row[0]), True
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        with connection.cursor() as cursor:  # one query: the estimate, or the exact count below the threshold
+            cursor.execute(
+                f"SELECT CASE WHEN estimate >= %s THEN estimate ELSE (SELECT COUNT(*) FROM {table}) END, "  # noqa: S608
+                f"estimate >= %s FROM (SELECT COALESCE((SELECT reltuples::bigint FROM pg_class "
+                f"WHERE oid = to_regclass(%s)), -1) AS estimate) AS planner",
+                [EXACT_COUNT_BELOW, EXACT_COUNT_BELOW, table])
+            number, is_estimate = cursor.fetchone()
+        return int(number), bool(is_estimate)
     return queryset.count(), False
 
 
