@@ -140,7 +140,7 @@ class EstimatedCountPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
-            top = self.count
+            top += self.orphans  # the last page takes the orphans (not cut at the count: it may be an estimate)
         return self._get_page(page_rows(self.object_list, bottom, top), number, self)
 
 
