@@ -16,11 +16,11 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from portal.core import pagination
 from portal.core.api import ConfidentialOrderingFilter
 from portal.core.pagination import (
     BadCursor,
     Keyset,
-    estimated_count,
     nulls_last_everywhere,
     page_ids,
     rows_by_ids,
@@ -51,7 +51,7 @@ class PageOrCursorPagination(BasePagination):
             raise exceptions.ValidationError({self.page_query_param: [
                 f"A page number is a whole number from 1; {raw[:40]!r} is not one."]})
         number = int(raw)
-        self.count, self.count_is_estimate = estimated_count(queryset)
+        self.count, self.count_is_estimate = pagination.estimated_count(queryset)
         start = (number - 1) * size
         ids = page_ids(queryset, start, start + size + 1)  # one more: is there a next page?
         if not ids and number > 1:
