@@ -164,6 +164,17 @@ class Incident(models.Model):
             models.Index(fields=["dedup_key"]),
             # The dashboard's SLA breaches: open statuses with the next SLA due time past (ADR 0012).
             models.Index(fields=["status", "sla_next_due_at"], name="incident_status_sla_due_idx"),
+            # The list orders (incidents.api.ordering, the admin changelist): each offered ordering is its field,
+            # then detection time and id as tie-breakers, so one index serves it in both directions; the same
+            # indexes serve the equality filters on these fields in the default order.
+            models.Index(fields=["-detected_at", "-id"], name="incident_list_detected"),
+            models.Index(fields=["severity", "-detected_at", "-id"], name="incident_list_severity"),
+            models.Index(fields=["status", "-detected_at", "-id"], name="incident_list_status"),
+            models.Index(fields=["sla_next_due_at", "-detected_at", "-id"], name="incident_list_sla_due"),
+            models.Index(fields=["updated_at", "-detected_at", "-id"], name="incident_list_updated"),
+            models.Index(fields=["track", "-detected_at", "-id"], name="incident_list_track"),
+            models.Index(fields=["incident_class", "-detected_at", "-id"], name="incident_list_class"),
+            models.Index(fields=["detection_source", "-detected_at", "-id"], name="incident_list_source"),
         ]
 
     def __str__(self):

@@ -161,6 +161,11 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["incident", "collected_at", "id"]
         verbose_name_plural = "evidence"
+        # The evidence register's order (newest first) and its content-type filter.
+        indexes = [
+            models.Index(fields=["-collected_at", "-id"], name="evidence_list_collected"),
+            models.Index(fields=["content_type", "-collected_at", "-id"], name="evidence_list_content_type"),
+        ]
 
     def __str__(self):
         return self.title

@@ -15,9 +15,11 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.core.admin import ConfidentialFieldsAdmin, ServiceModelAdmin
+from portal.core.admin_lists import LargeListAdmin
 from portal.core.forms import ServiceModelForm
 from reporting import selectors, services
 from reporting.admin.base import ReasonForm, call, intermediate, start_jobs_for_each, when
+from reporting.clock import load_regimes
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
 from reporting.profile import organisation_profile
 from reporting.services.documents import PLACEHOLDER_WARNING, obligation_authority, placeholder_refusal
@@ -47,6 +49,20 @@ class DueFilter(admin.SimpleListFilter):
             "later": lambda: queryset.filter(due_at__gt=now + timedelta(hours=24)),
             "none": lambda: queryset.filter(due_at__isnull=True),
         }.get(self.value(), lambda: queryset)()
+
+
+class RegimeFilter(admin.SimpleListFilter):
+    """The regimes of the regulatory clock's list (fixed choices, not a DISTINCT over the obligations); filters on
+    the regime code, which the obligation list's index serves in its order."""
+
+    title = "regime"
+    parameter_name = "regime"
+
+    def lookups(self, request, model_admin):
+        return sorted(((regime.code, regime.name) for regime in load_regimes()), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(regime=self.value()) if self.value() else queryset
 
 
 def time_left(obligation, now=None) -> str:
@@ -156,11 +172,13 @@ class IssueNotificationMixin:
 
 
 @admin.register(Obligation)
-class ObligationAdmin(IssueNotificationMixin, ServiceModelAdmin):
+class ObligationAdmin(IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin):
     form = ObligationForm
     actions = ["issue_notification"]
     list_display = ["incident", "regime_name", "stage_name", "jurisdiction", "due_at", "status", "uncertain"]
-    list_filter = ["status", DueFilter, "regime_name", "uncertain"]
+    list_filter = ["status", DueFilter, RegimeFilter, "uncertain"]
+    sortable_by = ["due_at"]  # the order the list's index serves (reporting.models.Obligation.Meta.indexes)
+    ordering_ties = ["due_at", "incident_id", "key"]
     search_fields = ["incident__reference", "regime_name", "stage_name", "authority_reference"]
     list_select_related = ["incident"]
     readonly_fields = [*COMPUTED, *RECORDED]
@@ -248,14 +266,15 @@ class ObligationAdmin(IssueNotificationMixin, ServiceModelAdmin):
 
 
 @admin.register(DeadlineBoardEntry)
-class DeadlineBoardAdmin(IssueNotificationMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
+class DeadlineBoardAdmin(IssueNotificationMixin, LargeListAdmin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     """Open obligations across incidents, soonest first; overdue and due-within-24-hours filters."""
 
     actions = ["issue_notification"]
     list_display = ["due", "time_left_display", "incident_link", "regime_name", "stage_name", "jurisdiction",
                     "recipient", "rule", "uncertain"]
     list_display_links = ["due"]
-    list_filter = [DueFilter, "regime_name", "uncertain"]
+    list_filter = [DueFilter, RegimeFilter, "uncertain"]
+    sortable_by = ["due"]
     search_fields = ["incident__reference", "regime_name", "stage_name"]
     ordering = [F("due_at").asc(nulls_last=True), "incident__reference", "key"]
     list_per_page = 100

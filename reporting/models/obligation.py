@@ -63,7 +63,12 @@ class Obligation(models.Model):
     class Meta:
         ordering = [models.F("due_at").asc(nulls_last=True), "incident_id", "key"]
         constraints = [models.UniqueConstraint(fields=["incident", "key"], name="obligation_once_per_incident")]
-        indexes = [models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            # The obligation list's order, and its regime filter in that order.
+            models.Index(fields=["due_at", "incident", "key"], name="obligation_list_due"),
+            models.Index(fields=["regime", "due_at"], name="obligation_list_regime"),
+        ]
 
     def __str__(self):
         where = f" ({self.jurisdiction})" if self.jurisdiction else ""

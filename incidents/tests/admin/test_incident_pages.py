@@ -142,7 +142,7 @@ def test_the_list_filters_by_affected_system_and_searches_references(client_as, 
     other = _incident(compliance, "Elsewhere")
     client, url = client_as(roles.AUDITOR), admin_url("incident", "changelist")
 
-    by_system = client.get(f"{url}?systems__id__exact={scene.system.pk}").context["cl"].result_list
+    by_system = client.get(f"{url}?system={scene.system.pk}").context["cl"].result_list
     by_reference = client.get(f"{url}?q={other.reference}").context["cl"].result_list
 
     assert [i.title for i in by_system] == ["Prompt injection in the support bot"]

@@ -43,7 +43,8 @@ class Incidents:
                 services.incident_transition(actor=self.actor, incident=incident, to="dismissed", note="Test alert.")
 
 
-LIST_URLS = ["", "?sla=breached", "?systems__id__exact={system}&severity__exact=p1", "?q=incident&o=5.-9"]
+LIST_URLS = ["", "?sla=breached", "?system={system}&severity__exact=p1", "?q=incident&o=5.-9", "?o=3&p=2",
+             "?detected_at__gte=2020-01-01T00:00:00%2B00:00"]
 
 
 def test_the_incident_list_runs_the_same_number_of_queries_at_10_and_200_incidents(client_as, compliance,

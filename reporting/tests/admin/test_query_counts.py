@@ -45,8 +45,11 @@ def _grow_incidents(actor, count):
 def test_the_deadline_board_runs_the_same_queries_at_two_sizes(client_as, compliance):
     client = client_as(roles.LEADERSHIP)
     base = reverse("admin:reporting_deadlineboardentry_changelist")
-    urls = [base, base + "?due=overdue", base + "?due=24h", base + "?q=breach"]
+    urls = [base, base + "?due=overdue", base + "?due=24h", base + "?q=breach", base + "?regime=gdpr&o=1",
+            base + "?uncertain__exact=0&o=-1"]
     _grow_incidents(compliance, 3)
+    breach_incident(compliance, jurisdictions=("DE",), title="Overdue breach",
+                    aware_at=timezone.now().replace(microsecond=0) - timedelta(days=10))  # every filter shows rows
     small = [_queries(client, u) for u in urls]
     _grow_incidents(compliance, 40)
     large = [_queries(client, u) for u in urls]
@@ -55,11 +58,27 @@ def test_the_deadline_board_runs_the_same_queries_at_two_sizes(client_as, compli
 
 def test_the_obligation_list_runs_the_same_queries_at_two_sizes(client_as, compliance):
     client = client_as(roles.COMPLIANCE_OFFICER)
-    list_url = reverse("admin:reporting_obligation_changelist")
+    base = reverse("admin:reporting_obligation_changelist")
+    urls = [base, base + "?regime=gdpr", base + "?status__exact=open&due=overdue", base + "?o=-5",
+            base + "?q=breach"]
     _grow_incidents(compliance, 3)
-    small = _queries(client, list_url)
+    breach_incident(compliance, jurisdictions=("DE",), title="Overdue breach",
+                    aware_at=timezone.now().replace(microsecond=0) - timedelta(days=10))  # every filter shows rows
+    small = [_queries(client, u) for u in urls]
     _grow_incidents(compliance, 30)
-    assert _queries(client, list_url) == small
+    assert [_queries(client, u) for u in urls] == small
+
+
+def test_the_obligation_lists_filter_by_the_regimes_of_the_clock(client_as, compliance):
+    _grow_incidents(compliance, 2)
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    for name in ("obligation", "deadlineboardentry"):
+        response = client.get(reverse(f"admin:reporting_{name}_changelist") + "?regime=gdpr")
+        shown = {o.regime for o in response.context["cl"].result_list}
+        choices = [str(c["display"]) for spec in response.context["cl"].filter_specs for c in spec.choices(
+            response.context["cl"]) if spec.title == "regime"]
+        assert shown == {"gdpr"}
+        assert "GDPR" in " ".join(choices) and len(choices) > 10  # every regime of the clock, with "All"
 
 
 def test_the_incident_page_runs_the_same_queries_with_few_or_many_reporting_records(client_as, compliance,
