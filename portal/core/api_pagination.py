@@ -47,13 +47,16 @@ class PageOrCursorPagination(BasePagination):
 
     def _numbered_page(self, queryset, raw):
         size = self.get_page_size()
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise exceptions.ValidationError({self.page_query_param: [
                 f"A page number is a whole number from 1; {raw[:40]!r} is not one."]})
         number = int(raw)
         self.count, self.count_is_estimate = pagination.estimated_count(queryset)
         start = (number - 1) * size
-        ids = page_ids(queryset, start, start + size + 1)  # one more: is there a next page?
+        # A page past the end reads nothing (and an offset beyond the database's integers would fail): past an exact
+        # count, or far past an estimated one, it is answered without a query.
+        beyond = start >= self.count if not self.count_is_estimate else start > 2 * self.count + 100 * size
+        ids = [] if beyond and number > 1 else page_ids(queryset, start, start + size + 1)  # one more: a next page?
         if not ids and number > 1:
             last = max(1, -(-self.count // size))
             about = "about " if self.count_is_estimate else ""
