@@ -232,9 +232,9 @@ def _locked_incidents(incidents):
     return [(incident, obligations.get(incident.pk, [])) for incident in locked]
 
 
-@transaction.atomic
 def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
-    """Recompute the incident's obligations from its current facts (see the module docstring)."""
+    """Recompute the incident's obligations from its current facts (see the module docstring), in the one
+    transaction of `obligations_sync_many`."""
     return obligations_sync_many(actor=actor, incidents=Incident.objects.filter(pk=incident.pk),
                                  reason=reason)[0]
 

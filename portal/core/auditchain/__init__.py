@@ -15,7 +15,7 @@ The modules, one job each:
 - `migrations`: `rechain`, `rechain_only`, `unchain`, `install_append_only_triggers`, `drop_append_only_triggers`.
 """
 
-from portal.core.auditchain.append import append, append_many, append_rows, latest_head
+from portal.core.auditchain.append import append, append_batches, append_many, append_rows, latest_head
 from portal.core.auditchain.canonical import (
     CHAIN_FIELDS,
     GENESIS,
@@ -77,6 +77,7 @@ __all__ = [
     "ChainBreak",
     "ChainReport",
     "append",
+    "append_batches",
     "append_many",
     "append_rows",
     "canonical_bytes",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.apps import apps as django_apps
 from django.db import connections, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from portal.core.auditchain.canonical import CHAIN_FIELDS, GENESIS, hashed_fields, row_hash, values_hash
@@ -112,3 +113,62 @@ def append_rows(model, rows: list[dict], *, using) -> None:
         insert_rows(model, rows, using=using)
         last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
         record_head(model, last_history_id=last_id, last_hash=prev, rows=count + len(rows), using=using)
+
+
+def lock_chains(models, using) -> None:
+    """`lock_chain` for several tables in one statement, in label order (so two writers of the same tables take
+    their locks in the same order)."""
+    connection = connections[using]
+    labels = sorted({label_of(m) for m in models})
+    if connection.vendor == "postgresql" and labels:
+        locks = ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(labels))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {locks}", [v for label in labels for v in (LOCK_CLASS, label)])  # nosec B608  # placeholders only
+
+
+def _currents(models, using) -> dict:
+    """`_current` of several tables (under their locks) from one query of their newest heads."""
+    heads = head_model().objects.using(using)
+    newest = heads.filter(label__in=[label_of(m) for m in models]).values("label").annotate(newest=Max("id"))
+    found = {h.label: (h.last_history_id, h.last_hash, h.rows)
+             for h in heads.filter(id__in=newest.values("newest"))}
+    return {model: found.get(label_of(model)) or _current(model, using) for model in models}
+
+
+def append_batches(batches, *, using) -> dict:
+    """Chain and insert new rows of several history tables in one go: one statement taking every table's lock,
+    one query of their heads, one INSERT per table, one INSERT of the new heads, whatever the number of rows.
+
+    `batches` is a list of `(history model, rows)` in insert order; `rows` is a list of {attname: value} (the
+    fields of the row but its id and the chain fields; a field left out takes its default), or a callable given
+    the ids inserted so far ({model: [ids]}) that returns them, for rows that name earlier ones (a many-to-many
+    snapshot row names its history row). Returns the inserted ids by model. Call it inside the writing transaction.
+    """
+    models = [model for model, _rows in batches]
+    inserted: dict = {}
+    with transaction.atomic(using=using, savepoint=False):
+        lock_chains(models, using)
+        current = _currents(models, using)
+        new_heads = []
+        for model, rows in batches:
+            rows = rows(inserted) if callable(rows) else rows
+            if not rows:
+                continue
+            _last_id, prev, count = current[model]
+            objs = []
+            for values in rows:
+                obj = model(**values)
+                obj.chain_prev = prev
+                obj.chain_hash = prev = row_hash(obj, prev)
+                objs.append(obj)
+            # A plain queryset: the rows are chained here, not by the chained manager's bulk_create.
+            QuerySet(model=model, using=using).bulk_create(objs)
+            inserted[model] = [obj.pk for obj in objs]
+            last_id = objs[-1].pk
+            if last_id is None:  # a backend that cannot return ids from a bulk insert
+                last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
+            current[model] = (last_id, prev, count + len(objs))
+            new_heads.append(head_model()(label=label_of(model), last_history_id=last_id, last_hash=prev,
+                                          rows=count + len(objs), recorded_at=timezone.now()))
+        head_model().objects.using(using).bulk_create(new_heads)
+    return inserted
