@@ -182,6 +182,18 @@ def history_in_bulk(model, instances, *, actor, update=False) -> None:
     auditchain.append_rows(history, rows, using=router.db_for_write(history))
 
 
+_history_models: dict = {}
+
+
+def history_model(model):
+    """The history model of a tracked `model`, looked up once (simple-history builds a new manager class on every
+    `Model.history` access)."""
+    found = _history_models.get(model)
+    if found is None:
+        found = _history_models[model] = model.history.model
+    return found
+
+
 def _history_values(history, instance, *, actor, history_type, history_date) -> dict:
     from portal.core.audit import current_source
 
@@ -206,8 +218,7 @@ def history_of_created(instance, *, actor, m2m=None, also=()) -> None:
 
     from portal.core import auditchain
 
-    model = type(instance)
-    history = model.history.model
+    history = history_model(type(instance))
     values = _history_values(history, instance, actor=actor, history_type="+", history_date=timezone.now())
     batches = [(history, [values])]
     for field in getattr(history, "_history_m2m_fields", ()):
@@ -231,7 +242,7 @@ def history_rows_in_bulk(model, instances, *, actor, update=False) -> tuple:
     `auditchain.append_batches` or `history_of_created(also=...)`."""
     from django.utils import timezone
 
-    history = model.history.model
+    history = history_model(model)
     now = timezone.now()
     return history, [_history_values(history, obj, actor=actor, history_type="~" if update else "+",
                                      history_date=now) for obj in instances]
