@@ -116,10 +116,11 @@ def append_rows(model, rows: list[dict], *, using) -> None:
 
 
 def lock_chains(models, using) -> None:
-    """`lock_chain` for several tables in one statement, in label order (so two writers of the same tables take
-    their locks in the same order)."""
+    """`lock_chain` for several tables in one statement, in the order given (the order in which a writer taking
+    them one by one would: the history of a record before that of its parts, as `save_tracked` then a bulk write
+    of its items would)."""
     connection = connections[using]
-    labels = sorted({label_of(m) for m in models})
+    labels = list(dict.fromkeys(label_of(m) for m in models))
     if connection.vendor == "postgresql" and labels:
         locks = ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(labels))
         with connection.cursor() as cursor:
