@@ -84,3 +84,16 @@ def test_a_renderer_is_retired_after_its_number_of_jobs(monkeypatch):
     render()
 
     assert renderer.pid is None  # retired; the next render starts a fresh one
+
+
+def test_a_process_forked_after_its_renderer_started_starts_its_own_and_leaves_the_parents_alone():
+    render()
+    parent_renderer = current_renderer().pid
+
+    child = os.fork()
+    if child == 0:  # a pre-forking server's new worker: the parent's renderer is not its own
+        os._exit(0 if current_renderer().pid is None else 1)
+    _, status = os.waitpid(child, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert current_renderer().pid == parent_renderer and not gone(parent_renderer)
