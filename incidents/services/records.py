@@ -140,6 +140,21 @@ def _jurisdictions(codes_or_objects):
     return [found[c] for c in codes]
 
 
+def _system_instances(items: list) -> list:
+    """The AI systems named by `items` (instances or primary keys) as instances, each once; a key that names no
+    system is left out (its link fails on the foreign key)."""
+    from inventory.models import AISystem
+
+    keys = [item for item in items if not isinstance(item, models.Model)]
+    found = AISystem.objects.in_bulk(keys) if keys else {}
+    systems = {}
+    for item in items:
+        system = item if isinstance(item, models.Model) else found.get(item)
+        if system is not None:
+            systems.setdefault(system.pk, system)
+    return list(systems.values())
+
+
 @transaction.atomic
 def incident_open(*, actor, title: str, track: str, incident_class: str, severity: str, detected_at=None,
                   systems: Iterable = (), components: Iterable = (), atlas_techniques: Iterable = (),
@@ -168,6 +183,7 @@ def incident_open(*, actor, title: str, track: str, incident_class: str, severit
         incident.save_without_historical_record()
     except IntegrityError as exc:  # a constraint a concurrent writer got past first (as `save_tracked` reports)
         raise ValidationError(f"The change conflicts with a concurrent change: {exc}") from exc
+    systems = list(systems)
     links = _add_links(incident, {"systems": systems, "components": components, "atlas_techniques": atlas_techniques,
                                   "owasp_risks": owasp_risks, "jurisdictions": jurisdictions})
     checklist_history = []
@@ -178,7 +194,8 @@ def incident_open(*, actor, title: str, track: str, incident_class: str, severit
                          f"{incident.get_incident_class_display()}",
                  payload={"severity": severity, "class": incident_class, "checklist_steps": steps,
                           "detection_source": incident.detection_source})
-    incident_changed.send(sender=Incident, incident=incident, actor=actor, fields=[], created=True)
+    incident_changed.send(sender=Incident, incident=incident, actor=actor, fields=[], created=True,
+                          links={"systems": _system_instances(systems), "jurisdictions": jurisdictions})
     return incident
 
 
