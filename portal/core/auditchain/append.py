@@ -156,20 +156,52 @@ def append_batches(batches, *, using) -> dict:
             if not rows:
                 continue
             _last_id, prev, count = current[model]
-            objs = []
+            rows = _complete(model, rows)
             for values in rows:
-                obj = model(**values)
-                obj.chain_prev = prev
-                obj.chain_hash = prev = row_hash(obj, prev)
-                objs.append(obj)
-            # A plain queryset: the rows are chained here, not by the chained manager's bulk_create.
-            QuerySet(model=model, using=using).bulk_create(objs)
-            inserted[model] = [obj.pk for obj in objs]
-            last_id = objs[-1].pk
-            if last_id is None:  # a backend that cannot return ids from a bulk insert
-                last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
-            current[model] = (last_id, prev, count + len(objs))
+                values[CHAIN_FIELDS[0]] = prev
+                values[CHAIN_FIELDS[1]] = prev = values_hash(model, values, prev)
+            ids = _insert_returning_ids(model, rows, using)
+            inserted[model] = ids
+            last_id = ids[-1]
+            current[model] = (last_id, prev, count + len(rows))
             new_heads.append(head_model()(label=label_of(model), last_history_id=last_id, last_hash=prev,
-                                          rows=count + len(objs), recorded_at=timezone.now()))
+                                          rows=count + len(rows), recorded_at=timezone.now()))
         head_model().objects.using(using).bulk_create(new_heads)
     return inserted
+
+
+def _complete(model, rows) -> list[dict]:
+    """`rows` with every concrete field but the id: a field left out takes its default, as a new instance would."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in CHAIN_FIELDS]
+    return [{f.attname: (row[f.attname] if f.attname in row else f.get_default()) for f in fields}
+            for row in rows]
+
+
+def _insert_returning_ids(model, rows: list[dict], using) -> list:
+    """Insert `rows` (complete, as `_complete` gives them, with their chain fields) in one statement and return
+    their ids in order; without the ORM's per-row model instances and SQL compilation (this is on the path of
+    every alert). A backend that cannot return ids from a multi-row insert takes the ORM's bulk_create."""
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        objs = [model(**values) for values in rows]
+        QuerySet(model=model, using=using).bulk_create(objs)
+        if objs[-1].pk is None:
+            last = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
+            return [*[None] * (len(objs) - 1), last]
+        return [obj.pk for obj in objs]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    attnames = list(rows[0])
+    prepared = [fields[name] for name in attnames]
+    quote = connection.ops.quote_name
+    placeholders = "(" + ", ".join(["%s"] * len(attnames)) + ")"
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in prepared)}) VALUES "  # noqa: S608  # nosec B608
+    tail = f" RETURNING {quote(model._meta.pk.column)}"
+    size = max(connection.ops.bulk_batch_size(prepared, rows), 1)  # SQLite's limit on query parameters
+    ids = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            params = [field.get_db_prep_save(row[field.attname], connection) for row in batch for field in prepared]
+            cursor.execute(head + ", ".join([placeholders] * len(batch)) + tail, params)  # nosec B608  # the model's names, not input
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
