@@ -354,6 +354,10 @@ OBLIGATION_REMINDER_HOURS = env.int("OBLIGATION_REMINDER_HOURS", default=24)
 # PDF rendering bounds; "process" renders in a child process that is killed at the timeout, "inline" in-process.
 PDF_RENDER_ISOLATION = env.str("PDF_RENDER_ISOLATION", default="process")
 PDF_RENDER_TIMEOUT = env.int("PDF_RENDER_TIMEOUT", default=60)
+# The long-lived renderer process (reporting.pdf.renderer) is replaced after this many renders, or once its peak
+# resident memory passed this many MB.
+PDF_RENDERER_MAX_JOBS = env.int("PDF_RENDERER_MAX_JOBS", default=200)
+PDF_RENDERER_MAX_MEMORY_MB = env.int("PDF_RENDERER_MAX_MEMORY_MB", default=768)
 PDF_MAX_PAGES = env.int("PDF_MAX_PAGES", default=200)
 PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=20 * 1024 * 1024)
 PDF_MAX_HTML_CHARS = env.int("PDF_MAX_HTML_CHARS", default=2_000_000)

@@ -14,11 +14,14 @@ CLOCK_FIELDS = {
 
 
 @receiver(incident_changed, dispatch_uid="reporting.obligations_on_incident_change")
-def obligations_on_incident_change(sender, *, incident, actor, fields, created, **kwargs):
-    from reporting.services.obligations import obligations_sync
+def obligations_on_incident_change(sender, *, incident, actor, fields, created, links=None, **kwargs):
+    from reporting.services.obligations import obligations_sync, obligations_sync_opened
 
     relevant = sorted(CLOCK_FIELDS & set(fields))
-    if created or relevant:
+    if created and links is not None:  # a new incident, with the systems and jurisdictions it was opened with
+        obligations_sync_opened(actor=actor, incident=incident, systems=links["systems"],
+                                jurisdictions=links["jurisdictions"])
+    elif created or relevant:
         obligations_sync(actor=actor, incident=incident,
                          reason="incident opened" if created else f"incident changed: {', '.join(relevant)}")
 

@@ -8,19 +8,18 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from incidents import lifecycle, sla
 from incidents.lifecycle import Guard, Status
-from incidents.models import ChecklistItem, Incident, IncidentSequence, Runbook, TimelineEvent
+from incidents.models import ChecklistItem, Incident, IncidentSequence, RunbookStep, TimelineEvent
 from incidents.signals import incident_changed
 from portal.core import inputs
 from portal.core.audit import current_source
 from portal.core.businesstime import BusinessCalendar
 from portal.core.concurrency import check_version
-from portal.core.history import history_in_bulk, save_tracked
+from portal.core.history import history_in_bulk, history_of_created, history_rows_in_bulk, save_tracked
 
 Kind = TimelineEvent.Kind
 
@@ -47,15 +46,16 @@ def record_event(incident, kind, *, actor, summary, payload=None, flagged=False)
 
 
 def next_reference(year: int) -> str:
-    """AIIR-<year>-<seq>: the year's counter row is incremented under its row lock, so two incidents opened at
-    the same moment get distinct numbers (the unique reference is the last line of defence)."""
-    try:
-        with transaction.atomic():
-            IncidentSequence.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass  # created by a concurrent transaction: fine, it exists now
-    IncidentSequence.objects.filter(year=year).update(last=F("last") + 1)
-    number = IncidentSequence.objects.values_list("last", flat=True).get(year=year)
+    """AIIR-<year>-<seq>: the year's counter row is created or incremented in one statement (an upsert, which
+    holds the row's lock until the transaction ends), so two incidents opened at the same moment get distinct
+    numbers (the unique reference is the last line of defence)."""
+    table = connection.ops.quote_name(IncidentSequence._meta.db_table)
+    last = connection.ops.quote_name("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, {last}) VALUES (%s, 1) "  # noqa: S608  # nosec B608  # the model's names, not input
+            f"ON CONFLICT (year) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}", [year])
+        number = cursor.fetchone()[0]
     return f"AIIR-{year}-{number:04d}"
 
 
@@ -75,25 +75,57 @@ def _set_m2m(incident, values: dict, *, actor) -> list[str]:
     return changed
 
 
-def checklist_from_runbook(incident, *, actor) -> int:
-    """Copy the runbook of the incident's class onto the incident as its checklist."""
-    runbook = Runbook.objects.filter(incident_class=incident.incident_class).prefetch_related("steps").first()
-    if runbook is None:
-        return 0
+def _add_links(incident, values: dict) -> dict:
+    """Insert the many-to-many links of a new incident (model instances or primary keys, repeats ignored), one
+    insert per non-empty field, without simple-history's per-field history rows (the caller writes the incident's
+    one history row with them); the through rows created, by field name."""
+    created = {}
+    for name, items in values.items():
+        items = list(items)
+        targets = list(dict.fromkeys(getattr(item, "pk", item) for item in items))
+        if not targets:
+            continue
+        field = Incident._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        related = field.related_model
+        if wrong := [item for item in items if isinstance(item, models.Model) and not isinstance(item, related)]:
+            raise TypeError(f"{name} takes {related.__name__} instances, not {type(wrong[0]).__name__}.")
+        rows = [through(**{f"{source}_id": incident.pk, f"{target}_id": pk}) for pk in targets]
+        through.objects.bulk_create(rows)
+        created[name] = rows
+    return created
+
+
+def checklist_from_runbook(incident, *, actor, history: list | None = None) -> int:
+    """Copy the runbook of the incident's class onto the incident as its checklist: one query for the runbook's
+    steps, one insert for the items, and their history rows (naming `actor`) chained in one batch. With `history`
+    (a list), the batch of history rows is appended to it instead, for the caller to chain with its own
+    (`history_of_created(also=...)`)."""
+    steps = list(RunbookStep.objects.filter(runbook__incident_class=incident.incident_class)
+                 .select_related("runbook").order_by("order", "pk"))
     items = [
         ChecklistItem(
             incident=incident, order=step.order, phase=step.phase, title=step.title, guidance=step.guidance,
             csf_category_id=step.csf_category_id, atlas_technique_id=step.atlas_technique_id,
-            runbook_version=runbook.version,
+            runbook_version=step.runbook.version,
         )
-        for step in runbook.steps.all()
+        for step in steps
     ]
-    for item in items:  # the runbook's steps are reference data, but each item is still checked as a save would
-        item.full_clean(exclude=["incident"], validate_unique=False, validate_constraints=False)
-    # One insert for the items and one chained batch of their history rows (naming `actor`), not a save per step:
-    # every new incident gets its checklist, so this is on the path of every alert.
+    # Each item is still checked as a save would, but for its references: they are copied from the runbook step's
+    # own foreign keys to the same tables, so they exist (an existence query per step would grow with the runbook).
+    for item in items:
+        item.full_clean(exclude=["incident", "csf_category", "atlas_technique"], validate_unique=False,
+                        validate_constraints=False)
+    if not items:
+        return 0
+    # One insert for the items and one chained batch of their history rows, not a save per step: every new
+    # incident gets its checklist, so this is on the path of every alert.
     ChecklistItem.objects.bulk_create(items)
-    history_in_bulk(ChecklistItem, items, actor=actor)
+    if history is None:
+        history_in_bulk(ChecklistItem, items, actor=actor)
+    else:
+        history.append(history_rows_in_bulk(ChecklistItem, items, actor=actor))
     return len(items)
 
 
@@ -106,6 +138,21 @@ def _jurisdictions(codes_or_objects):
     if unknown := [c for c in codes if c not in found]:
         raise ValidationError({"jurisdictions": inputs.unknown_jurisdictions(unknown)})
     return [found[c] for c in codes]
+
+
+def _system_instances(items: list) -> list:
+    """The AI systems named by `items` (instances or primary keys) as instances, each once; a key that names no
+    system is left out (its link fails on the foreign key)."""
+    from inventory.models import AISystem
+
+    keys = [item for item in items if not isinstance(item, models.Model)]
+    found = AISystem.objects.in_bulk(keys) if keys else {}
+    systems = {}
+    for item in items:
+        system = item if isinstance(item, models.Model) else found.get(item)
+        if system is not None:
+            systems.setdefault(system.pk, system)
+    return list(systems.values())
 
 
 @transaction.atomic
@@ -127,17 +174,28 @@ def incident_open(*, actor, title: str, track: str, incident_class: str, severit
             setattr(incident, name, value)
     refresh_sla(incident)
     incident.full_clean(exclude=["reference"])
+    jurisdictions = _jurisdictions(jurisdictions)
     incident.reference = next_reference(detected_at.year)
-    save_tracked(incident, actor=actor)
-    _set_m2m(incident, {"systems": systems, "components": components, "atlas_techniques": atlas_techniques,
-                        "owasp_risks": owasp_risks, "jurisdictions": _jurisdictions(jurisdictions)}, actor=actor)
-    steps = checklist_from_runbook(incident, actor=actor)
+    # The incident, its links, its checklist and all their history rows in a constant number of queries: the
+    # rows are inserted without history, then one "+" history row of the incident (with its links, as
+    # simple-history would snapshot them) and the checklist's history rows are chained in one go, naming `actor`.
+    try:
+        incident.save_without_historical_record()
+    except IntegrityError as exc:  # a constraint a concurrent writer got past first (as `save_tracked` reports)
+        raise ValidationError(f"The change conflicts with a concurrent change: {exc}") from exc
+    systems = list(systems)
+    links = _add_links(incident, {"systems": systems, "components": components, "atlas_techniques": atlas_techniques,
+                                  "owasp_risks": owasp_risks, "jurisdictions": jurisdictions})
+    checklist_history = []
+    steps = checklist_from_runbook(incident, actor=actor, history=checklist_history)
+    history_of_created(incident, actor=actor, m2m=links, also=checklist_history)
     record_event(incident, Kind.OPENED, actor=actor,
                  summary=f"{incident.reference} opened: {incident.get_severity_display()}, "
                          f"{incident.get_incident_class_display()}",
                  payload={"severity": severity, "class": incident_class, "checklist_steps": steps,
                           "detection_source": incident.detection_source})
-    incident_changed.send(sender=Incident, incident=incident, actor=actor, fields=[], created=True)
+    incident_changed.send(sender=Incident, incident=incident, actor=actor, fields=[], created=True,
+                          links={"systems": _system_instances(systems), "jurisdictions": jurisdictions})
     return incident
 
 

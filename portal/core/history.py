@@ -180,3 +180,69 @@ def history_in_bulk(model, instances, *, actor, update=False) -> None:
     }
     rows = [{**{name: getattr(obj, name) for name in tracked}, **common} for obj in instances]
     auditchain.append_rows(history, rows, using=router.db_for_write(history))
+
+
+_history_models: dict = {}
+
+
+def history_model(model):
+    """The history model of a tracked `model`, looked up once (simple-history builds a new manager class on every
+    `Model.history` access)."""
+    found = _history_models.get(model)
+    if found is None:
+        found = _history_models[model] = model.history.model
+    return found
+
+
+def _history_values(history, instance, *, actor, history_type, history_date) -> dict:
+    from portal.core.audit import current_source
+
+    return {
+        **{f.attname: getattr(instance, f.attname) for f in history.tracked_fields},
+        "history_date": history_date, "history_change_reason": None, "history_type": history_type,
+        "history_user_id": getattr(actor, "pk", None), "history_source": current_source(),
+    }
+
+
+def history_of_created(instance, *, actor, m2m=None, also=()) -> None:
+    """The "+" history row of `instance`, just saved without one (`save_without_historical_record`), with the
+    many-to-many snapshot rows simple-history would write for it and further batches of history rows written with
+    it (`also`: `(history model, rows)` as `auditchain.append_batches` takes them), chained in one go: one lock
+    statement, one head query, one insert per table, one insert of the new heads.
+
+    `m2m` gives the rows of the instance's many-to-many `through` tables the caller created with it (field name ->
+    saved through instances); a tracked many-to-many field not named is empty (the instance is new). The rows
+    name `actor` and the current audit source, as `save_tracked` would. Call it inside the writing transaction.
+    """
+    from django.utils import timezone
+
+    from portal.core import auditchain
+
+    history = history_model(type(instance))
+    values = _history_values(history, instance, actor=actor, history_type="+", history_date=timezone.now())
+    batches = [(history, [values])]
+    for field in getattr(history, "_history_m2m_fields", ()):
+        through_rows = list((m2m or {}).get(field.name, ()))
+        if not through_rows:
+            continue
+        snapshot = getattr(history, field.name).model
+        through_fields = [f.attname for f in field.remote_field.through._meta.concrete_fields]
+
+        def rows(inserted, through_rows=through_rows, through_fields=through_fields):
+            history_id = inserted[history][0]
+            return [{**{name: getattr(row, name) for name in through_fields}, "history_id": history_id}
+                    for row in through_rows]
+
+        batches.append((snapshot, rows))
+    auditchain.append_batches([*batches, *also], using=router.db_for_write(history))
+
+
+def history_rows_in_bulk(model, instances, *, actor, update=False) -> tuple:
+    """`(history model, rows)`: the history rows `history_in_bulk` would write for `instances`, as a batch for
+    `auditchain.append_batches` or `history_of_created(also=...)`."""
+    from django.utils import timezone
+
+    history = history_model(model)
+    now = timezone.now()
+    return history, [_history_values(history, obj, actor=actor, history_type="~" if update else "+",
+                                     history_date=now) for obj in instances]

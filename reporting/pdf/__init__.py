@@ -28,16 +28,17 @@ else in the project calls WeasyPrint. What it guarantees:
   bound (``timeout_seconds``). Every failure, limits included, is a `RenderError` naming what failed.
 
 The time bound. WeasyPrint offers no way to interrupt a layout, and a thread cannot be killed, so with
-``PDF_RENDER_ISOLATION = "process"`` (the default) the WeasyPrint step runs in a child process started with
-the ``spawn`` method: a fresh interpreter that inherits no threads, locks, database connections or open
-files of the web process. It receives only the HTML string, the attachment bytes and the options, and sends
-back the PDF bytes. The parent waits on the pipe at most ``timeout_seconds``; past that it terminates the
-child (SIGTERM, then SIGKILL after 2 s) and raises `RenderError`. A child that dies (crash, out of memory)
-is a `RenderError` too. The price is an interpreter start and a WeasyPrint import per document (about a
-second), which the timeout includes. As always with ``spawn``, a script that renders must keep its work
-under ``if __name__ == "__main__":`` (``manage.py`` does), a daemonic ``multiprocessing`` worker cannot
-start children (the render then fails with a `RenderError` saying so), and a server that embeds Python
-(``sys.executable`` not a Python interpreter) must call ``multiprocessing.set_executable()`` at start-up.
+``PDF_RENDER_ISOLATION = "process"`` (the default) the WeasyPrint step runs in a renderer process
+(`reporting.pdf.renderer`): a fresh interpreter (``python -m reporting.pdf.renderer``) that imports WeasyPrint
+once, inherits no threads, locks, database connections or open files of the web process, and renders the jobs
+its process sends it, one at a time. It receives only the HTML string, the attachment bytes and the options, and
+sends back the PDF bytes. The parent waits for the answer at most ``timeout_seconds`` (the renderer's start-up
+included when this render started it); past that it stops the renderer (SIGTERM, then SIGKILL after 2 s) and
+raises `RenderError`; the next render starts a new one. A renderer that dies (crash, out of memory) is a
+`RenderError` naming its exit code, and is replaced too. It is retired after ``PDF_RENDERER_MAX_JOBS`` renders or
+once its peak memory passed ``PDF_RENDERER_MAX_MEMORY_MB``. Each process that renders (gunicorn worker, Celery
+worker process) starts its own on its first render, after any fork. A server that embeds Python
+(``sys.executable`` not a Python interpreter) cannot start it: use ``inline`` there.
 
 ``PDF_RENDER_ISOLATION = "inline"`` renders in the calling process (tests, scripts): the HTML, page and byte
 limits are enforced the same way, and a render that took longer than ``timeout_seconds`` is refused once it

@@ -1,17 +1,16 @@
-"""The WeasyPrint step: HTML string in, PDF/A-3b bytes out, inline or in a child process that can be killed.
+"""The WeasyPrint step: HTML string in, PDF/A-3b bytes out, inline or in a renderer process that can be killed.
 
 `render_job` is the only place in the project that calls WeasyPrint. `run_inline` calls it in this
-process; `run_isolated` calls it in a fresh ``spawn`` child and kills the child at the deadline. The child
-receives only a picklable `RenderJob` (HTML string, attachment bytes, options, a fetcher rebuilt from its
-folder) and sends back a `RenderOutcome` or an error message, plus the fetcher's records and the warnings
-WeasyPrint logged. This module imports no Django.
+process; `run_isolated` sends it to the process's long-lived renderer process (`renderer`), which is killed
+and replaced at the deadline. The renderer receives only a picklable `RenderJob` (HTML string, attachment
+bytes, options, a fetcher rebuilt from its folder) and sends back a `RenderOutcome` or an error message
+(`answer`), plus the fetcher's records and the warnings WeasyPrint logged. This module imports no Django.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import threading
 import time
@@ -27,7 +26,6 @@ PDF_VARIANT = "pdf/a-3b"
 ATTACHMENT_RELATIONSHIP = "Data"
 # Embedded files must carry dates (PDF/A-3 wants ModDate); without an issue date they get this fixed one.
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
-_KILL_GRACE_SECONDS = 2
 # fontTools (WeasyPrint's font subsetter when HarfBuzz-Subset is missing) stamps every embedded font subset
 # with the current time unless SOURCE_DATE_EPOCH is set (reproducible-builds convention).
 _SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
@@ -143,56 +141,11 @@ def run_inline(job: RenderJob, limits: RenderLimits) -> RenderOutcome:
 
 
 def run_isolated(job: RenderJob, limits: RenderLimits) -> RenderOutcome:
-    """Render in a fresh child process; terminate (then kill) it if no answer came within the timeout."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child_main, args=(sender, job), name="reporting-pdf-render", daemon=True)
-    try:
-        process.start()
-    except Exception as exc:
-        receiver.close()
-        sender.close()
-        raise RenderError(f"The PDF renderer process could not start: {type(exc).__name__}: {exc}") from exc
-    sender.close()  # our copy: the pipe then reports end-of-file when the child dies without answering
-    answered = False
-    try:
-        if not receiver.poll(limits.timeout_seconds):
-            raise RenderError(
-                f"Rendering did not finish within {limits.timeout_seconds} s (timeout_seconds); "
-                "the renderer process was stopped."
-            )
-        try:
-            status, payload, records = receiver.recv()
-            answered = True
-        except (EOFError, OSError):
-            process.join(_KILL_GRACE_SECONDS)
-            raise RenderError(
-                f"The PDF renderer process ended without a result (exit code {process.exitcode})."
-            ) from None
-    finally:
-        receiver.close()
-        _stop(process, grace=_KILL_GRACE_SECONDS if answered else 0)
-    requested, served, refused, warnings = records
-    job.fetcher.requested.extend(requested)
-    job.fetcher.served.extend(served)
-    job.fetcher.refused.extend(refused)
-    for message in warnings:
-        logger.warning("WeasyPrint: %s", message)
-    if status != "ok":
-        raise RenderError(payload)
-    return payload
+    """Render in this process's long-lived renderer process (`renderer.Renderer`), which is stopped and replaced
+    when the render is not done within the timeout."""
+    from .renderer import current_renderer
 
-
-def _stop(process, *, grace: float) -> None:
-    """Let an answered child exit on its own within `grace`; terminate, then kill, one that is still running."""
-    process.join(grace)
-    if process.is_alive():
-        process.terminate()
-        process.join(_KILL_GRACE_SECONDS)
-    if process.is_alive():
-        process.kill()
-        process.join()
-    process.close()
+    return current_renderer().render(job, limits)
 
 
 class _Collect(logging.Handler):
@@ -204,23 +157,27 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _child_main(sender, job: RenderJob) -> None:
-    """Entry point of the renderer process: one job, one answer, exit."""
-    collect = _Collect()  # WeasyPrint's and fontTools' warnings go back to the parent's log
+def collect_warnings() -> _Collect:
+    """Route WeasyPrint's and fontTools' warnings to a collector (the renderer process sends them back to the
+    web process's log with each answer)."""
+    collect = _Collect()
     for name in ("weasyprint", "fontTools"):
         child_logger = logging.getLogger(name)
         child_logger.setLevel(logging.WARNING)
         child_logger.addHandler(collect)
         child_logger.propagate = False
+    return collect
+
+
+def answer(job: RenderJob, collect: _Collect) -> tuple:
+    """Render one job in the renderer process: ("ok", outcome) or ("error", message), with what the fetcher
+    requested, served and refused and the warnings logged meanwhile. Never raises."""
+    collect.messages = []
     try:
-        try:
-            status, payload = "ok", render_job(job)
-        except RenderError as exc:
-            status, payload = "error", str(exc)
-        except BaseException as exc:
-            status, payload = "error", f"WeasyPrint failed: {type(exc).__name__}: {exc}"
-        fetcher = job.fetcher
-        records = (fetcher.requested, fetcher.served, fetcher.refused, collect.messages)
-        sender.send((status, payload, records))
-    finally:
-        sender.close()
+        status, payload = "ok", render_job(job)
+    except RenderError as exc:
+        status, payload = "error", str(exc)
+    except BaseException as exc:
+        status, payload = "error", f"WeasyPrint failed: {type(exc).__name__}: {exc}"
+    fetcher = job.fetcher
+    return status, payload, (fetcher.requested, fetcher.served, fetcher.refused, list(collect.messages))

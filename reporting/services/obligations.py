@@ -232,11 +232,38 @@ def _locked_incidents(incidents):
     return [(incident, obligations.get(incident.pk, [])) for incident in locked]
 
 
-@transaction.atomic
 def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
-    """Recompute the incident's obligations from its current facts (see the module docstring)."""
+    """Recompute the incident's obligations from its current facts (see the module docstring), in the one
+    transaction of `obligations_sync_many`."""
     return obligations_sync_many(actor=actor, incidents=Incident.objects.filter(pk=incident.pk),
                                  reason=reason)[0]
+
+
+@transaction.atomic
+def obligations_sync_opened(*, actor, incident, systems, jurisdictions,
+                            reason: str = "incident opened") -> SyncResult:
+    """`obligations_sync` for an incident `incident_open` has just written in this transaction, from the
+    in-memory incident and the AI systems and jurisdictions it was linked to (instances): nothing to re-read or
+    lock (the row is the transaction's own and has no obligation or regulatory facts yet), the same plan and
+    writes."""
+    cached = getattr(incident, "_prefetched_objects_cache", None)
+    incident._prefetched_objects_cache = {**(cached or {}), "systems": list({s.pk: s for s in systems}.values()),
+                                          "jurisdictions": list({j.pk: j for j in jurisdictions}.values())}
+    had_facts = Incident.regulatory_facts.related.is_cached(incident)
+    if not had_facts:  # no row yet: the organisation's profile defaults (`regulatory_facts_for`)
+        Incident.regulatory_facts.related.set_cached_value(incident, None)
+    try:
+        version = clock.reference_data_version()
+        plan = obligations_plan(incident, [], reason=reason, version=version)
+        obligations_apply([plan], actor=actor, reason=reason, version=version)
+    finally:  # the caller's incident is left as it came: its relations read from the database again
+        if cached is None:
+            del incident._prefetched_objects_cache
+        else:
+            incident._prefetched_objects_cache = cached
+        if not had_facts:
+            Incident.regulatory_facts.related.delete_cached_value(incident)
+    return plan.result
 
 
 @transaction.atomic

@@ -50,7 +50,7 @@ LIST_URLS = ["", "?sla=breached", "?system={system}&severity__exact=p1", "?q=inc
 def test_the_incident_list_runs_the_same_number_of_queries_at_10_and_200_incidents(client_as, compliance,
                                                                                   responder, monkeypatch):
     # The list shows no checklist: skip copying the runbooks to keep 200 incidents quick to open.
-    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor: 0)
+    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor, **kwargs: 0)
     rows = Incidents(compliance, responder)
     client = client_as(roles.LEADERSHIP)
     urls = [admin_url("incident", "changelist") + query.format(system=rows.systems[0].pk) for query in LIST_URLS]

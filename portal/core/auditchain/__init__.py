@@ -17,7 +17,7 @@ The modules, one job each:
 - `migrations`: `rechain`, `rechain_only`, `unchain`, `install_append_only_triggers`, `drop_append_only_triggers`.
 """
 
-from portal.core.auditchain.append import append, append_many, append_rows, latest_head
+from portal.core.auditchain.append import append, append_batches, append_many, append_rows, latest_head
 from portal.core.auditchain.canonical import (
     CHAIN_FIELDS,
     GENESIS,
@@ -94,6 +94,7 @@ __all__ = [
     "ChainReport",
     "TableStatus",
     "append",
+    "append_batches",
     "append_many",
     "append_rows",
     "canonical_bytes",

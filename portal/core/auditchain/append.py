@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.apps import apps as django_apps
 from django.db import connections, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from portal.core.auditchain.canonical import CHAIN_FIELDS, GENESIS, hashed_fields, row_hash, values_hash
@@ -112,3 +113,95 @@ def append_rows(model, rows: list[dict], *, using) -> None:
         insert_rows(model, rows, using=using)
         last_id = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
         record_head(model, last_history_id=last_id, last_hash=prev, rows=count + len(rows), using=using)
+
+
+def lock_chains(models, using) -> None:
+    """`lock_chain` for several tables in one statement, in the order given (the order in which a writer taking
+    them one by one would: the history of a record before that of its parts, as `save_tracked` then a bulk write
+    of its items would)."""
+    connection = connections[using]
+    labels = list(dict.fromkeys(label_of(m) for m in models))
+    if connection.vendor == "postgresql" and labels:
+        locks = ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(labels))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {locks}", [v for label in labels for v in (LOCK_CLASS, label)])  # nosec B608  # placeholders only
+
+
+def _currents(models, using) -> dict:
+    """`_current` of several tables (under their locks) from one query of their newest heads."""
+    heads = head_model().objects.using(using)
+    newest = heads.filter(label__in=[label_of(m) for m in models]).values("label").annotate(newest=Max("id"))
+    found = {h.label: (h.last_history_id, h.last_hash, h.rows)
+             for h in heads.filter(id__in=newest.values("newest"))}
+    return {model: found.get(label_of(model)) or _current(model, using) for model in models}
+
+
+def append_batches(batches, *, using) -> dict:
+    """Chain and insert new rows of several history tables in one go: one statement taking every table's lock,
+    one query of their heads, one INSERT per table, one INSERT of the new heads, whatever the number of rows.
+
+    `batches` is a list of `(history model, rows)` in insert order; `rows` is a list of {attname: value} (the
+    fields of the row but its id and the chain fields; a field left out takes its default), or a callable given
+    the ids inserted so far ({model: [ids]}) that returns them, for rows that name earlier ones (a many-to-many
+    snapshot row names its history row). Returns the inserted ids by model. Call it inside the writing transaction.
+    """
+    models = [model for model, _rows in batches]
+    inserted: dict = {}
+    with transaction.atomic(using=using, savepoint=False):
+        lock_chains(models, using)
+        current = _currents(models, using)
+        new_heads = []
+        for model, rows in batches:
+            rows = rows(inserted) if callable(rows) else rows
+            if not rows:
+                continue
+            _last_id, prev, count = current[model]
+            rows = _complete(model, rows)
+            for values in rows:
+                values[CHAIN_FIELDS[0]] = prev
+                values[CHAIN_FIELDS[1]] = prev = values_hash(model, values, prev)
+            ids = _insert_returning_ids(model, rows, using)
+            inserted[model] = ids
+            last_id = ids[-1]
+            current[model] = (last_id, prev, count + len(rows))
+            new_heads.append(head_model()(label=label_of(model), last_history_id=last_id, last_hash=prev,
+                                          rows=count + len(rows), recorded_at=timezone.now()))
+        head_model().objects.using(using).bulk_create(new_heads)
+    return inserted
+
+
+def _complete(model, rows) -> list[dict]:
+    """`rows` with every concrete field but the id: a field left out takes its default, as a new instance would."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in CHAIN_FIELDS]
+    return [{f.attname: (row[f.attname] if f.attname in row else f.get_default()) for f in fields}
+            for row in rows]
+
+
+def _insert_returning_ids(model, rows: list[dict], using) -> list:
+    """Insert `rows` (complete, as `_complete` gives them, with their chain fields) in one statement and return
+    their ids in order; without the ORM's per-row model instances and SQL compilation (this is on the path of
+    every alert). A backend that cannot return ids from a multi-row insert takes the ORM's bulk_create."""
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        objs = [model(**values) for values in rows]
+        QuerySet(model=model, using=using).bulk_create(objs)
+        if objs[-1].pk is None:
+            last = model._default_manager.using(using).order_by("-pk").values_list("pk", flat=True).first()
+            return [*[None] * (len(objs) - 1), last]
+        return [obj.pk for obj in objs]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    attnames = list(rows[0])
+    prepared = [fields[name] for name in attnames]
+    quote = connection.ops.quote_name
+    placeholders = "(" + ", ".join(["%s"] * len(attnames)) + ")"
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in prepared)}) VALUES "  # noqa: S608  # nosec B608
+    tail = f" RETURNING {quote(model._meta.pk.column)}"
+    size = max(connection.ops.bulk_batch_size(prepared, rows), 1)  # SQLite's limit on query parameters
+    ids = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            params = [field.get_db_prep_save(row[field.attname], connection) for row in batch for field in prepared]
+            cursor.execute(head + ", ".join([placeholders] * len(batch)) + tail, params)  # nosec B608  # the model's names, not input
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids

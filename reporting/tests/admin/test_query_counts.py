@@ -24,7 +24,7 @@ def _fast_pdf(monkeypatch):
     """The page under test lists documents; their bytes do not matter here."""
     monkeypatch.setattr(documents_module, "render_pdf",
                         lambda **kw: b"%PDF-1.7 " + json.dumps(kw["attachment"], sort_keys=True).encode())
-    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor: 0)
+    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor, **kwargs: 0)
 
 
 def _queries(client, url):

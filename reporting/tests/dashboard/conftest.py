@@ -29,7 +29,7 @@ from reporting.tests.factories import breach_incident
 @pytest.fixture
 def no_runbook_checklists(monkeypatch):
     """Incidents open without their runbook's checklist, so a test places the CSF steps it counts."""
-    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor: 0)
+    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor, **kwargs: 0)
 
 
 def csf_step(incident, category: str, *, actor, order: int):

@@ -55,3 +55,12 @@ class StallingFetcher(SafeURLFetcher):
     def fetch(self, url, headers=None):
         time.sleep(120)
         return super().fetch(url, headers)
+
+
+class CrashingFetcher(SafeURLFetcher):
+    """A fetcher that ends the process rendering with it, as a crash of the renderer would (exit code 70)."""
+
+    def fetch(self, url, headers=None):
+        import os
+
+        os._exit(70)

@@ -1,15 +1,13 @@
 """Every failure is a RenderError naming its cause; renders are bounded in size, pages and time."""
 
-import multiprocessing
-import os
 import re
 import time
 
 import pytest
 
-from reporting.pdf import RenderError, RenderLimits, SafeURLFetcher, engine, extract_attachment, render_pdf
+from reporting.pdf import RenderError, RenderLimits, engine, extract_attachment, render_pdf
 from reporting.tests.pdf import samples
-from reporting.tests.pdf.helpers import StallingFetcher, page_count
+from reporting.tests.pdf.helpers import page_count
 
 
 def render(name="notification", context=None, **kwargs):
@@ -90,70 +88,6 @@ def test_an_inline_render_over_the_time_limit_is_refused(monkeypatch):
 
     with pytest.raises(RenderError, match=r"over the limit of 0.2 s \(timeout_seconds\)"):
         render(limits=RenderLimits(timeout_seconds=0.2))
-
-
-def stopped_processes(monkeypatch):
-    """Spies on the renderer's process clean-up: the ids of the child processes it stopped."""
-    pids = []
-    real_stop = engine._stop
-
-    def spy(process, **kwargs):
-        pids.append(process.pid)
-        real_stop(process, **kwargs)
-
-    monkeypatch.setattr(engine, "_stop", spy)
-    return pids
-
-
-def assert_gone(pids):
-    assert pids
-    for pid in pids:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
-    assert multiprocessing.active_children() == []
-
-
-def test_a_render_that_does_not_finish_in_time_is_killed(settings, monkeypatch):
-    settings.PDF_RENDER_ISOLATION = "process"
-    pids = stopped_processes(monkeypatch)
-    started = time.monotonic()
-
-    with pytest.raises(RenderError, match=r"did not finish within 4 s \(timeout_seconds\)"):
-        render(fetcher=StallingFetcher(), limits=RenderLimits(timeout_seconds=4))
-
-    assert time.monotonic() - started < 15
-    assert_gone(pids)
-
-
-def test_a_tiny_timeout_stops_the_child_even_before_it_starts_rendering(settings, monkeypatch):
-    settings.PDF_RENDER_ISOLATION = "process"
-    pids = stopped_processes(monkeypatch)
-
-    with pytest.raises(RenderError, match=r"timeout_seconds"):
-        render(limits=RenderLimits(timeout_seconds=0.05))
-
-    assert_gone(pids)
-
-
-def test_the_child_process_renders_the_same_bytes_and_reports_what_it_fetched(settings, monkeypatch):
-    inline = render("disclosure_decision")
-    settings.PDF_RENDER_ISOLATION = "process"
-    pids = stopped_processes(monkeypatch)
-    fetcher = SafeURLFetcher()
-
-    isolated = render("disclosure_decision", fetcher=fetcher)
-
-    assert isolated == inline
-    assert extract_attachment(isolated) == samples.attachment_for(samples.disclosure_decision_context())
-    assert fetcher.requested == fetcher.served == ["portal-static:///document.css"]
-    assert_gone(pids)
-
-
-def test_limits_are_checked_in_the_child_process_too(settings):
-    settings.PDF_RENDER_ISOLATION = "process"
-
-    with pytest.raises(RenderError, match=r"max_pages"):
-        render("post_incident_report", long_report(), limits=RenderLimits(max_pages=2))
 
 
 def test_an_unknown_isolation_mode_is_refused(settings):
