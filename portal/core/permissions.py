@@ -10,10 +10,34 @@ subclassing `RoleModelPermissions` (which checks it first) or calling `check_tok
 API endpoint with a read-only token to make sure none is forgotten.
 """
 
+from django.contrib.auth.models import Permission
+from django.db.models import CharField, Value
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from portal.core.models import ApiToken, TokenScope
+
+
+def permissions_read_once(user) -> None:
+    """Read the user's own and group permissions in one query (a UNION) and keep them where Django's
+    `ModelBackend` looks for them (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`), instead of the two
+    queries it would run at the first permission check.
+
+    Superusers (whose checks pass without reading permissions), inactive users and users whose permissions are
+    already read are left as they are."""
+    if not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
+        return
+    parts = [
+        Permission.objects.filter(**{lookup: user}).annotate(source=Value(source, output_field=CharField()))
+        .values_list("source", "content_type__app_label", "codename").order_by()
+        for source, lookup in (("user", "user"), ("group", "group__user"))
+    ]
+    found = {"user": set(), "group": set()}
+    for source, app_label, codename in parts[0].union(parts[1], all=True):
+        found[source].add(f"{app_label}.{codename}")
+    user._user_perm_cache = found["user"]
+    user._group_perm_cache = found["group"]
+    user._perm_cache = found["user"] | found["group"]
 
 
 def required_token_scope(request, view) -> str:
