@@ -10,7 +10,7 @@ transitions name the version they were based on (body `version` or `If-Match`), 
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -41,29 +41,67 @@ ERROR_RESPONSES = {
     428: OpenApiResponse(description="No version sent: send `version` or `If-Match: \"<version>\"`."),
 }
 
-# The response records the detail shows, each with the users it names (one query per kind, not per row).
-RESPONSE_RECORDS = (
-    Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
-    Prefetch("checklist", queryset=ChecklistItem.objects.select_related("done_by")),
-    Prefetch("containment_actions",
-             queryset=ContainmentAction.objects.select_related("target_system", "performed_by", "reverted_by")),
-    Prefetch("evidence", queryset=Evidence.objects.select_related("collected_by").prefetch_related(
-        Prefetch("custody", queryset=CustodyEntry.objects.select_related("actor")))),
-    Prefetch("recovery_validations", queryset=RecoveryValidation.objects.select_related(
+# The response records the detail shows, each with the users it names (one query per kind, not per row), by the
+# name of the flag the incident query sets when the incident has at least one of that kind.
+RESPONSE_RECORDS = {
+    "has_timeline": Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
+    "has_checklist": Prefetch("checklist", queryset=ChecklistItem.objects.select_related("done_by")),
+    "has_containment_actions": Prefetch("containment_actions", queryset=ContainmentAction.objects.select_related(
+        "target_system", "performed_by", "reverted_by")),
+    "has_evidence": Prefetch("evidence", queryset=Evidence.objects.select_related("collected_by")),
+    "has_custody": Prefetch("evidence__custody", queryset=CustodyEntry.objects.select_related("actor")),
+    "has_recovery_validations": Prefetch("recovery_validations", queryset=RecoveryValidation.objects.select_related(
         "engineering_signoff_by", "compliance_signoff_by")),
-    Prefetch("review__action_items", queryset=ActionItem.objects.select_related("owner")),
-)
+    "has_action_items": Prefetch("review__action_items", queryset=ActionItem.objects.select_related("owner")),
+}
+RECORD_EXISTS = {
+    "has_timeline": TimelineEvent.objects.filter(incident=OuterRef("pk")),
+    "has_checklist": ChecklistItem.objects.filter(incident=OuterRef("pk")),
+    "has_containment_actions": ContainmentAction.objects.filter(incident=OuterRef("pk")),
+    "has_evidence": Evidence.objects.filter(incident=OuterRef("pk")),
+    "has_custody": CustodyEntry.objects.filter(evidence__incident=OuterRef("pk")),
+    "has_recovery_validations": RecoveryValidation.objects.filter(incident=OuterRef("pk")),
+    "has_action_items": ActionItem.objects.filter(review__incident=OuterRef("pk")),
+}
+
+
+def _loaded_empty(instance, name: str) -> None:
+    """Mark the related set `name` of `instance` as prefetched and empty, so reading it runs no query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache, queryset._prefetch_done = [], True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
 
 
 def incident_for_detail(reference: str) -> Incident:
     """The incident with everything the detail shows, or 404: the incident with its commander and review in one
-    query, the sets it names (systems, components, taxonomies, jurisdictions) in one more, then one per kind of
-    response record."""
+    query (which also tells, by EXISTS, which kinds of response record it has), the sets it names (systems,
+    components, taxonomies, jurisdictions) in one more, then one per kind of response record it has: a kind it
+    has none of costs no query."""
     queryset = selectors.with_sla_state(Incident.objects.select_related("commander", "review__reviewed_by"))
-    queryset = queryset.prefetch_related(*RESPONSE_RECORDS)
+    queryset = queryset.annotate(**{flag: Exists(records) for flag, records in RECORD_EXISTS.items()})
     incident = get_object_or_404(queryset, reference=reference)
     selectors.incident_named_sets(incident)
+    present = [flag for flag in RESPONSE_RECORDS if getattr(incident, flag)]
+    prefetch_related_objects([incident], *(RESPONSE_RECORDS[flag] for flag in present))
+    for flag, lookup in RESPONSE_RECORDS.items():
+        if flag in present:
+            continue
+        *path, name = lookup.prefetch_through.split("__")
+        owners = [incident]
+        for step in path:  # the evidence of the incident, or its review (if it has one)
+            owners = [owner for parent in owners for owner in _related(parent, step)]
+        for owner in owners:
+            _loaded_empty(owner, name)
     return incident
+
+
+def _related(instance, name):
+    value = getattr(instance, name, None)
+    if value is None:
+        return []
+    return list(value.all()) if hasattr(value, "all") else [value]
 
 
 def _renamed(error: DjangoValidationError, old: str, new: str) -> DjangoValidationError:

@@ -12,6 +12,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from portal.core import tokens
+from portal.core.permissions import permissions_keep
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -32,6 +33,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         if token is None or not token.is_active or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         tokens.api_token_touch(token)
+        permissions_keep(token.user, own=token.own_permission_names, groups=token.group_permission_names)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -10,10 +10,52 @@ subclassing `RoleModelPermissions` (which checks it first) or calling `check_tok
 API endpoint with a read-only token to make sure none is forgotten.
 """
 
+from django.contrib.auth.models import Permission
+from django.db.models import Aggregate, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Concat
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from portal.core.models import ApiToken, TokenScope
+
+
+class _JoinedText(Aggregate):
+    """Text values joined with commas: GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG",
+                           template="%(function)s(%(expressions)s, ',')", **extra_context)
+
+
+def _permission_names(lookup: str, user_ref: str) -> Subquery:
+    """`app_label.codename` of the permissions `lookup` links to the user `user_ref` names, comma-joined (a
+    permission codename has no comma), or NULL when there are none."""
+    names = (Permission.objects.filter(**{lookup: OuterRef(user_ref)}).order_by().values(lookup)
+             .annotate(names=_JoinedText(Concat("content_type__app_label", Value("."), "codename",
+                                                output_field=TextField())))
+             .values("names"))
+    return Subquery(names, output_field=TextField())
+
+
+def with_permission_names(queryset: QuerySet, user_ref: str) -> QuerySet:
+    """Annotate each row with the permission names of the user `user_ref` names: its own (`own_permission_names`)
+    and its groups' (`group_permission_names`), so a request reads them with the row it reads anyway."""
+    return queryset.annotate(own_permission_names=_permission_names("user", user_ref),
+                             group_permission_names=_permission_names("group__user", user_ref))
+
+
+def permissions_keep(user, *, own: str | None, groups: str | None) -> None:
+    """Keep permission names read by `with_permission_names` where Django's `ModelBackend` looks for them
+    (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`), so the first permission check of the request runs no
+    query. Superusers (whose checks read no permission) and inactive users (who have none) are left as they are."""
+    if not user.is_active or user.is_superuser:
+        return
+    user._user_perm_cache = set(own.split(",")) if own else set()
+    user._group_perm_cache = set(groups.split(",")) if groups else set()
+    user._perm_cache = user._user_perm_cache | user._group_perm_cache
 
 
 def required_token_scope(request, view) -> str:

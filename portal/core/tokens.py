@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.core.history import save_tracked
 from portal.core.models import ApiToken, TokenScope
+from portal.core.permissions import with_permission_names
 
 KEY_PREFIX = "aip_"
 SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 8
@@ -67,10 +68,12 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 
 def api_token_for_key(raw_key: str) -> ApiToken | None:
-    """The token whose key this is, with its user, whatever its state (the caller checks `is_active`)."""
+    """The token whose key this is, with its user and the user's permission names (`with_permission_names`), in
+    one query, whatever its state (the caller checks `is_active`)."""
     if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 200:
         return None
-    return ApiToken.objects.select_related("user").filter(key_hash=key_digest(raw_key)).first()
+    tokens = with_permission_names(ApiToken.objects.select_related("user"), "user_id")
+    return tokens.filter(key_hash=key_digest(raw_key)).first()
 
 
 def api_token_touch(token: ApiToken) -> None:

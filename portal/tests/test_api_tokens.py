@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -327,3 +328,20 @@ def test_last_use_is_written_at_most_once_a_minute(admin_user, django_assert_num
     tokens.api_token_touch(token)
     with django_assert_num_queries(0):
         tokens.api_token_touch(token)
+
+
+# --- the user's permissions, read with the token ---------------------------------------------------------------
+
+def test_a_token_carries_the_permissions_given_to_its_user_directly_and_through_its_roles(role_users, admin_user):
+    user = get_user_model().objects.create_user("direct", password="x")
+    _, key = token_for(user, "read")
+    assert client_with(key).get("/api/v1/teams/").status_code == 403  # no permission at all
+
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="inventory", codename="view_team"))
+    assert client_with(key).get("/api/v1/teams/").status_code == 200  # a permission of its own
+    assert client_with(key).get("/api/v1/incidents/").status_code == 403
+
+    user.groups.add(role_users[roles.AUDITOR].groups.get(name=roles.AUDITOR))
+    client = client_with(key)
+    assert client.get("/api/v1/incidents/").status_code == 200  # and the permissions of its role
+    assert client.get("/api/v1/teams/").status_code == 200

@@ -18,11 +18,16 @@ from incidents.tests.factories import checklist_item, open_incident
 from inventory.tests.factories import AISystemFactory, ComponentFactory
 from portal.core import roles
 
-# The auth queries of a session request (session, user, the user's and the groups' permissions), then the incident
-# with its commander and review, its named sets in one query, and one query per kind of response record (timeline,
-# checklist, containment, evidence and its custody, recovery validations, action items).
+# The auth queries of a session request (session, user, the user's and the groups' permissions) and of a token
+# request (the token with its user and the names of its own and its groups' permissions, in one query); then the
+# incident with its commander and review (and which kinds of response record it has), its named sets in one query,
+# and one query per kind of response record it has (timeline, checklist, containment, evidence, custody, recovery
+# validations, action items).
 SESSION_QUERIES = 4
+TOKEN_QUERIES = 1
 DETAIL_QUERIES = 9
+# A freshly opened incident has a timeline and a checklist and none of the other kinds.
+OPENED_DETAIL_QUERIES = 4
 
 
 @pytest.fixture
@@ -90,6 +95,54 @@ def test_one_incident_runs_the_same_queries_among_few_and_many_incidents(client_
 
     assert body["reference"] == incident.reference
     assert many == few <= SESSION_QUERIES + DETAIL_QUERIES
+
+
+def test_a_token_request_runs_the_same_queries_with_few_and_many_records(client_for, role_users, inventory,
+                                                                        taxonomies):
+    admin = role_users["admin"]
+    incident = open_incident(role_users[roles.COMPLIANCE_OFFICER], systems=[inventory.system])
+    client = client_for("auditor", auth="token")
+    grow(incident, admin, 1)
+    client.get(incident_url(incident))
+    few, small = detail_queries(client, incident)
+    grow(incident, admin, 3)
+    many, large = detail_queries(client, incident)
+
+    assert len(large["evidence"]) == 4 > len(small["evidence"])
+    assert many == few == TOKEN_QUERIES + DETAIL_QUERIES
+
+
+def test_a_token_reads_a_freshly_opened_incident_in_at_most_eight_queries(client_for, role_users, inventory):
+    incident = open_incident(role_users[roles.COMPLIANCE_OFFICER], systems=[inventory.system])
+    client = client_for("auditor", auth="token")
+    client.get(incident_url(incident))
+    count, body = detail_queries(client, incident)
+
+    assert body["timeline"] and body["checklist"]
+    assert body["evidence"] == body["containment_actions"] == body["recovery_validations"] == []
+    assert count == TOKEN_QUERIES + OPENED_DETAIL_QUERIES <= 8
+
+
+def test_kinds_an_incident_has_none_of_read_as_empty_without_a_query(client_for, role_users, inventory):
+    """A review without action items, no containment or recovery validation: the empty sets are shown as empty
+    lists, as a plain read shows them, and cost no query."""
+    admin = role_users["admin"]
+    incident = open_incident(admin, systems=[inventory.system])
+    services.evidence_add(actor=admin, incident=incident, title="Log", reference="s3://log")
+    services.review_record(actor=admin, incident=incident, root_cause="A poisoned corpus.")
+    client = client_for("auditor", auth="token")
+    client.get(incident_url(incident))
+    count, body = detail_queries(client, incident)
+
+    plain = selectors.with_sla_state(Incident.objects).get(pk=incident.pk)
+    request = APIRequestFactory().get(incident_url(incident))
+    expected = json.loads(json.dumps(
+        serializers.IncidentDetailSerializer(plain, context={"request": request}).data, cls=JSONEncoder))
+    assert body["evidence"][0]["custody"] == expected["evidence"][0]["custody"] != []
+    assert body["review"]["action_items"] == expected["review"]["action_items"] == []
+    del body["sla"], expected["sla"]
+    assert body == expected
+    assert count == TOKEN_QUERIES + OPENED_DETAIL_QUERIES + 2  # the evidence and its custody
 
 
 def test_the_detail_reads_the_same_as_a_plain_read_of_the_incident(client_for, role_users, inventory, taxonomies):
