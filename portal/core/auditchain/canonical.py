@@ -309,6 +309,23 @@ def _sqlite_datetime(slow):
     return convert
 
 
+def text_datetime(connection, field) -> bool:
+    """Whether `raw_select` has PostgreSQL format `field` (a timestamp with time zone) as its canonical text."""
+    return (connection.vendor == "postgresql" and settings.USE_TZ and not field.is_relation
+            and field.get_internal_type() == "DateTimeField")
+
+
+# PostgreSQL's `to_char` of the UTC time: 4-digit year (zero-padded, as `isoformat` pads it), 6-digit microseconds.
+_PG_CANONICAL_DATETIME = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+
+
+def raw_select(model, connection) -> list[str]:
+    """The SQL expressions selecting the hashed columns for `raw_reader`'s serializer, in its order."""
+    quote = connection.ops.quote_name
+    return [_PG_CANONICAL_DATETIME.format(quote(f.column)) if text_datetime(connection, f) else quote(f.column)
+            for f in hashed_fields(model)]
+
+
 def raw_reader(model, connection):
     """(columns, serialize): the database columns of the hashed fields (in `row_reader` order) and a function
     turning a tuple of those columns, as the driver's cursor gives them on `connection`, into the row's canonical
@@ -327,7 +344,9 @@ def raw_reader(model, connection):
         django += field.get_db_converters(connection)
         final = _fast_converter(field)
         plain = _plain_type(field)
-        if django:
+        if text_datetime(connection, field):
+            convert, plain = final, "str"  # selected as canonical text by `raw_select` (any other value: converted)
+        elif django:
             def convert(v, django=django, field=field, final=final):
                 for step in django:
                     v = step(v, field, connection)

@@ -32,6 +32,7 @@ from portal.core.auditchain.canonical import (
     history_model_of,
     object_attname,
     raw_reader,
+    raw_select,
     row_hash,
     row_reader,
 )
@@ -211,12 +212,13 @@ def walk_rows(model, using, walker, *, after=None, raw=True) -> int:
 
 
 def _walk_raw(model, connection, walker, after) -> int:
-    columns, serialize = raw_reader(model, connection)
+    _columns, serialize = raw_reader(model, connection)
     names = [f.attname for f in hashed_fields(model)]
     at_object = 3 + names.index(object_attname(model)) if object_attname(model) in names else None
     quote = connection.ops.quote_name
     pk = model._meta.pk
-    selected = ", ".join(quote(c) for c in [pk.column, "chain_prev", "chain_hash", *columns])
+    selected = ", ".join([*(quote(c) for c in [pk.column, "chain_prev", "chain_hash"]),
+                          *raw_select(model, connection)])
     placeholder = "%s" if connection.vendor == "postgresql" else "?"
     where = f" WHERE {quote(pk.column)} > {placeholder}" if after is not None else ""
     table = quote(model._meta.db_table)
