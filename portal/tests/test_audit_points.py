@@ -63,6 +63,66 @@ def test_the_fast_serialization_gives_the_same_bytes_and_hashes_as_the_model_pat
     assert compared > 20
 
 
+def _raw_rows(model):
+    """Every row of `model` as the driver's cursor gives the raw path's selection: (history id, chain_prev,
+    chain_hash, values)."""
+    quote = connection.ops.quote_name
+    pk = model._meta.pk.column
+    selected = ", ".join(canonical.raw_select(model, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote(pk)}, chain_prev, chain_hash, {selected} FROM {quote(model._meta.db_table)} "
+                       f"ORDER BY {quote(pk)}")
+        return [(row[0], row[1], row[2], row[3:]) for row in cursor.fetchall()]
+
+
+def test_the_raw_driver_path_gives_the_same_bytes_as_the_orm_path_and_the_stored_hash_on_every_table(actor):
+    make_history(actor)
+    compared = 0
+    for model in auditchain.chained_models():
+        names, serialize = canonical.row_reader(model)
+        _columns, raw = canonical.raw_reader(model, connection)
+        for history_id, prev, stored, values in _raw_rows(model):
+            orm = model.objects.filter(pk=history_id).values_list(*names).get()
+            assert raw(values) == serialize(orm), model._meta.label
+            assert canonical.chained_hash(prev, raw(values)) == stored
+            compared += 1
+    assert compared > 20
+
+
+def test_random_datetimes_serialize_the_same_by_the_raw_path_the_orm_path_and_the_model(actor):
+    """Property: for random history dates (any year from 1, with and without microseconds), what the raw path
+    reads back hashes to the stored hash and equals the ORM path's bytes."""
+    import datetime as dt
+    import random
+
+    generator = random.Random(13)
+    system = make_history(actor)[0]
+    dates = [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+             dt.datetime(2026, 3, 1, 0, 0, 0, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 59, 59, 999999,
+                                                                              tzinfo=dt.UTC)]
+    dates += [dt.datetime(1, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+        microseconds=generator.randrange(0, 315_537_897_600_000_000)) for _ in range(60)]
+    dates += [d.replace(microsecond=0) for d in dates[4:20]]
+    offset = dt.timezone(dt.timedelta(hours=generator.choice([-11, -3, 5, 14])))
+    last = HistoricalAISystem.objects.filter(id=system.pk).latest("history_id")
+    base = {f.attname: getattr(last, f.attname) for f in canonical.hashed_fields(HistoricalAISystem)}
+    rows = [HistoricalAISystem(**{**base, "purpose": str(i), "history_type": "~",
+                                  "history_date": d if i % 2 or d.year == 1 else d.astimezone(offset)})
+            for i, d in enumerate(dates)]
+    HistoricalAISystem.objects.bulk_create(rows)
+    names, serialize = canonical.row_reader(HistoricalAISystem)
+    _columns, raw = canonical.raw_reader(HistoricalAISystem, connection)
+    checked = 0
+    for history_id, prev, stored, values in _raw_rows(HistoricalAISystem):
+        orm = HistoricalAISystem.objects.filter(pk=history_id).values_list(*names).get()
+        row = HistoricalAISystem.objects.get(pk=history_id)
+        assert raw(values) == serialize(orm) == canonical.canonical_bytes(row)
+        assert canonical.chained_hash(prev, raw(values)) == stored == auditchain.row_hash(row, prev)
+        checked += 1
+    assert checked >= len(dates)
+    assert auditchain.verify_chain(HistoricalAISystem).ok
+
+
 def test_a_row_written_before_keeps_its_hash():
     """A fixed row hashes to the value the chain has always given it (the serialization may get faster, never
     different)."""

@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import re
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -281,3 +282,92 @@ def row_reader(model):
 def chained_hash(prev: str, content: bytes) -> str:
     """The hash of a row whose canonical bytes are `content`, chained to `prev`."""
     return hashlib.sha256(HASH_DOMAIN + prev.encode("ascii") + b"\n" + content).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The same serialization for rows read straight from the database driver (full verification): no ORM iterator.
+# Each value first goes through the conversions Django itself would apply to it (the backend's and the field's
+# `from_db_value`), so the serializer sees what `values_list` gives, except where a cheaper conversion is proved to
+# give the same canonical value: SQLite datetimes, stored as naive UTC text by Django, are rewritten as text.
+
+_raw_cache: dict = {}
+
+# Django stores a datetime on SQLite as `str()` of the naive UTC value: "YYYY-MM-DD HH:MM:SS[.ffffff]".
+_SQLITE_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?")
+
+
+def _sqlite_datetime(slow):
+    """A SQLite datetime column's text as its canonical value: "YYYY-MM-DDTHH:MM:SS.ffffff+00:00", the same as
+    parsing it as UTC and formatting it with `isoformat(timespec="microseconds")`; any other text is converted by
+    `slow` (Django's conversions, then the canonical one)."""
+    match = _SQLITE_DATETIME.fullmatch
+
+    def convert(v):
+        if type(v) is str and match(v):
+            return f"{v[:10]}T{v[11:19]}{v[19:] or '.000000'}+00:00"
+        return slow(v)
+    return convert
+
+
+def text_datetime(connection, field) -> bool:
+    """Whether `raw_select` has PostgreSQL format `field` (a timestamp with time zone) as its canonical text."""
+    return (connection.vendor == "postgresql" and settings.USE_TZ and not field.is_relation
+            and field.get_internal_type() == "DateTimeField")
+
+
+# PostgreSQL's `to_char` of the UTC time: 4-digit year (zero-padded, as `isoformat` pads it), 6-digit microseconds.
+_PG_CANONICAL_DATETIME = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+
+
+def raw_select(model, connection) -> list[str]:
+    """The SQL expressions selecting the hashed columns for `raw_reader`'s serializer, in its order."""
+    quote = connection.ops.quote_name
+    return [_PG_CANONICAL_DATETIME.format(quote(f.column)) if text_datetime(connection, f) else quote(f.column)
+            for f in hashed_fields(model)]
+
+
+def raw_reader(model, connection):
+    """(columns, serialize): the database columns of the hashed fields (in `row_reader` order) and a function
+    turning a tuple of those columns, as the driver's cursor gives them on `connection`, into the row's canonical
+    bytes: the same bytes as `row_reader`'s serializer of the `values_list` tuple of the same row."""
+    key = (model, connection.vendor, connection.alias)
+    cached = _raw_cache.get(key)
+    if cached is not None:
+        return cached
+    fields = hashed_fields(model)
+    utc = str(getattr(connection, "timezone", None) or "UTC") == "UTC"
+    namespace = {"_encode": json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                             default=str).encode, "str": str, "int": int, "type": type}
+    lines = ["def serialize(values):", "    document = {}"]
+    for index, field in enumerate(fields):
+        django = list(connection.ops.get_db_converters(field.get_col(model._meta.db_table)))
+        django += field.get_db_converters(connection)
+        final = _fast_converter(field)
+        plain = _plain_type(field)
+        if text_datetime(connection, field):
+            convert, plain = final, "str"  # selected as canonical text by `raw_select` (any other value: converted)
+        elif django:
+            def convert(v, django=django, field=field, final=final):
+                for step in django:
+                    v = step(v, field, connection)
+                return None if v is None else final(v)
+            if (connection.vendor == "sqlite" and settings.USE_TZ and utc and not field.is_relation
+                    and field.get_internal_type() == "DateTimeField"):
+                convert = _sqlite_datetime(convert)
+            plain = None
+        else:
+            convert = final
+        namespace[f"_c{index}"] = convert
+        lines.append(f"    v = values[{index}]")
+        lines.append("    if v is not None:")
+        if plain:
+            lines.append(f"        if type(v) is not {plain}:")
+            lines.append(f"            v = _c{index}(v)")
+        else:
+            lines.append(f"        v = _c{index}(v)")
+        lines.append("        if v is not None:")
+        lines.append(f"            document[{field.attname!r}] = v")
+    lines.append("    return _encode(document).encode('ascii')")
+    exec("\n".join(lines), namespace)  # noqa: S102  (code built from the model's own attnames, quoted by repr)
+    cached = _raw_cache[key] = ([f.column for f in fields], namespace["serialize"])
+    return cached
