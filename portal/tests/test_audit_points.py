@@ -380,3 +380,24 @@ def test_both_verifications_are_on_the_schedule_with_their_intervals(settings):
     assert import_string(incremental["task"]).name == "portal.core.tasks.verify_audit_trail"
     assert import_string(full["task"]).name == "portal.core.tasks.verify_audit_trail_full"
     assert incremental["schedule"] < full["schedule"]
+
+
+@pytest.mark.parametrize("loss", ["0.01", "1234.50", "999999999999.99"])
+def test_decimal_values_verify_by_the_raw_path_as_by_the_orm_path(actor, loss):
+    from decimal import Decimal
+
+    from incidents.models import Incident
+    from incidents.services import incident_update
+    from incidents.tests.factories import open_incident
+
+    incident = open_incident(actor)
+    incident_update(actor=actor, incident=incident, financial_loss=Decimal(loss), financial_loss_currency="EUR")
+    model = Incident.history.model
+    names, serialize = canonical.row_reader(model)
+    _columns, raw = canonical.raw_reader(model, connection)
+    rows = _raw_rows(model)
+    assert any(f'"financial_loss":"{loss}"'.encode() in raw(values) for _id, _prev, _hash, values in rows)
+    for history_id, prev, stored, values in rows:
+        assert raw(values) == serialize(model.objects.filter(pk=history_id).values_list(*names).get())
+        assert canonical.chained_hash(prev, raw(values)) == stored
+    assert auditchain.verify_chain(model).ok

@@ -151,7 +151,7 @@ def test_the_read_only_lists_run_the_same_number_of_queries_at_two_sizes(client_
 
 def test_the_incident_page_runs_the_same_queries_among_few_and_many_incidents(client_as, compliance, responder,
                                                                              scene, monkeypatch):
-    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor: 0)
+    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor, **kwargs: 0)
     rows = Incidents(compliance, responder)
     client = client_as(roles.COMPLIANCE_OFFICER)
     url = admin_url("incident", "change", scene.incident.pk)

@@ -25,7 +25,7 @@ SAME_TIME = datetime(2026, 3, 1, 12, tzinfo=UTC)
 def small_pages(monkeypatch):
     monkeypatch.setattr(PageOrCursorPagination, "page_size", PAGE)
     # The list shows no checklist: skip copying the runbooks to keep opening incidents quick.
-    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor: 0)
+    monkeypatch.setattr("incidents.services.records.checklist_from_runbook", lambda incident, actor, **kwargs: 0)
 
 
 @pytest.fixture

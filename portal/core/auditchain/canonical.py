@@ -340,16 +340,17 @@ def raw_reader(model, connection):
                                              default=str).encode, "str": str, "int": int, "type": type}
     lines = ["def serialize(values):", "    document = {}"]
     for index, field in enumerate(fields):
-        django = list(connection.ops.get_db_converters(field.get_col(model._meta.db_table)))
+        col = field.get_col(model._meta.db_table)  # what Django hands its converters as the expression
+        django = list(connection.ops.get_db_converters(col))
         django += field.get_db_converters(connection)
         final = _fast_converter(field)
         plain = _plain_type(field)
         if text_datetime(connection, field):
             convert, plain = final, "str"  # selected as canonical text by `raw_select` (any other value: converted)
         elif django:
-            def convert(v, django=django, field=field, final=final):
+            def convert(v, django=django, col=col, final=final):
                 for step in django:
-                    v = step(v, field, connection)
+                    v = step(v, col, connection)
                 return None if v is None else final(v)
             if (connection.vendor == "sqlite" and settings.USE_TZ and utc and not field.is_relation
                     and field.get_internal_type() == "DateTimeField"):
