@@ -77,7 +77,7 @@ def latest_verifications(labels=None, using=None) -> dict[str, Any]:
     connection = connections[using]
     table = connection.ops.quote_name(model._meta.db_table)
     sql = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT id FROM {table} WHERE label = %s ORDER BY id DESC LIMIT 1) AS v{i}"
+        f"SELECT * FROM (SELECT id FROM {table} WHERE label = %s ORDER BY id DESC LIMIT 1) AS v{i}"  # nosec B608  # quoted table names of the models, values bound
         for i in range(len(labels)))
     with connection.cursor() as cursor:
         cursor.execute(sql, labels)
@@ -224,7 +224,7 @@ def _tail_sql(connection, models, limit) -> tuple[str, list]:
     label_sql, nothing = "CAST(%s AS VARCHAR(200)) AS label", "CAST(NULL AS VARCHAR(64))"
 
     def newest(kind, table, where, args):
-        parts.append(f"SELECT * FROM (SELECT '{kind}' AS k, {label_sql}, id AS n, {nothing} AS a, {nothing} AS b "
+        parts.append(f"SELECT * FROM (SELECT '{kind}' AS k, {label_sql}, id AS n, {nothing} AS a, {nothing} AS b "  # nosec B608  # quoted names of the models, values bound
                      f"FROM {table} WHERE label = %s{where} ORDER BY id DESC LIMIT 1) AS {kind}{len(parts)}")
         params.extend(args)
 
@@ -234,9 +234,9 @@ def _tail_sql(connection, models, limit) -> tuple[str, list]:
         newest("p", points, " AND ok = %s", [label, label, True])
         newest("v", points, "", [label, label])
         newest("h", heads, "", [label, label])
-        start = (f"COALESCE((SELECT last_history_id FROM {points} WHERE label = %s AND ok = %s "
+        start = (f"COALESCE((SELECT last_history_id FROM {points} WHERE label = %s AND ok = %s "  # nosec B608  # quoted names of the models, values bound
                  "ORDER BY id DESC LIMIT 1), 0)")
-        parts.append(f"SELECT * FROM (SELECT 'r' AS k, {label_sql}, {pk} AS n, chain_prev AS a, chain_hash AS b "
+        parts.append(f"SELECT * FROM (SELECT 'r' AS k, {label_sql}, {pk} AS n, chain_prev AS a, chain_hash AS b "  # nosec B608  # quoted names of the models, values bound
                      f"FROM {quote(model._meta.db_table)} WHERE {pk} >= {start} ORDER BY {pk} LIMIT %s) "
                      f"AS r{len(parts)}")
         params.extend([label, label, True, limit + 2])

@@ -222,7 +222,7 @@ def _walk_raw(model, connection, walker, after) -> int:
     placeholder = "%s" if connection.vendor == "postgresql" else "?"
     where = f" WHERE {quote(pk.column)} > {placeholder}" if after is not None else ""
     table = quote(model._meta.db_table)
-    sql = f"SELECT {selected} FROM {table}{where} ORDER BY {quote(pk.column)}"  # noqa: S608  (quoted names)
+    sql = f"SELECT {selected} FROM {table}{where} ORDER BY {quote(pk.column)}"  # nosec B608  # noqa: S608  (quoted names)
     params = (after,) if after is not None else ()
     connection.ensure_connection()
     if connection.vendor == "postgresql":
