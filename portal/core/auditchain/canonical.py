@@ -258,24 +258,8 @@ def row_reader(model):
         return cached
     fields = hashed_fields(model)
     names = [f.attname for f in fields]
-    namespace = {"_encode": json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                                             default=str).encode, "str": str, "int": int, "type": type}
-    lines = ["def serialize(values):", "    document = {}"]
-    for index, field in enumerate(fields):
-        namespace[f"_c{index}"] = _fast_converter(field)
-        plain = _plain_type(field)
-        lines.append(f"    v = values[{index}]")
-        lines.append("    if v is not None:")
-        if plain:
-            lines.append(f"        if type(v) is not {plain}:")
-            lines.append(f"            v = _c{index}(v)")
-        else:
-            lines.append(f"        v = _c{index}(v)")
-        lines.append("        if v is not None:")
-        lines.append(f"            document[{field.attname!r}] = v")
-    lines.append("    return _encode(document).encode('ascii')")
-    exec("\n".join(lines), namespace)  # nosec B102  # noqa: S102  (code built from the model's own attnames, quoted by repr)
-    cached = _reader_cache[model] = (names, namespace["serialize"])
+    serialize = _compile_serializer([(f.attname, _fast_converter(f), _plain_type(f)) for f in fields])
+    cached = _reader_cache[model] = (names, serialize)
     return cached
 
 
@@ -336,10 +320,8 @@ def raw_reader(model, connection):
         return cached
     fields = hashed_fields(model)
     utc = str(getattr(connection, "timezone", None) or "UTC") == "UTC"
-    namespace = {"_encode": json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                                             default=str).encode, "str": str, "int": int, "type": type}
-    lines = ["def serialize(values):", "    document = {}"]
-    for index, field in enumerate(fields):
+    columns = []
+    for field in fields:
         col = field.get_col(model._meta.db_table)  # what Django hands its converters as the expression
         django = list(connection.ops.get_db_converters(col))
         django += field.get_db_converters(connection)
@@ -358,6 +340,19 @@ def raw_reader(model, connection):
             plain = None
         else:
             convert = final
+        columns.append((field.attname, convert, plain))
+    cached = _raw_cache[key] = ([f.column for f in fields], _compile_serializer(columns))
+    return cached
+
+
+def _compile_serializer(columns):
+    """A function turning a tuple of values into canonical bytes, generated once for one table's hashed fields:
+    `columns` is [(attname, converter, plain type name or None)] in tuple order; a value of the plain type is
+    taken as it is, any other goes through the converter, and NULLs (before or after converting) are left out."""
+    namespace = {"_encode": json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                                             default=str).encode, "str": str, "int": int, "type": type}
+    lines = ["def serialize(values):", "    document = {}"]
+    for index, (attname, convert, plain) in enumerate(columns):
         namespace[f"_c{index}"] = convert
         lines.append(f"    v = values[{index}]")
         lines.append("    if v is not None:")
@@ -367,8 +362,7 @@ def raw_reader(model, connection):
         else:
             lines.append(f"        v = _c{index}(v)")
         lines.append("        if v is not None:")
-        lines.append(f"            document[{field.attname!r}] = v")
+        lines.append(f"            document[{attname!r}] = v")
     lines.append("    return _encode(document).encode('ascii')")
     exec("\n".join(lines), namespace)  # nosec B102  # noqa: S102  (code built from the model's own attnames, quoted by repr)
-    cached = _raw_cache[key] = ([f.column for f in fields], namespace["serialize"])
-    return cached
+    return namespace["serialize"]
