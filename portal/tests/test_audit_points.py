@@ -401,3 +401,56 @@ def test_decimal_values_verify_by_the_raw_path_as_by_the_orm_path(actor, loss):
         assert raw(values) == serialize(model.objects.filter(pk=history_id).values_list(*names).get())
         assert canonical.chained_hash(prev, raw(values)) == stored
     assert auditchain.verify_chain(model).ok
+
+
+@pytest.fixture
+def sqlite_file_connection(tmp_path, db):
+    """A connection to a SQLite file configured as the portal's SQLite settings configure it (transactions begin
+    IMMEDIATE, WAL), registered as the alias "probe"; and a second, raw connection to the same file that gives up
+    at once when the write lock is taken."""
+    import sqlite3
+
+    from django.db import connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's transaction modes")
+    path = tmp_path / "probe.sqlite3"
+    settings = {**connection.settings_dict, "NAME": str(path), "TEST": {},
+                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 0.05,
+                            "init_command": "PRAGMA journal_mode=WAL;"}}
+    probe = DatabaseWrapper(settings, alias="probe")
+    connections["probe"] = probe
+    with probe.cursor() as cursor:
+        cursor.execute("CREATE TABLE chain (id INTEGER PRIMARY KEY)")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        yield probe, other
+    finally:
+        other.close()
+        probe.close()
+        del connections["probe"]
+
+
+def test_a_verification_on_sqlite_reads_a_snapshot_without_holding_the_write_lock(sqlite_file_connection):
+    """The scheduled verification (minutes on a large table) must not stop alerts, edits and the other verifying
+    processes from writing: its snapshot transaction begins DEFERRED, while the portal's other transactions keep
+    beginning IMMEDIATE (they write)."""
+    import sqlite3
+
+    from django.db import transaction
+
+    from portal.core.auditchain.verify import consistent_read
+
+    probe, other = sqlite_file_connection
+    with consistent_read("probe"), probe.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM chain")
+        assert cursor.fetchone() == (0,)
+        other.execute("BEGIN IMMEDIATE")  # another writer gets the lock at once
+        other.execute("INSERT INTO chain (id) VALUES (1)")
+        other.execute("COMMIT")
+        cursor.execute("SELECT count(*) FROM chain")
+        assert cursor.fetchone() == (0,), "the verification reads one snapshot"
+    assert probe.transaction_mode == "IMMEDIATE"
+    with transaction.atomic(using="probe"), pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN IMMEDIATE")

@@ -95,11 +95,24 @@ class ChainReport:
 
 @contextmanager
 def consistent_read(using):
-    """One snapshot for the heads and the rows: a read-only REPEATABLE READ transaction on PostgreSQL (a SQLite
-    transaction is a snapshot already). Inside a caller's transaction, that transaction's view is used."""
+    """One snapshot for the heads and the rows: a read-only REPEATABLE READ transaction on PostgreSQL; on SQLite a
+    DEFERRED transaction (a snapshot from its first read, in WAL mode without blocking writers), not the
+    IMMEDIATE one the portal's SQLite transactions begin with (`settings.DATABASES`), which would hold the write
+    lock while a table is verified: every writer, and the other verifying processes, would wait for it and give
+    up with "database is locked". Inside a caller's transaction, that transaction's view is used."""
     connection = connections[using]
     if connection.in_atomic_block:
         yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+        try:
+            with transaction.atomic(using=using):
+                connection.transaction_mode = mode  # only this BEGIN is deferred
+                yield
+        finally:
+            connection.transaction_mode = mode
         return
     with transaction.atomic(using=using):
         if connection.vendor == "postgresql":
