@@ -34,7 +34,8 @@ from inventory.models import (
 
 
 def _reach_sql(direction: Literal["dependents", "dependencies"], *,
-               start: Literal["component", "system"] = "component", derived_from: bool = False) -> str:
+               start: Literal["component", "system"] = "component", derived_from: bool = False,
+               systems: bool = False) -> str:
     """A recursive CTE over the component graph; the only parameter is the id of the start.
 
     direction "dependents": every component that depends, directly or not, on the start (who is hit);
@@ -42,6 +43,8 @@ def _reach_sql(direction: Literal["dependents", "dependencies"], *,
     start "component": the start is one component, included in the result;
     start "system": the start is an AI system, whose components (SystemComponent) are the first step.
     derived_from: also follow Component.derived_from, as an edge from a derived component to its origin.
+    systems: select the ids of the AI systems that use a reached component (SystemComponent), not the components:
+    joined inside the query, so the reached set is neither deduplicated again nor hashed for an IN.
     UNION (not UNION ALL) makes the recursion stop even on a cyclic graph.
     """
     dependency = ComponentDependency._meta.db_table
@@ -60,11 +63,15 @@ def _reach_sql(direction: Literal["dependents", "dependencies"], *,
         seed = "SELECT CAST(%s AS BIGINT)"
     step_from, step_to = ("depends_on_id", "component_id") if direction == "dependents" else (
         "component_id", "depends_on_id")
+    if systems:
+        select = f"SELECT u.system_id FROM {SystemComponent._meta.db_table} u JOIN reach r ON u.component_id = r.id"  # noqa: S608  # nosec B608  # the model's table, not input
+    else:
+        select = "SELECT id FROM reach"
     return (
         f"WITH RECURSIVE reach(id) AS ("  # noqa: S608  # nosec B608  # table and column names are the models', not input
         f" {seed}"
         f" UNION SELECT d.{step_to} FROM {edges} d JOIN reach r ON d.{step_from} = r.id"
-        f") SELECT id FROM reach"
+        f") {select}"
     )
 
 
@@ -84,8 +91,7 @@ def systems_affected_by_component(component: Component) -> QuerySet[AISystem]:
     One SQL query (a recursive CTE inside the filter, the owner as a subquery) on SQLite and PostgreSQL alike.
     Each system carries `accountable_owner` (the Accountable for owning it) and `owner_team_name`.
     """
-    reach = RawSQL(_reach_sql("dependents"), [component.pk])  # noqa: S611  # nosec B611  # fixed SQL, the id is a parameter
-    uses = SystemComponent.objects.filter(component_id__in=reach).values("system_id")
+    uses = RawSQL(_reach_sql("dependents", systems=True), [component.pk])  # noqa: S611  # nosec B611  # fixed SQL, the id is a parameter
     return (
         AISystem.objects.filter(pk__in=uses)
         .select_related("owner_team")
