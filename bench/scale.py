@@ -25,7 +25,9 @@ Environment (all optional):
   BENCH_PG_RUNTIME_URL the runtime role the portal serves with (default postgres://portal_ci_runtime@127.0.0.1:5432)
   BENCH_PG_TEMPLATES   seeded PostgreSQL databases to copy instead of seeding, e.g. "100000=scale_100k" (the owner
                        role must own them; the copy is migrated, never the original)
-  BENCH_KEEP=1         keep the scratch databases (their names are printed)
+  BENCH_SQLITE_TEMPLATES  seeded SQLite files to copy instead of seeding, e.g. "100000=var/scale_100k.sqlite3"
+                       (copied with SQLite's backup API; the copy is migrated, never the original)
+  BENCH_KEEP=1         keep the scratch databases (their names are printed; SQLite files in var/bench/)
   BENCH_STATIC_ROOT    collectstatic's folder to keep between runs (default: a temporary one; collectstatic in
                        production mode takes a minute or more, and is skipped when this folder has its manifest)
   BENCH_RESULTS_JSON   also write every measurement as JSON to this file
@@ -103,6 +105,9 @@ def selected_cases(names):
     return [case for case in ALL_CASES if case in wanted] if names else list(ALL_CASES)
 
 
+SEED_TARGET_SECONDS = 300  # seed_scale --incidents 100000 on PostgreSQL
+
+
 def settings_from_env():
     given = env_list("BENCH_SIZES", "1000 10000 100000")
     sizes = [int(s) for s in given if s.isdigit() and int(s) > 0]
@@ -111,12 +116,15 @@ def settings_from_env():
     databases = env_list("BENCH_DATABASES", "sqlite postgresql")
     if bad := [d for d in databases if d not in ("sqlite", "postgresql")]:
         raise SystemExit(f"BENCH_DATABASES: {', '.join(bad)} unknown; use sqlite and/or postgresql.")
-    templates = {}
-    for item in env_list("BENCH_PG_TEMPLATES", ""):
-        size, _, name = item.partition("=")
-        if not size.isdigit() or not name:
-            raise SystemExit(f"BENCH_PG_TEMPLATES: {item!r} is not SIZE=DATABASE.")
-        templates[int(size)] = name
+    templates = {"postgresql": {}, "sqlite": {}}
+    for database, variable in (("postgresql", "BENCH_PG_TEMPLATES"), ("sqlite", "BENCH_SQLITE_TEMPLATES")):
+        for item in env_list(variable, ""):
+            size, _, name = item.partition("=")
+            if not size.isdigit() or not name:
+                raise SystemExit(f"{variable}: {item!r} is not SIZE=DATABASE.")
+            if database == "sqlite" and not Path(name).is_file():
+                raise SystemExit(f"{variable}: {name} is not a file.")
+            templates[database][int(size)] = name
     return {
         "sizes": sizes, "databases": databases, "cases": selected_cases(env_list("BENCH_CASES", "")),
         "repeat": env_number("BENCH_REPEAT", 20), "warmup": env_number("BENCH_WARMUP", 3),
@@ -129,7 +137,7 @@ def settings_from_env():
         "intake_seconds": env_number("BENCH_INTAKE_SECONDS", 10.0, float),
         "pg_owner_url": os.environ.get("BENCH_PG_OWNER_URL") or "postgres://portal_ci_owner@127.0.0.1:5432",
         "pg_runtime_url": os.environ.get("BENCH_PG_RUNTIME_URL") or "postgres://portal_ci_runtime@127.0.0.1:5432",
-        "pg_templates": templates,
+        "pg_templates": templates["postgresql"], "sqlite_templates": templates["sqlite"],
         "keep": os.environ.get("BENCH_KEEP", "") in ("1", "true", "yes"),
         "parts": parts_from_env(),
         "aibom_components": env_number("BENCH_AIBOM_COMPONENTS", 25_000),
@@ -200,10 +208,17 @@ def pg_admin(config, sql):
 def scratch_database(config, database, size, work):
     """(runtime URL, owner URL, copied) of a new empty database; dropped afterwards unless BENCH_KEEP."""
     if database == "sqlite":
-        path = Path(work) / f"bench-{size}.sqlite3"
+        folder = ROOT / "var" / "bench" if config["keep"] else Path(work)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"bench-{size}-{os.getpid()}.sqlite3"
         url = f"sqlite:///{path}"
+        template = config["sqlite_templates"].get(size)
+        if template:
+            with contextlib.closing(sqlite3.connect(template)) as source, \
+                    contextlib.closing(sqlite3.connect(path)) as copy:
+                source.backup(copy)
         try:
-            yield url, url, False
+            yield url, url, bool(template)
         finally:
             if not config["keep"]:
                 for suffix in ("", "-wal", "-shm", "-journal"):
@@ -319,8 +334,9 @@ def run(config):
                     env = {**production_env(runtime_url, owner_url, work),
                            "DJANGO_STATIC_ROOT": shared["DJANGO_STATIC_ROOT"]}
                     measured = run_child(child, env, work)
+                    templates = config["pg_templates" if database == "postgresql" else "sqlite_templates"]
                     runs.append({"database": database, "size": size, "prepare": timings,
-                                 "copied_from": config["pg_templates"].get(size) if copied else None, **measured})
+                                 "copied_from": templates.get(size) if copied else None, **measured})
             if config["parts"]:
                 parts[database] = run_parts(config, database, work)
     finally:
@@ -483,7 +499,11 @@ def report(runs, config, meta, parts=None):
             steps = ", ".join(f"{name} {seconds:,.1f} s" for name, seconds in run_["prepare"].items())
             source = f"copied from `{run_['copied_from']}`; " if run_["copied_from"] else ""
             repeats = f"; {run_['repeats']}" if run_.get("repeats") else ""
-            lines.append(f"- {run_['size']:,} incidents: {source}{steps}{repeats}")
+            seeded = run_["prepare"].get("seed_scale")
+            verdict_ = "" if seeded is None or run_["size"] != 100_000 or database != "postgresql" else (
+                f" (`seed_scale` target ≤ {SEED_TARGET_SECONDS // 60} min at 100,000 on PostgreSQL: "
+                f"{'pass' if seeded <= SEED_TARGET_SECONDS else '**miss**'})")
+            lines.append(f"- {run_['size']:,} incidents: {source}{steps}{repeats}{verdict_}")
         lines += ["", "| case | incidents | median | p95 | queries | floor (median) | ratio to floor | target "
                   "| result |", "|---|---:|---:|---:|---:|---|---:|---|---|"]
         results = [r for run_ in mine for r in run_["results"]]
@@ -502,7 +522,8 @@ def report(runs, config, meta, parts=None):
         "```", "",
         "PostgreSQL on 127.0.0.1:5432 with the roles of `.ci/run` (portal_ci_owner with CREATEDB, "
         "portal_ci_runtime), or BENCH_PG_OWNER_URL / BENCH_PG_RUNTIME_URL; BENCH_PG_TEMPLATES=100000=scale_100k "
-        "copies an already seeded database instead of seeding. BENCH_CASES (e.g. `api admin`) and BENCH_REPEAT "
+        "(BENCH_SQLITE_TEMPLATES=100000=var/scale_100k.sqlite3) copies an already seeded database instead of "
+        "seeding. BENCH_CASES (e.g. `api admin`) and BENCH_REPEAT "
         "make a quick run; the other variables are listed in `bench/scale.py`. Run it on a quiet machine: the "
         "load average above says how quiet this one was.",
         "",
