@@ -161,7 +161,10 @@ class Incident(models.Model):
         ordering = ["-detected_at", "-id"]
         indexes = [
             models.Index(fields=["status", "severity"]),
-            models.Index(fields=["dedup_key"]),
+            # The alert intake's lookup of the newest open incident with a deduplication key: the key, then the
+            # list order, so the planner takes this index even where most incidents have no key (an index on the
+            # key alone looked unselective to SQLite, which walked the whole list order instead).
+            models.Index(fields=["dedup_key", "-detected_at", "-id"], name="incident_dedup_newest"),
             # The dashboard's SLA breaches: open statuses with the next SLA due time past (ADR 0012).
             models.Index(fields=["status", "sla_next_due_at"], name="incident_status_sla_due_idx"),
             # The list orders (incidents.api.ordering, the admin changelist): each offered ordering is its field,

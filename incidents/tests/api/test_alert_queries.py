@@ -96,3 +96,29 @@ def test_references_of_incidents_opened_one_after_another_count_up(tool):  # noq
     second = tool.post(URL, alert(dedup_key="two"), format="json").json()["incident"]
 
     assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+
+
+def test_the_dedup_lookup_uses_its_index_where_most_incidents_have_no_key():
+    """At 100,000 incidents, most without a deduplication key, SQLite judged an index on the key alone
+    unselective and walked the whole list order for each alert (175 ms an alert). Planner statistics as they were
+    then: the lookup must still search the key's index."""
+    from incidents.selectors import open_incident_by_dedup_key
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's planner statistics (sqlite_stat1)")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'incidents_incident'")
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents_incident'")
+        for (name,) in cursor.fetchall():
+            # Every index as unselective as a key that 100,000 incidents share, except the list order (unique).
+            stat = "100000 1 1" if name == "incident_list_detected" else "100000 100000 1 1"
+            cursor.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('incidents_incident', %s, %s)",
+                           [name, stat])
+        cursor.execute("ANALYZE sqlite_schema")  # load the statistics just written
+    with CaptureQueriesContext(connection) as queries:
+        open_incident_by_dedup_key("alert-key")
+    sql = queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        plan = " ".join(row[-1] for row in cursor.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+    assert "USING INDEX incident_dedup_newest" in plan, plan
