@@ -1,5 +1,8 @@
 """Reads of incidents: list querysets with their joins and the SLA state computed in the database."""
 
+import functools
+
+from django.db import connections, router
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Cast, Now, RowNumber
 
@@ -57,25 +60,46 @@ NAMED_SETS = {
 }
 
 
-def incident_named_sets(incident: Incident) -> None:
-    """Load the AI systems, components, ATLAS techniques, OWASP risks and jurisdictions of `incident` as its
-    prefetched sets, in one query (a UNION of the link tables) instead of one per set.
+# Stands for the incident's id in the compiled query of `incident_named_sets` (compared by identity): the query is
+# compiled with an id no incident has, which is then replaced by this marker among its parameters.
+_THE_INCIDENT = object()
+_SENTINEL_ID = -7_000_000_000_000
 
-    Each member is loaded with its key and identifying column only (other fields are deferred), in the order of
-    its model's `Meta.ordering`, as a prefetch would list them."""
+
+@functools.cache
+def _named_sets_sql(using: str) -> tuple[str, tuple]:
+    """The SQL of `incident_named_sets` for database `using`, with `_THE_INCIDENT` among its parameters where the
+    incident's id goes."""
     parts = []
     for name, (shown, ordering) in NAMED_SETS.items():
         link = Incident._meta.get_field(name)
         target = link.m2m_reverse_field_name()
-        rows = link.remote_field.through.objects.filter(**{link.m2m_field_name(): incident.pk})
+        rows = link.remote_field.through.objects.filter(**{link.m2m_field_name(): _SENTINEL_ID})
         parts.append(rows.annotate(
             set_name=Value(name, output_field=CharField()),
             member=Cast(f"{target}__pk", CharField()),
             label=Cast(f"{target}__{shown}", CharField()),
             position=Window(RowNumber(), order_by=[F(f"{target}__{field}").asc() for field in ordering]),
         ).values_list("set_name", "member", "label", "position"))
+    sql, params = parts[0].union(*parts[1:], all=True).query.get_compiler(using=using).as_sql()
+    return sql, tuple(_THE_INCIDENT if param == _SENTINEL_ID and not isinstance(param, str) else param
+                      for param in params)
+
+
+def incident_named_sets(incident: Incident) -> None:
+    """Load the AI systems, components, ATLAS techniques, OWASP risks and jurisdictions of `incident` as its
+    prefetched sets, in one query (a UNION of the link tables) instead of one per set.
+
+    Each member is loaded with its key and identifying column only (other fields are deferred), in the order of
+    its model's `Meta.ordering`, as a prefetch would list them. The query is compiled once per database
+    (`_named_sets_sql`), then run with the incident's id."""
+    using = incident._state.db or router.db_for_read(Incident)
+    sql, params = _named_sets_sql(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [incident.pk if param is _THE_INCIDENT else param for param in params])
+        rows = cursor.fetchall()
     members = {name: [] for name in NAMED_SETS}
-    for name, member, label, position in parts[0].union(*parts[1:], all=True):
+    for name, member, label, position in rows:
         members[name].append((position, member, label))
     if not hasattr(incident, "_prefetched_objects_cache"):
         incident._prefetched_objects_cache = {}

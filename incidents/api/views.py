@@ -9,6 +9,8 @@ Optimistic locking (see `preconditions.py`): the detail response carries `ETag: 
 transitions name the version they were based on (body `version` or `If-Match`), else 428; a stale one gets 409.
 """
 
+import functools
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
@@ -74,14 +76,20 @@ def _loaded_empty(instance, name: str) -> None:
     instance._prefetched_objects_cache[name] = queryset
 
 
+@functools.cache
+def _detail_queryset():
+    """The incident query of the detail, its expressions resolved once per process (a queryset is cloned, never
+    changed, by the filter applied to it)."""
+    queryset = selectors.with_sla_state(Incident.objects.select_related("commander", "review__reviewed_by"))
+    return queryset.annotate(**{flag: Exists(records) for flag, records in RECORD_EXISTS.items()})
+
+
 def incident_for_detail(reference: str) -> Incident:
     """The incident with everything the detail shows, or 404: the incident with its commander and review in one
     query (which also tells, by EXISTS, which kinds of response record it has), the sets it names (systems,
     components, taxonomies, jurisdictions) in one more, then one per kind of response record it has: a kind it
     has none of costs no query."""
-    queryset = selectors.with_sla_state(Incident.objects.select_related("commander", "review__reviewed_by"))
-    queryset = queryset.annotate(**{flag: Exists(records) for flag, records in RECORD_EXISTS.items()})
-    incident = get_object_or_404(queryset, reference=reference)
+    incident = get_object_or_404(_detail_queryset(), reference=reference)
     selectors.incident_named_sets(incident)
     present = [flag for flag in RESPONSE_RECORDS if getattr(incident, flag)]
     prefetch_related_objects([incident], *(RESPONSE_RECORDS[flag] for flag in present))

@@ -168,3 +168,21 @@ def test_an_unknown_reference_is_a_404(client_for, role_users):
     response = client_for("auditor").get(incident_url("AIIR-1999-9999"))
     assert response.status_code == 404
 
+
+
+def test_each_incident_is_read_with_its_own_named_sets_from_the_query_compiled_once(client_for, role_users,
+                                                                                     inventory):
+    """The named sets' query is compiled once and run with each incident's id: reading one incident after another
+    gives each its own systems and components, never the first one's."""
+    admin = role_users["admin"]
+    other_system = AISystemFactory(actor=admin, name="Other system")
+    other_component = ComponentFactory(actor=admin, name="other-component")
+    first = open_incident(admin, systems=[inventory.system])
+    second = open_incident(admin, title="Second", systems=[other_system], components=[other_component])
+    client = client_for("auditor", auth="token")
+
+    bodies = [client.get(incident_url(incident)).json() for incident in (first, second, first)]
+
+    assert bodies[0]["systems"] == bodies[2]["systems"] == [inventory.system.slug]
+    assert bodies[1]["systems"] == [other_system.slug]
+    assert bodies[1]["components"] == [other_component.pk] and bodies[0]["components"] == []
