@@ -34,6 +34,9 @@ Environment (all optional):
   BENCH_PARTS          the focused benchmarks run once per database, their output added to the report (default
                        "blast_radius audit_chain aibom_import"; "none" skips them); BENCH_AIBOM_COMPONENTS (25000)
 
+A case that fails is reported as an error and makes the run exit with status 1 (after the report is written):
+`.ci/run` runs a smoke of every case at 1,000 incidents this way.
+
 `bench/scale.py --combine OUTPUT RESULTS.json...` writes one report from runs saved with BENCH_RESULTS_JSON (e.g.
 each database measured on its own). `--measure CONFIG.json` is the child process (internal).
 """
@@ -566,7 +569,11 @@ def main():
     config = settings_from_env()
     print(f"benchmark: {', '.join(config['databases'])} at {', '.join(f'{s:,}' for s in config['sizes'])} "
           f"incidents; cases: {', '.join(config['cases'])}", flush=True)
-    run(config)
+    runs = run(config)
+    failed = [f"{r['database']} at {r['size']:,}: {x['case']}: {x['error']}" for r in runs for x in r["results"]
+              if x.get("error")]
+    if failed:  # the report is written; the run still fails, so CI's smoke of it fails
+        raise SystemExit("cases that failed:\n  " + "\n  ".join(failed))
 
 
 if __name__ == "__main__":
