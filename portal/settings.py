@@ -177,7 +177,8 @@ LOGIN_URL = "admin:login"
 # Axes backend guards; API tokens are not passwords and are throttled by the API's rates instead.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the session's user with its permissions in one query.
+    "portal.core.authentication.RoleModelBackend",
 ]
 AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
 AXES_COOLOFF_TIME = timedelta(minutes=env("LOGIN_LOCKOUT_MINUTES"))

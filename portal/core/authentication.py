@@ -5,6 +5,8 @@ The token's user becomes `request.user` (its role permissions apply) and the tok
 admin session); a wrong, expired or revoked key, or the key of an inactive user, is a 401.
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -12,7 +14,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from portal.core import tokens
-from portal.core.permissions import permissions_keep
+from portal.core.permissions import permissions_keep, with_permission_names
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -52,3 +54,20 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
                                  "`Authorization: Token <key>`. Scopes: `read` for GET/HEAD/OPTIONS, `write` "
                                  "for other methods, `alert_intake` for POST /api/v1/alerts/.")
         return scheme
+
+
+class RoleModelBackend(ModelBackend):
+    """Django's `ModelBackend`, reading the signed-in user of a session with the names of its own and its groups'
+    permissions in the same query (`with_permission_names`, as a token request reads them with the token): a
+    session request costs the session and the user, not two more queries at its first permission check.
+
+    Sessions remember the backend that logged them in: sessions of the plain `ModelBackend` end when this one
+    replaces it in `AUTHENTICATION_BACKENDS` (their users sign in again, once)."""
+
+    def get_user(self, user_id):
+        user_model = get_user_model()
+        user = with_permission_names(user_model._default_manager.filter(pk=user_id), "pk").first()
+        if user is None:
+            return None
+        permissions_keep(user, own=user.own_permission_names, groups=user.group_permission_names)
+        return user if self.user_can_authenticate(user) else None

@@ -33,3 +33,27 @@ def test_compliance_officer_keeps_the_inventory():
         assert {f"{a}_{model}" for a in roles.ALL_ACTIONS} <= perms
     # Reference data and the timeline are read only, even for compliance.
     assert "change_jurisdiction" not in perms and "change_inventoryevent" not in perms
+
+
+def test_a_session_request_reads_the_user_with_its_role_permissions_in_one_query(client):
+    """The session's user is read with the names of its own and its groups' permissions (RoleModelBackend): the
+    session and the user are the request's only authentication queries, the role's permissions decide as before,
+    and a permission granted since the last request counts on the next one."""
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.tests.factories import make_user
+
+    user = make_user("session-reader", roles.AUDITOR)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        allowed = client.get("/api/v1/systems/")
+    tables = [q["sql"] for q in queries.captured_queries]
+    assert allowed.status_code == 200
+    assert "django_session" in tables[0] and "auth_user" in tables[1]
+    assert not any("auth_permission" in sql for sql in tables[2:]), "permissions were read again"
+    assert client.post("/api/v1/systems/", {}, content_type="application/json").status_code == 403
+
+    user.user_permissions.add(Permission.objects.get(codename="add_aisystem"))
+    assert client.post("/api/v1/systems/", {}, content_type="application/json").status_code == 400

@@ -18,12 +18,12 @@ from incidents.tests.factories import checklist_item, open_incident
 from inventory.tests.factories import AISystemFactory, ComponentFactory
 from portal.core import roles
 
-# The auth queries of a session request (session, user, the user's and the groups' permissions) and of a token
+# The auth queries of a session request (the session, the user with its permissions) and of a token
 # request (the token with its user and the names of its own and its groups' permissions, in one query); then the
 # incident with its commander and review (and which kinds of response record it has), its named sets in one query,
 # and one query per kind of response record it has (timeline, checklist, containment, evidence, custody, recovery
 # validations, action items).
-SESSION_QUERIES = 4
+SESSION_QUERIES = 2
 TOKEN_QUERIES = 1
 DETAIL_QUERIES = 9
 # A freshly opened incident has a timeline and a checklist and none of the other kinds.
