@@ -60,6 +60,15 @@ NAMED_SETS = {
 }
 
 
+def keep_loaded(instance, name: str, objects: list) -> None:
+    """Keep `objects` as the related set `name` of `instance`, as a prefetch would: reading it runs no query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache, queryset._prefetch_done = objects, True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
+
+
 # Stands for the incident's id in the compiled query of `incident_named_sets` (compared by identity): the query is
 # compiled with an id no incident has, which is then replaced by this marker among its parameters.
 _THE_INCIDENT = object()
@@ -101,8 +110,6 @@ def incident_named_sets(incident: Incident) -> None:
     members = {name: [] for name in NAMED_SETS}
     for name, member, label, position in rows:
         members[name].append((position, member, label))
-    if not hasattr(incident, "_prefetched_objects_cache"):
-        incident._prefetched_objects_cache = {}
     for name, (shown, _ordering) in NAMED_SETS.items():
         model = Incident._meta.get_field(name).related_model
         pk = model._meta.pk
@@ -112,9 +119,7 @@ def incident_named_sets(incident: Incident) -> None:
             values = {shown: label, pk.attname: pk.to_python(member)}
             objects.append(model.from_db(incident._state.db, [field.attname for field in loaded],
                                          [values[field.attname] for field in loaded]))
-        queryset = getattr(incident, name).all()
-        queryset._result_cache, queryset._prefetch_done = objects, True
-        incident._prefetched_objects_cache[name] = queryset
+        keep_loaded(incident, name, objects)
 
 
 def open_incident_by_dedup_key(dedup_key: str) -> Incident | None:

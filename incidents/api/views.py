@@ -67,15 +67,6 @@ RECORD_EXISTS = {
 }
 
 
-def _loaded_empty(instance, name: str) -> None:
-    """Mark the related set `name` of `instance` as prefetched and empty, so reading it runs no query."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache, queryset._prefetch_done = [], True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[name] = queryset
-
-
 @functools.cache
 def _detail_queryset():
     """The incident query of the detail, its expressions resolved once per process (a queryset is cloned, never
@@ -101,7 +92,7 @@ def incident_for_detail(reference: str) -> Incident:
         for step in path:  # the evidence of the incident, or its review (if it has one)
             owners = [owner for parent in owners for owner in _related(parent, step)]
         for owner in owners:
-            _loaded_empty(owner, name)
+            selectors.keep_loaded(owner, name, [])
     return incident
 
 
