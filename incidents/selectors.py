@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Now, RowNumber
 from incidents.lifecycle import Status
 from incidents.models import Incident, TimelineEvent
 from incidents.sla import SlaState
+from portal.core.json_sets import keep_loaded
 
 
 def with_sla_state(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
@@ -58,15 +59,6 @@ NAMED_SETS = {
     "owasp_risks": ("id", ("id",)),
     "jurisdictions": ("code", ("code",)),
 }
-
-
-def keep_loaded(instance, name: str, objects: list) -> None:
-    """Keep `objects` as the related set `name` of `instance`, as a prefetch would: reading it runs no query."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache, queryset._prefetch_done = objects, True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[name] = queryset
 
 
 # Stands for the incident's id in the compiled query of `incident_named_sets` (compared by identity): the query is

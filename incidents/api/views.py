@@ -12,7 +12,6 @@ transitions name the version they were based on (body `version` or `If-Match`), 
 import functools
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -33,8 +32,10 @@ from incidents.models import (
     TimelineEvent,
 )
 from inventory.api.views import ServiceModelViewSet
+from portal.core import json_sets
 from portal.core.api import ConfidentialFilterBackend, ConfidentialSearchFilter
 from portal.core.api_pagination import PageOrCursorPagination, TieBreakingOrderingFilter
+from portal.core.json_sets import JsonSet
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Bad input: the body names each field and the rule it breaks."),
@@ -43,28 +44,22 @@ ERROR_RESPONSES = {
     428: OpenApiResponse(description="No version sent: send `version` or `If-Match: \"<version>\"`."),
 }
 
-# The response records the detail shows, each with the users it names (one query per kind, not per row), by the
-# name of the flag the incident query sets when the incident has at least one of that kind.
-RESPONSE_RECORDS = {
-    "has_timeline": Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
-    "has_checklist": Prefetch("checklist", queryset=ChecklistItem.objects.select_related("done_by")),
-    "has_containment_actions": Prefetch("containment_actions", queryset=ContainmentAction.objects.select_related(
-        "target_system", "performed_by", "reverted_by")),
-    "has_evidence": Prefetch("evidence", queryset=Evidence.objects.select_related("collected_by")),
-    "has_custody": Prefetch("evidence__custody", queryset=CustodyEntry.objects.select_related("actor")),
-    "has_recovery_validations": Prefetch("recovery_validations", queryset=RecoveryValidation.objects.select_related(
-        "engineering_signoff_by", "compliance_signoff_by")),
-    "has_action_items": Prefetch("review__action_items", queryset=ActionItem.objects.select_related("owner")),
-}
-RECORD_EXISTS = {
-    "has_timeline": TimelineEvent.objects.filter(incident=OuterRef("pk")),
-    "has_checklist": ChecklistItem.objects.filter(incident=OuterRef("pk")),
-    "has_containment_actions": ContainmentAction.objects.filter(incident=OuterRef("pk")),
-    "has_evidence": Evidence.objects.filter(incident=OuterRef("pk")),
-    "has_custody": CustodyEntry.objects.filter(evidence__incident=OuterRef("pk")),
-    "has_recovery_validations": RecoveryValidation.objects.filter(incident=OuterRef("pk")),
-    "has_action_items": ActionItem.objects.filter(review__incident=OuterRef("pk")),
-}
+# The response records the detail shows, each carried in the incident's own query as a JSON array with the users
+# (and target system) it names: the incident, its commander, its review and every kind of response record are one
+# query, whatever kinds the incident has (`portal.core.json_sets`). Custody and action items come after the evidence
+# and the review they belong to.
+USERNAME = ("username",)
+RESPONSE_RECORDS = (
+    JsonSet("timeline", TimelineEvent, "incident", related={"actor": USERNAME}),
+    JsonSet("checklist", ChecklistItem, "incident", related={"done_by": USERNAME}),
+    JsonSet("containment_actions", ContainmentAction, "incident", related={
+        "target_system": ("slug",), "performed_by": USERNAME, "reverted_by": USERNAME}),
+    JsonSet("evidence", Evidence, "incident", related={"collected_by": USERNAME}),
+    JsonSet("custody", CustodyEntry, "evidence__incident", owner="evidence", related={"actor": USERNAME}),
+    JsonSet("recovery_validations", RecoveryValidation, "incident", related={
+        "engineering_signoff_by": USERNAME, "compliance_signoff_by": USERNAME}),
+    JsonSet("action_items", ActionItem, "review__incident", owner="review", related={"owner": USERNAME}),
+)
 
 
 @functools.cache
@@ -72,35 +67,17 @@ def _detail_queryset():
     """The incident query of the detail, its expressions resolved once per process (a queryset is cloned, never
     changed, by the filter applied to it)."""
     queryset = selectors.with_sla_state(Incident.objects.select_related("commander", "review__reviewed_by"))
-    return queryset.annotate(**{flag: Exists(records) for flag, records in RECORD_EXISTS.items()})
+    return json_sets.annotate(queryset, RESPONSE_RECORDS)
 
 
 def incident_for_detail(reference: str) -> Incident:
-    """The incident with everything the detail shows, or 404: the incident with its commander and review in one
-    query (which also tells, by EXISTS, which kinds of response record it has), the sets it names (systems,
-    components, taxonomies, jurisdictions) in one more, then one per kind of response record it has: a kind it
-    has none of costs no query."""
+    """The incident with everything the detail shows, or 404, in two queries: the incident with its commander,
+    review and every kind of response record, then the sets it names (systems, components, taxonomies,
+    jurisdictions)."""
     incident = get_object_or_404(_detail_queryset(), reference=reference)
+    json_sets.attach(incident, RESPONSE_RECORDS)
     selectors.incident_named_sets(incident)
-    present = [flag for flag in RESPONSE_RECORDS if getattr(incident, flag)]
-    prefetch_related_objects([incident], *(RESPONSE_RECORDS[flag] for flag in present))
-    for flag, lookup in RESPONSE_RECORDS.items():
-        if flag in present:
-            continue
-        *path, name = lookup.prefetch_through.split("__")
-        owners = [incident]
-        for step in path:  # the evidence of the incident, or its review (if it has one)
-            owners = [owner for parent in owners for owner in _related(parent, step)]
-        for owner in owners:
-            selectors.keep_loaded(owner, name, [])
     return incident
-
-
-def _related(instance, name):
-    value = getattr(instance, name, None)
-    if value is None:
-        return []
-    return list(value.all()) if hasattr(value, "all") else [value]
 
 
 def _renamed(error: DjangoValidationError, old: str, new: str) -> DjangoValidationError:
