@@ -11,8 +11,9 @@ the timestamps MTTD, MTTA, MTTC and MTTR read. Checklist items of the phases pas
 closed incidents are submitted; a quarter of incidents have an evidence item, most contained ones a containment
 action. Timeline events: opened, obligations computed, each status change, each containment and evidence.
 
-History: every record gets one creation row with its state as loaded, dated at its last change and naming the
-acting user, with the incident's many-to-many snapshots; about 23 history rows per incident, chained per table.
+History: every record gets one row with its state as loaded, dated at its last change and naming the acting user,
+with the incident's many-to-many snapshots; a submitted obligation gets two, its creation (open, with the incident)
+and its submission. About 23 history rows per incident, chained per table.
 """
 
 from __future__ import annotations
@@ -33,13 +34,17 @@ from incidents.models import (
     ChecklistItem,
     ContainmentAction,
     ContainmentKind,
+    CustodyEntry,
     DetectionSource,
     Evidence,
     Incident,
     IncidentClass,
     IncidentSequence,
     Intent,
+    Outcome,
     Phase,
+    PostIncidentReview,
+    RecoveryValidation,
     Runbook,
     TimelineEvent,
 )
@@ -105,8 +110,9 @@ class IncidentGenerator:
         self.template_shares = [templates.FACT_TEMPLATES[i][4] for i in self.template_indexes]
         self.any_systems = sorted(s for systems in inventory.systems.values() for s in systems)
         self.sequence = dict(IncidentSequence.objects.values_list("year", "last"))
-        self.base = {model: defaults(model) for model in (Incident, ChecklistItem, Obligation, Evidence,
-                                                          ContainmentAction, TimelineEvent)}
+        self.base = {model: defaults(model) for model in (
+            Incident, ChecklistItem, Obligation, Evidence, CustodyEntry, ContainmentAction, RecoveryValidation,
+            PostIncidentReview, TimelineEvent)}
         self.written = Written()
 
     # --- one incident, as values -----------------------------------------------------------------------------
@@ -220,14 +226,19 @@ class IncidentGenerator:
         items = self._checklist(plans)
         obligations = self._obligations(plans)
         evidence, actions = self._response(plans)
+        custody = self._custody(evidence)
+        validations, reviews = self._recovery(plans)
         self._history(Incident, incidents, actor=lambda row: row["commander_id"], snapshots=links)
-        for model, rows, actor in (
-                (ChecklistItem, items, lambda row: row["done_by_id"] or row["_actor"]),
-                (Obligation, obligations, lambda row: row["_actor"]),
-                (Evidence, evidence, lambda row: row["collected_by_id"]),
-                (ContainmentAction, actions, lambda row: row["performed_by_id"])):
-            self._history(model, rows, actor=actor)
-        self._timeline(plans, evidence, actions)
+        for model, rows, actor, before in (
+                (ChecklistItem, items, lambda row: row["done_by_id"] or row["_actor"], None),
+                (Obligation, obligations, lambda row: row["_actor"], _obligation_before),
+                (Evidence, evidence, lambda row: row["collected_by_id"], None),
+                (CustodyEntry, custody, lambda row: row["actor_id"], None),
+                (ContainmentAction, actions, lambda row: row["performed_by_id"], None),
+                (RecoveryValidation, validations, lambda row: row["compliance_signoff_by_id"], _validation_before),
+                (PostIncidentReview, reviews, lambda row: row["reviewed_by_id"], None)):
+            self._history(model, rows, actor=actor, before=before)
+        self._timeline(plans, evidence, actions, validations, reviews)
 
     def _sequences(self) -> None:
         existing = set(IncidentSequence.objects.values_list("year", flat=True))
@@ -284,6 +295,7 @@ class IncidentGenerator:
                     window = (row["due_at"] - start) if row["due_at"] else dt.timedelta(days=10)
                     submitted = min(start + window * rng.uniform(0.2, 0.95), self.now)
                     row.update(status=Obligation.Status.SUBMITTED, submitted_at=submitted, submitted_by_id=actor,
+                               version=2,
                                authority_reference=f"CASE-{incident['id']}-{len(rows) % 97}",
                                updated_at=max(submitted, incident["created_at"]), _at=max(submitted,
                                                                                           incident["created_at"]))
@@ -314,6 +326,44 @@ class IncidentGenerator:
         return (self._insert(Evidence, evidence, "evidence items"),
                 self._insert(ContainmentAction, actions, "containment actions"))
 
+    def _custody(self, evidence: list[dict]) -> list[dict]:
+        """The `collected` entry that opens each evidence item's chain of custody."""
+        base = self.base[CustodyEntry]
+        return self._insert(CustodyEntry, [
+            {**base, "evidence_id": item["id"], "action": CustodyEntry.Action.COLLECTED,
+             "actor_id": item["collected_by_id"], "at": item["collected_at"], "notes": f"kept at {item['reference']}",
+             "_at": item["collected_at"]} for item in evidence], "custody entries")
+
+    def _recovery(self, plans) -> tuple[list[dict], list[dict]]:
+        """A recovery validation, every test passed and signed by the commander (engineering) and a compliance
+        officer before recovery, for each recovered incident; a post-incident review before closure for each
+        closed one (the lifecycle's guards ask for both)."""
+        rng, validations, reviews = self.rng, [], []
+        compliance = self.inventory.users["compliance"]
+        for plan in plans:
+            incident = plan["row"]
+            contained, recovered = incident["contained_at"], incident["recovered_at"]
+            if not (contained and recovered):
+                continue
+            window = recovered - contained
+            created, engineering, signed = (contained + window * share for share in sorted(
+                (rng.uniform(0.3, 0.7), rng.uniform(0.7, 0.9), rng.uniform(0.9, 0.99))))
+            validations.append({
+                **self.base[RecoveryValidation], "incident_id": incident["id"], "functional": Outcome.PASSED,
+                "stress": Outcome.PASSED, "bias": Outcome.PASSED, "security": Outcome.PASSED,
+                "engineering_signoff_by_id": plan["commander"], "engineering_signoff_at": engineering,
+                "compliance_signoff_by_id": rng.choice(compliance), "compliance_signoff_at": signed,
+                "created_at": created, "version": 3, "_at": signed})
+            if incident["status"] == Status.CLOSED:
+                reviewed = recovered + (incident["closed_at"] - recovered) * rng.uniform(0.3, 0.95)
+                reviews.append({
+                    **self.base[PostIncidentReview], "incident_id": incident["id"],
+                    "root_cause": f"Scale data set root cause of {incident['reference']}.",
+                    "lessons": "Scale data set lessons.", "reviewed_by_id": plan["commander"],
+                    "reviewed_at": reviewed, "_at": reviewed})
+        return (self._insert(RecoveryValidation, validations, "recovery validations"),
+                self._insert(PostIncidentReview, reviews, "post-incident reviews"))
+
     def _insert(self, model, rows: list[dict], label: str) -> list[dict]:
         """Insert rows (ids reserved here; keys starting with "_" are the generator's notes, not columns)."""
         first = reserve_ids(model, len(rows))
@@ -323,24 +373,34 @@ class IncidentGenerator:
         self.written.add(label, len(rows))
         return rows
 
-    def _history(self, model, rows: list[dict], *, actor, snapshots=None) -> None:
+    def _history(self, model, rows: list[dict], *, actor, snapshots=None, before=None) -> None:
+        """History rows of `rows`: one creation row each, or, where `before` gives a row's earlier states (each as
+        the columns that differ, with its moment `_at` and actor `_by`), a creation row of the first, a change row
+        of each later one and of the state as loaded."""
         history = model.history.model
         tracked = [f.attname for f in history.tracked_fields]
         values = itemgetter(*tracked)
-        first = reserve_ids(history, len(rows))
-        history_rows = []
-        for i, row in enumerate(rows):
-            entry = dict(zip(tracked, values(row), strict=True))
-            entry.update(history_id=first + i, history_date=row.get("_at") or row["updated_at"],
-                         history_change_reason=None, history_type="+", history_user_id=actor(row),
-                         history_source=Source.COMMAND)
+        states = []
+        for row in rows:
+            kind = "+"
+            for earlier in before(row) if before else ():
+                at, by = earlier.pop("_at"), earlier.pop("_by")
+                states.append(({**row, **earlier}, kind, at, by))
+                kind = "~"
+            states.append((row, kind, row.get("_at") or row["updated_at"], actor(row)))
+        first = reserve_ids(history, len(states))
+        history_rows, history_of = [], {}
+        for i, (state, kind, at, by) in enumerate(states):
+            entry = dict(zip(tracked, values(state), strict=True))
+            entry.update(history_id=first + i, history_date=at, history_change_reason=None, history_type=kind,
+                         history_user_id=by, history_source=Source.COMMAND)
             history_rows.append(entry)
+            history_of[state["id"]] = entry["history_id"]  # the last row of each record
         HistoryChain(history).append(history_rows)
         self.written.add("history rows", len(history_rows))
         if snapshots is None:
             return
         links = snapshots
-        history_of = {row["id"]: row["history_id"] for row in history_rows}
         for name, _column in M2M:
             snapshot = getattr(history, name).model
             rows = [{**link, "history_id": history_of[link["incident_id"]]} for link in links[name]]
@@ -350,7 +410,7 @@ class IncidentGenerator:
             HistoryChain(snapshot).append(rows)
             self.written.add("history rows", len(rows))
 
-    def _timeline(self, plans, evidence, actions) -> None:
+    def _timeline(self, plans, evidence, actions, validations, reviews) -> None:
         base = {**self.base[TimelineEvent], "source": Source.COMMAND, "flagged": False}
         events = []
         stamped = (("acknowledged_at", Status.DETECTED, Status.TRIAGED), ("contained_at", Status.TRIAGED,
@@ -389,5 +449,32 @@ class IncidentGenerator:
                            "actor_id": action["performed_by_id"], "at": action["performed_at"],
                            "summary": f"Containment: {CONTAINMENT_LABELS[action['kind']]}",
                            "payload": {"containment": action["id"], "kind": action["kind"]}})
+        for item in validations:
+            events.append({**base, "incident_id": item["incident_id"], "kind": Kind.RECOVERY,
+                           "actor_id": item["compliance_signoff_by_id"], "at": item["compliance_signoff_at"],
+                           "summary": "Recovery validation signed off by both engineering and compliance",
+                           "payload": {"validation": item["id"], "signed": True}})
+        for item in reviews:
+            events.append({**base, "incident_id": item["incident_id"], "kind": Kind.REVIEW,
+                           "actor_id": item["reviewed_by_id"], "at": item["reviewed_at"],
+                           "summary": f"Post-incident review recorded: {item['root_cause']}",
+                           "payload": {"review": item["id"], "created": True}})
         copy_rows(TimelineEvent, events)
         self.written.add("timeline events", len(events))
+
+
+def _obligation_before(row: dict) -> list[dict]:
+    """A submitted obligation was computed open with the incident, then submitted (its version bumped)."""
+    if row["submitted_at"] is None:
+        return []
+    return [{"status": Obligation.Status.OPEN, "submitted_at": None, "submitted_by_id": None,
+             "authority_reference": "", "version": row["version"] - 1, "updated_at": row["created_at"],
+             "_at": row["created_at"], "_by": row["_actor"]}]
+
+
+def _validation_before(row: dict) -> list[dict]:
+    """A recovery validation was recorded with its tests passed, signed by engineering, then by compliance."""
+    unsigned = {"compliance_signoff_by_id": None, "compliance_signoff_at": None}
+    return [{**unsigned, "engineering_signoff_by_id": None, "engineering_signoff_at": None, "version": 1,
+             "_at": row["created_at"], "_by": row["engineering_signoff_by_id"]},
+            {**unsigned, "version": 2, "_at": row["engineering_signoff_at"], "_by": row["engineering_signoff_by_id"]}]
