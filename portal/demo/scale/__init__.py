@@ -1,7 +1,8 @@
 """The scale data set (`manage.py seed_scale`): a realistic portal database of any size, for benchmarks.
 
-What it holds, per incident: about 2 AI systems, 2 components, 2 ATLAS techniques, 5 timeline events, 11 checklist
-items and 2 obligations from the regulatory clock, and about 23 history rows, every one in a valid hash chain
+What it holds, per incident: about 2 AI systems, 2 components, 2 ATLAS techniques, 8 timeline events, 11 checklist
+items, 2 obligations from the regulatory clock and, once recovered, its signed recovery validation and review, and
+about 26 history rows, every one in a valid hash chain
 (`manage.py verify_audit_trail` passes). Around them: users in every role and an inventory in proportion (about
 300 systems, 3,000 components and 6,000 dependency edges for 100,000 incidents). See `incidents` and
 `obligations` for how the records are drawn, `tables` for how they are written.

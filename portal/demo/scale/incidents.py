@@ -8,12 +8,15 @@ recovery and closure each come a random share of the severity's SLA window after
 ten late), and the incident is in the state whose timestamp is the last one before now; 5% are dismissed at
 triage and 8% stall at a random open state. Older incidents are therefore almost all closed and recent ones open, with
 the timestamps MTTD, MTTA, MTTC and MTTR read. Checklist items of the phases passed are done; obligations of
-closed incidents are submitted; a quarter of incidents have an evidence item, most contained ones a containment
-action. Timeline events: opened, obligations computed, each status change, each containment and evidence.
+closed incidents are submitted; a quarter of incidents have an evidence item (with the custody entry of its
+collection), most contained ones a containment action; a recovered incident has its recovery validation, every
+test passed and signed by engineering and compliance before recovery, and a closed one its post-incident review.
+Timeline events: opened, obligations computed, each status change, containment, evidence, sign-off and review.
 
 History: every record gets one row with its state as loaded, dated at its last change and naming the acting user,
-with the incident's many-to-many snapshots; a submitted obligation gets two, its creation (open, with the incident)
-and its submission. About 23 history rows per incident, chained per table.
+with the incident's many-to-many snapshots; a submitted obligation gets two (created open, then submitted) and a
+recovery validation three (recorded, signed by engineering, then by compliance). About 26 history rows per
+incident, chained per table.
 """
 
 from __future__ import annotations
