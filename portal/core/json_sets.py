@@ -14,11 +14,12 @@ Only for sets read whole for one parent (a detail), not for lists: the arrays ar
 """
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models import F, Func
 from django.db.models.functions import JSONObject
 from django.utils.dateparse import parse_datetime
 
@@ -45,7 +46,7 @@ class _AsJson(Func):
         return compiler.compile(self.source_expressions[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (a query's expressions hash their arguments)
 class JsonSet:
     """A related set carried in the parent's query.
 
@@ -65,9 +66,13 @@ class JsonSet:
     def annotation_name(self) -> str:
         return f"{self.owner}_{self.name}_json" if self.owner else f"{self.name}_json"
 
-    def annotation(self) -> Subquery:
+    def annotation(self) -> "_SetArray":
         """The correlated subquery that reads the set of the parent row as a JSON array (NULL or `[]` when it is
         empty)."""
+        return _SetArray(self)
+
+    def rows(self, parent_pk):
+        """The set's rows for the parent with primary key `parent_pk`, as one JSON array (a queryset of one row)."""
         columns = {}
         for model_field in self.model._meta.concrete_fields:
             value = F(model_field.attname)
@@ -75,8 +80,55 @@ class JsonSet:
         for foreign_key, names in self.related.items():
             for name in names:
                 columns[f"{foreign_key}__{name}"] = F(f"{foreign_key}__{name}")
-        rows = self.model._base_manager.filter(**{self.link: OuterRef("pk")}).order_by()
-        return Subquery(rows.values(rows_json=_JsonArray(JSONObject(**columns))), output_field=models.JSONField())
+        rows = self.model._base_manager.filter(**{self.link: parent_pk}).order_by()
+        return rows.values(rows_json=_JsonArray(JSONObject(**columns)))
+
+    @property
+    def key(self) -> tuple:
+        return (self.model._meta.label, self.link, self.name, self.owner, tuple(sorted(self.related.items())))
+
+
+# The SQL of each set's subquery, by set and database alias: compiled once with `_SENTINEL_PK` as the parent's key,
+# whose placeholder is then replaced by `_OUTER_PK`, which names the parent's key column of the query it is used in.
+_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+_SENTINEL_PK = -7_000_000_000_001
+_OUTER_PK = "\x00outer-pk\x00"
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
+
+
+def _compiled(json_set: JsonSet, alias: str) -> tuple[str, tuple]:
+    key = (*json_set.key, alias)
+    if key not in _COMPILED:
+        sql, params = json_set.rows(_SENTINEL_PK).query.get_compiler(using=alias).as_sql()
+        where = [i for i, param in enumerate(params) if param == _SENTINEL_PK and not isinstance(param, str)]
+        pieces = _PLACEHOLDER.split(sql)
+        if len(where) != 1 or len(pieces) != len(params) + 1:
+            raise ValueError(f"cannot compile the set {json_set.name} once: {sql}")
+        index = where[0]
+        sql = "%s".join(pieces[:index + 1]) + _OUTER_PK + "%s".join(pieces[index + 1:])
+        _COMPILED[key] = sql, tuple(params[:index] + params[index + 1:])
+    return _COMPILED[key]
+
+
+class _SetArray(models.Expression):
+    """A set's JSON array as a correlated subquery of its parent's query. Its SQL is compiled once per database
+    (`_compiled`): the parent's query, compiled on every read, only names its own key column in it."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, json_set: JsonSet):
+        super().__init__()
+        self.json_set = json_set
+
+    def as_sql(self, compiler, connection):
+        sql, params = _compiled(self.json_set, connection.alias)
+        parent = compiler.query.get_initial_alias()
+        column = compiler.query.model._meta.pk.column
+        outer = f"{compiler.quote_name_unless_alias(parent)}.{connection.ops.quote_name(column)}"
+        return f"({sql.replace(_OUTER_PK, outer)})", params
+
+    def get_group_by_cols(self):
+        return []
 
 
 def keep_loaded(instance, name: str, objects: list) -> None:
