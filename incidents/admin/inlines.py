@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from incidents import forms
+from incidents.lifecycle import OPEN_STATUSES
 from incidents.models import (
     ActionItem,
     ChecklistItem,
@@ -31,6 +32,9 @@ class IncidentInline(ServiceInline):
     shown: tuple = ()  # read-only columns
     actions_offered: tuple = ()  # form fields, offered to users who may change the rows
     related: tuple = ()  # joined by the queryset
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records are kept (and an inline offering nothing is then left off the page)
 
     def get_fields(self, request, obj=None):
         if self.has_change_permission(request, obj):
@@ -68,6 +72,21 @@ class AddInline(IncidentInline):
 
     def get_readonly_fields(self, request, obj=None):
         return []
+
+
+class OpenIncidentOnly:
+    """Rows only an open incident takes (its services refuse them on a closed or dismissed one): on a closed
+    incident the inline offers no new row and no change, its recorded rows are shown read-only."""
+
+    def has_add_permission(self, request, obj=None):
+        return _open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _open(obj) and super().has_change_permission(request, obj)
+
+
+def _open(incident) -> bool:
+    return incident is None or incident.status in OPEN_STATUSES
 
 
 def _user(user):
@@ -125,7 +144,7 @@ class ContainmentInline(RecordedInline):
                            obj.get_kind_display(), target, performed, authority, obj.outcome or "-", reverted)
 
 
-class ContainmentAddInline(AddInline):
+class ContainmentAddInline(OpenIncidentOnly, AddInline):
     model = ContainmentAction
     form = forms.ContainmentForm
     formset = forms.ContainmentAddFormSet
@@ -176,7 +195,7 @@ class EvidenceAddInline(AddInline):
     verbose_name_plural = "add evidence (upload a file or give its reference)"
 
 
-class RecoveryValidationInline(IncidentInline):
+class RecoveryValidationInline(OpenIncidentOnly, IncidentInline):
     model = RecoveryValidation
     form = forms.RecoveryValidationForm
     formset = forms.RecoveryValidationFormSet

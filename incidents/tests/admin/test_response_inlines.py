@@ -216,6 +216,30 @@ def test_the_review_with_an_action_item_is_recorded_and_the_incident_closed(page
     assert incident.review.action_items.get().done_at is not None
 
 
+def test_a_closed_incident_offers_no_containment_and_shows_its_recovery_validation_read_only(
+        page, compliance, responder, scene):
+    """Containment and recovery validation are refused on a closed incident (`require_open`): its page offers
+    neither, and shows the signed validation as a record; evidence and the review's action items stay open."""
+    client, url, response, _ = page(roles.COMPLIANCE_OFFICER)
+    offered_open = {type(inline.opts).__name__ for inline in response.context["inline_admin_formsets"]}
+    advance(scene.incident, compliance, "recovering")
+    signed_validation(scene.incident, engineering=responder, compliance=compliance)
+    services.incident_transition(actor=compliance, incident=scene.incident, to="review")
+    services.review_record(actor=compliance, incident=scene.incident, root_cause="Unsanitised corpus.")
+    services.incident_transition(actor=compliance, incident=scene.incident, to="closed")
+
+    client, url, response, data = page(roles.COMPLIANCE_OFFICER)
+    inlines = {type(inline.opts).__name__: inline for inline in response.context["inline_admin_formsets"]}
+
+    assert {"ContainmentAddInline", "RecoveryValidationInline"} <= offered_open
+    assert "ContainmentAddInline" not in inlines and "EvidenceAddInline" in inlines
+    validation = inlines["RecoveryValidationInline"]
+    assert not validation.has_add_permission and not validation.has_change_permission
+    assert f"{validation.formset.prefix}-0-sign_off_as" not in data
+    assert "Passed" in page_text(response) and "compliance:" in page_text(response)
+    assert client.post(url, data).status_code == 302  # the page still saves (nothing for the closed inlines)
+
+
 def test_a_new_action_item_needs_its_owner_and_due_date(page, compliance, scene):
     services.review_record(actor=compliance, incident=scene.incident, root_cause="Unsanitised corpus.")
     client, url, response, data = page(roles.COMPLIANCE_OFFICER)
