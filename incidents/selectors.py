@@ -1,6 +1,5 @@
 """Reads of incidents: list querysets with their joins and the SLA state computed in the database."""
 
-import functools
 
 from django.db import connections, router
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When, Window
@@ -9,6 +8,7 @@ from django.db.models.functions import Cast, Now, RowNumber
 from incidents.lifecycle import Status
 from incidents.models import Incident, TimelineEvent
 from incidents.sla import SlaState
+from portal.core.compiled import CompiledOnce
 from portal.core.json_sets import keep_loaded
 
 
@@ -61,30 +61,24 @@ NAMED_SETS = {
 }
 
 
-# Stands for the incident's id in the compiled query of `incident_named_sets` (compared by identity): the query is
-# compiled with an id no incident has, which is then replaced by this marker among its parameters.
-_THE_INCIDENT = object()
-_SENTINEL_ID = -7_000_000_000_000
-
-
-@functools.cache
-def _named_sets_sql(using: str) -> tuple[str, tuple]:
-    """The SQL of `incident_named_sets` for database `using`, with `_THE_INCIDENT` among its parameters where the
-    incident's id goes."""
+def _named_sets_query(incident_id) -> QuerySet:
+    """The named sets of the incident `incident_id`: one UNION of the link tables, rows (set, member, label,
+    position in the target model's order)."""
     parts = []
     for name, (shown, ordering) in NAMED_SETS.items():
         link = Incident._meta.get_field(name)
         target = link.m2m_reverse_field_name()
-        rows = link.remote_field.through.objects.filter(**{link.m2m_field_name(): _SENTINEL_ID})
+        rows = link.remote_field.through.objects.filter(**{link.m2m_field_name(): incident_id})
         parts.append(rows.annotate(
             set_name=Value(name, output_field=CharField()),
             member=Cast(f"{target}__pk", CharField()),
             label=Cast(f"{target}__{shown}", CharField()),
             position=Window(RowNumber(), order_by=[F(f"{target}__{field}").asc() for field in ordering]),
         ).values_list("set_name", "member", "label", "position"))
-    sql, params = parts[0].union(*parts[1:], all=True).query.get_compiler(using=using).as_sql()
-    return sql, tuple(_THE_INCIDENT if param == _SENTINEL_ID and not isinstance(param, str) else param
-                      for param in params)
+    return parts[0].union(*parts[1:], all=True)
+
+
+NAMED_SETS_QUERY = CompiledOnce(_named_sets_query)
 
 
 def incident_named_sets(incident: Incident) -> None:
@@ -93,11 +87,10 @@ def incident_named_sets(incident: Incident) -> None:
 
     Each member is loaded with its key and identifying column only (other fields are deferred), in the order of
     its model's `Meta.ordering`, as a prefetch would list them. The query is compiled once per database
-    (`_named_sets_sql`), then run with the incident's id."""
+    (`NAMED_SETS_QUERY`), then run with the incident's id."""
     using = incident._state.db or router.db_for_read(Incident)
-    sql, params = _named_sets_sql(using)
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [incident.pk if param is _THE_INCIDENT else param for param in params])
+        cursor.execute(*NAMED_SETS_QUERY.sql(using, incident.pk))
         rows = cursor.fetchall()
     members = {name: [] for name in NAMED_SETS}
     for name, member, label, position in rows:

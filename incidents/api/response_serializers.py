@@ -20,6 +20,7 @@ from incidents.models import (
     RecoveryValidation,
 )
 from inventory.api.serializers import component_field, system_field, user_field
+from portal.core.api import ModelSerializer
 from portal.core.api_inputs import MomentField
 
 
@@ -42,7 +43,7 @@ def username_field(source):
 
 # --- checklist ---------------------------------------------------------------------------------------------------
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(ModelSerializer):
     done_by_username = username_field("done_by")
 
     class Meta:
@@ -59,7 +60,7 @@ class ChecklistCompleteSerializer(serializers.Serializer):
 
 # --- containment ------------------------------------------------------------------------------------------------
 
-class ContainmentActionSerializer(serializers.ModelSerializer):
+class ContainmentActionSerializer(ModelSerializer):
     target_system = system_field(help_text="Slug of the AI system the action is taken on.")
     target_component = component_field(required=False, allow_null=True,
                                        help_text="Id of the component acted on (required for key revocation, tool "
@@ -87,7 +88,7 @@ class RevertSerializer(serializers.Serializer):
 
 # --- evidence and custody ---------------------------------------------------------------------------------------
 
-class CustodyEntrySerializer(serializers.ModelSerializer):
+class CustodyEntrySerializer(ModelSerializer):
     actor_username = username_field("actor")
     at = MomentField(required=False, help_text="When it happened (default: now).")
 
@@ -99,7 +100,7 @@ class CustodyEntrySerializer(serializers.ModelSerializer):
                                                 "are recorded by the portal)."}}
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(ModelSerializer):
     file = serializers.FileField(write_only=True, required=False,
                                  help_text="The artefact (multipart upload); its SHA-256, size and type are "
                                            "computed by the portal.")
@@ -125,7 +126,7 @@ class EvidenceVerificationSerializer(serializers.Serializer):
 
 # --- recovery validation ----------------------------------------------------------------------------------------
 
-class RecoveryValidationSerializer(serializers.ModelSerializer):
+class RecoveryValidationSerializer(ModelSerializer):
     functional = OutcomeField(required=False)
     stress = OutcomeField(required=False)
     bias = OutcomeField(required=False)
@@ -162,7 +163,7 @@ class SignoffSerializer(serializers.Serializer):
 
 # --- post-incident review ---------------------------------------------------------------------------------------
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(ModelSerializer):
     owner = user_field(help_text="Id of the user who owns the action item.")
     owner_username = username_field("owner")
 
@@ -172,7 +173,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["done_at"]
 
 
-class PostIncidentReviewSerializer(serializers.ModelSerializer):
+class PostIncidentReviewSerializer(ModelSerializer):
     reviewed_by_username = username_field("reviewed_by")
     action_items = ActionItemSerializer(many=True, read_only=True)
 

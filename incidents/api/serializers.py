@@ -25,6 +25,7 @@ from incidents.lifecycle import Status, allowed_targets
 from incidents.metrics import incident_metrics
 from incidents.models import AtlasTechnique, Harm, Incident, OwaspRisk, Party, TimelineEvent
 from inventory.api.serializers import JurisdictionCodesField, component_field, system_field, user_field
+from portal.core.api import ModelSerializer
 from portal.core.api_inputs import MomentField
 
 
@@ -39,7 +40,7 @@ class StatusField(serializers.ChoiceField):
 SLA_STATES = [("breached", "Breached"), ("due_soon", "Due soon"), ("on_track", "On track"), ("met", "Met")]
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(ModelSerializer):
     actor_username = serializers.CharField(source="actor.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
@@ -48,7 +49,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     """An incident as lists show it; the writable fields are those of an incident's first report."""
 
     systems = system_field(many=True, required=False, help_text="Slugs of the affected AI systems.")

@@ -25,6 +25,7 @@ from inventory.models import (
     SystemComponent,
     Team,
 )
+from portal.core.api import ModelSerializer
 
 User = get_user_model()
 
@@ -69,13 +70,13 @@ class JurisdictionCodesField(serializers.ListField):
 
 # --- reference data and timeline ---------------------------------------------------------------------------
 
-class JurisdictionSerializer(serializers.ModelSerializer):
+class JurisdictionSerializer(ModelSerializer):
     class Meta:
         model = Jurisdiction
         fields = ["code", "name", "eu_member", "eea_member"]
 
 
-class InventoryEventSerializer(serializers.ModelSerializer):
+class InventoryEventSerializer(ModelSerializer):
     system = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text=SYSTEM_HELP)
     actor_username = serializers.CharField(source="actor.username", read_only=True, default=None,
                                            allow_null=True)
@@ -89,7 +90,7 @@ class InventoryEventSerializer(serializers.ModelSerializer):
 
 # --- teams ------------------------------------------------------------------------------------------------
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     members = user_field(many=True, required=False)
     system_count = serializers.IntegerField(read_only=True, help_text="AI systems the team owns.")
     retired = serializers.BooleanField(
@@ -112,7 +113,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 # --- AI systems -------------------------------------------------------------------------------------------
 
-class AISystemSerializer(serializers.ModelSerializer):
+class AISystemSerializer(ModelSerializer):
     jurisdictions = JurisdictionCodesField(
         required=False, help_text="ISO codes of the jurisdictions where the system is used (see /jurisdictions/)."
     )
@@ -149,7 +150,7 @@ class AISystemSerializer(serializers.ModelSerializer):
         return selectors.readiness_gap_count(system)
 
 
-class SystemComponentBriefSerializer(serializers.ModelSerializer):
+class SystemComponentBriefSerializer(ModelSerializer):
     component_label = serializers.CharField(source="component.__str__", read_only=True)
 
     class Meta:
@@ -158,7 +159,7 @@ class SystemComponentBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RaciBriefSerializer(serializers.ModelSerializer):
+class RaciBriefSerializer(ModelSerializer):
     assignee = serializers.CharField(source="assignee_label", read_only=True)
 
     class Meta:
@@ -167,7 +168,7 @@ class RaciBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EscalationBriefSerializer(serializers.ModelSerializer):
+class EscalationBriefSerializer(ModelSerializer):
     assignee = serializers.CharField(source="assignee_label", read_only=True)
 
     class Meta:
@@ -192,7 +193,7 @@ class AISystemDetailSerializer(AISystemSerializer):
         return selectors.system_readiness_gaps(system)
 
 
-class BlastRadiusSystemSerializer(serializers.ModelSerializer):
+class BlastRadiusSystemSerializer(ModelSerializer):
     """A system reached by a component through the AIBOM: who to call and how much is at stake."""
 
     owner_team_name = serializers.CharField(source="owner_team.name", read_only=True, default=None, allow_null=True)
@@ -215,7 +216,7 @@ class HashSerializer(serializers.Serializer):
     content = serializers.RegexField(r"^[0-9a-fA-F]+$", help_text="Hexadecimal digest.")
 
 
-class ComponentSerializer(serializers.ModelSerializer):
+class ComponentSerializer(ModelSerializer):
     hashes = HashSerializer(many=True, required=False)
     derived_from = component_field(required=False, allow_null=True)
     system_count = serializers.IntegerField(read_only=True, help_text="AI systems that use the component.")
@@ -234,7 +235,7 @@ class ComponentSerializer(serializers.ModelSerializer):
         return [dict(item) for item in value]
 
 
-class SystemComponentSerializer(serializers.ModelSerializer):
+class SystemComponentSerializer(ModelSerializer):
     system = system_field()
     component = component_field()
     component_label = serializers.CharField(source="component.__str__", read_only=True)
@@ -251,7 +252,7 @@ class SystemComponentSerializer(serializers.ModelSerializer):
         return _unchanged_on_update(self, "component", value, "Detach this component and attach the other one.")
 
 
-class ComponentDependencySerializer(serializers.ModelSerializer):
+class ComponentDependencySerializer(ModelSerializer):
     component = component_field(help_text="Id of the component that depends on `depends_on`.")
     depends_on = component_field(help_text="Id of the component it depends on.")
 
@@ -276,7 +277,7 @@ def _unchanged_on_update(serializer, field, value, message):
 
 # --- RACI and escalation ---------------------------------------------------------------------------------------
 
-class AssigneeSerializer(serializers.ModelSerializer):
+class AssigneeSerializer(ModelSerializer):
     """A user or a team, exactly one of them (the model names `user` when both or neither are given)."""
 
     system = system_field()

@@ -16,7 +16,7 @@ from rest_framework.reverse import reverse
 from incidents.api.response_serializers import enum_schema, username_field
 from incidents.models import Incident
 from inventory.models import PersonalData
-from portal.core.api import ConfidentialFieldsSerializer
+from portal.core.api import ConfidentialFieldsSerializer, ModelSerializer
 from portal.core.api_inputs import DayField, MomentField
 from reporting import selectors
 from reporting.models import DataSubjectCategory, DisclosureDecision, Document, Obligation, RegulatoryFacts
@@ -51,7 +51,7 @@ class DisclosureStatusField(serializers.ChoiceField):
 
 # --- documents ---------------------------------------------------------------------------------------------------
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     """An issued PDF: immutable; a correction is a new version that supersedes it."""
 
     reference = serializers.CharField(read_only=True, help_text="incident/kind/subject/version.")
@@ -103,7 +103,7 @@ SUMMARY = ["id", "incident", "incident_title", "key", "regime", "regime_name", "
            "authority_reference", "version", "updated_at"]
 
 
-class ObligationSerializer(serializers.ModelSerializer):
+class ObligationSerializer(ModelSerializer):
     """An obligation as lists show it."""
 
     incident = incident_reference()
@@ -178,7 +178,7 @@ class IssueSerializer(VersionedSerializer):
 
 # --- disclosure decisions ----------------------------------------------------------------------------------------
 
-class DisclosureDecisionSerializer(ConfidentialFieldsSerializer, serializers.ModelSerializer):
+class DisclosureDecisionSerializer(ConfidentialFieldsSerializer, ModelSerializer):
     """A disclosure decision. `privileged_analysis` is present only for compliance officers and legal reviewers."""
 
     incident = serializers.SlugRelatedField(slug_field="reference", queryset=Incident.objects.all(),
@@ -215,7 +215,7 @@ class ReviewNoteSerializer(serializers.Serializer):
 
 # --- regulatory facts --------------------------------------------------------------------------------------------
 
-class ObligationKeySerializer(serializers.ModelSerializer):
+class ObligationKeySerializer(ModelSerializer):
     status = ObligationStatusField(read_only=True)
 
     class Meta:
@@ -224,7 +224,7 @@ class ObligationKeySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegulatoryFactsSerializer(serializers.ModelSerializer):
+class RegulatoryFactsSerializer(ModelSerializer):
     """The regulatory facts of an incident that the incident record does not hold, and the obligations the clock
     computes from them. Until the facts are recorded they are the organisation's profile defaults."""
 
