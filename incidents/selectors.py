@@ -2,11 +2,11 @@
 
 
 from django.db import connections, router
-from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Cast, Now, RowNumber
 
 from incidents.lifecycle import Status
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident
 from incidents.sla import SlaState
 from portal.core.compiled import CompiledOnce
 from portal.core.json_sets import keep_loaded
@@ -41,13 +41,6 @@ def incident_open_list() -> QuerySet[Incident]:
 
 def incidents_with_sla_state(state: str) -> QuerySet[Incident]:
     return incident_list().filter(sla_state=state)
-
-
-def incident_detail(pk) -> Incident:
-    return incident_list().prefetch_related(
-        "components", "atlas_techniques", "owasp_risks", "jurisdictions",
-        Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor")),
-    ).get(pk=pk)
 
 
 # The sets an incident names, with the column that identifies a member and the model's own ordering: what the
