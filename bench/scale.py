@@ -536,7 +536,8 @@ def report(runs, config, meta, parts=None):
 
 def combine(paths):
     """One report from saved results (BENCH_RESULTS_JSON files of runs made apart, e.g. one per database): the
-    settings of the first file, the dates and load spanning all of them."""
+    settings of the first file, the dates and load spanning all of them. A database and size measured in more
+    than one file is reported from the last file that measured it (a re-run replaces the run it repeats)."""
     runs, parts, metas, config = [], {}, [], None
     for path in paths:
         saved = json.loads(Path(path).read_text())
@@ -544,7 +545,8 @@ def combine(paths):
         for run_ in saved["runs"]:
             run_.setdefault("repeats", f"{done['repeat']} timed runs after {done['warmup']} warm-up (PDF, "
                                        f"verify: {done['slow_repeat']} after {done['slow_warmup']})")
-        runs += saved["runs"]
+        again = {(run_["database"], run_["size"]) for run_ in saved["runs"]}
+        runs = [run_ for run_ in runs if (run_["database"], run_["size"]) not in again] + saved["runs"]
         parts.update(saved["parts"])
         meta = saved["meta"]
         meta["started"], meta["finished"] = (datetime.fromisoformat(meta[k]) for k in ("started", "finished"))

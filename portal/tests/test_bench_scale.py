@@ -83,3 +83,34 @@ def test_every_case_of_the_scale_benchmark_is_measured_and_reported(bench_module
 
     counts = {r["case"]: r["queries"] for r in smoke_results if r["case"].startswith("api_list_") and not r["na"]}
     assert counts["api_list_page1"] == counts["api_list_middle"] == counts["api_list_last"], counts
+
+
+def test_a_combined_report_takes_each_database_and_size_from_the_last_run_that_measured_it(bench_modules, tmp_path):
+    scale, _ = bench_modules
+
+    def saved(name, started, runs):
+        meta = {"cpu": "test", "cores": 2, "memory": "", "system": "test", "python": "3", "commit": "abc",
+                "started": started, "finished": started, "load_before": (0, 0, 0), "load_after": (0, 0, 0)}
+        config = {"databases": [], "sizes": [], "repeat": 2, "warmup": 1, "slow_repeat": 1, "slow_warmup": 0,
+                  "intake_threads": 4, "intake_seconds": 10, "title_note": "", "graph_components": 100}
+        path = tmp_path / name
+        path.write_text(scale.json.dumps({"runs": runs, "parts": {}, "meta": meta, "config": config}))
+        return str(path)
+
+    def run(database, size, median):
+        result = {"case": "api_incident", "size": size, "database": database, "median_ms": median,
+                  "p95_ms": median, "rate": None, "queries": 4, "runs": 20, "note": "", "error": "", "na": "",
+                  "floors": [{"name": "raw SQL of the row", "median_ms": 0.3}]}
+        return {"database": database, "size": size, "prepare": {}, "copied_from": None, "results": [result],
+                "environment": {"debug": False, "template_loaders": [], "vendor": database, "server_version": "x",
+                                "pdf_render_isolation": "process", "staticfiles": "s"}}
+
+    first = saved("first.json", "2026-12-07 18:50:00+00:00",
+                  [run("postgresql", 1000, 25.7), run("postgresql", 100000, 12.6)])
+    again = saved("again.json", "2026-12-07 19:20:00+00:00", [run("postgresql", 1000, 11.1)])
+
+    text = scale.combine([first, again])
+
+    rows = [line for line in text.splitlines() if line.startswith(f"| {scale.LABELS['api_incident']}")]
+    assert len(rows) == 2 and "11.1 ms" in rows[0] and "12.6 ms" in rows[1] and "25.7" not in text
+    assert "18:50" in text and "19:20" in text
