@@ -367,6 +367,8 @@ def child_main(config_path):
     django.setup()
     from scale_cases import measure
 
+    import portal.wsgi  # noqa: F401  # start-up as a production worker has it (the WSGI handler, gc.freeze)
+
     results = measure(config)
     Path(config["results"]).write_text(json.dumps({"results": results, "environment": environment()}))
 
