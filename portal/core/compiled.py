@@ -20,14 +20,18 @@ class CompiledOnce:
         self.build = build
         self._compiled: dict[str, tuple[str, tuple, list[int]]] = {}
 
-    def sql(self, alias: str, key) -> tuple[str, list]:
+    def template(self, alias: str) -> tuple[str, tuple, list[int]]:
+        """The SQL compiled for database `alias`, its parameters, and the indexes among them where the key goes."""
         if alias not in self._compiled:
             sql, params = self.build(SENTINEL_KEY).query.get_compiler(using=alias).as_sql()
             where = [i for i, param in enumerate(params) if param == SENTINEL_KEY and not isinstance(param, str)]
             if not where:
                 raise ValueError(f"the key is not a parameter of the compiled query: {sql}")
             self._compiled[alias] = sql, tuple(params), where
-        sql, params, where = self._compiled[alias]
+        return self._compiled[alias]
+
+    def sql(self, alias: str, key) -> tuple[str, list]:
+        sql, params, where = self.template(alias)
         bound = list(params)
         for index in where:
             bound[index] = key

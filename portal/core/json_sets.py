@@ -23,6 +23,8 @@ from django.db.models import F, Func
 from django.db.models.functions import JSONObject
 from django.utils.dateparse import parse_datetime
 
+from portal.core.compiled import CompiledOnce
+
 
 class _JsonArray(Func):
     """The rows of a subquery as one JSON array. Django sees a plain function, so the subquery gets no GROUP BY: it
@@ -88,10 +90,10 @@ class JsonSet:
         return (self.model._meta.label, self.link, self.name, self.owner, tuple(sorted(self.related.items())))
 
 
-# The SQL of each set's subquery, by set and database alias: compiled once with `_SENTINEL_PK` as the parent's key,
-# whose placeholder is then replaced by `_OUTER_PK`, which names the parent's key column of the query it is used in.
+# The SQL of each set's subquery, by set and database alias: compiled once (`CompiledOnce`), the placeholder of the
+# parent's key then replaced by `_OUTER_PK`, which names the parent's key column of the query it is used in.
 _COMPILED: dict[tuple, tuple[str, tuple]] = {}
-_SENTINEL_PK = -7_000_000_000_001
+_QUERIES: dict[tuple, CompiledOnce] = {}
 _OUTER_PK = "\x00outer-pk\x00"
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
 
@@ -99,14 +101,14 @@ _PLACEHOLDER = re.compile(r"(?<!%)%s")
 def _compiled(json_set: JsonSet, alias: str) -> tuple[str, tuple]:
     key = (*json_set.key, alias)
     if key not in _COMPILED:
-        sql, params = json_set.rows(_SENTINEL_PK).query.get_compiler(using=alias).as_sql()
-        where = [i for i, param in enumerate(params) if param == _SENTINEL_PK and not isinstance(param, str)]
+        query = _QUERIES.setdefault(json_set.key, CompiledOnce(json_set.rows))
+        sql, params, where = query.template(alias)
         pieces = _PLACEHOLDER.split(sql)
         if len(where) != 1 or len(pieces) != len(params) + 1:
             raise ValueError(f"cannot compile the set {json_set.name} once: {sql}")
         index = where[0]
         sql = "%s".join(pieces[:index + 1]) + _OUTER_PK + "%s".join(pieces[index + 1:])
-        _COMPILED[key] = sql, tuple(params[:index] + params[index + 1:])
+        _COMPILED[key] = sql, params[:index] + params[index + 1:]
     return _COMPILED[key]
 
 
@@ -152,9 +154,11 @@ def attach(parent, sets) -> None:
     for json_set in sets:
         rows = getattr(parent, json_set.annotation_name) or []
         key = json_set.model._meta.get_field(json_set.link.split("__")[0])
+        fields = json_set.model._meta.concrete_fields
+        names = [model_field.attname for model_field in fields]
         members = {}
         for row in rows:
-            instance = _instance(json_set, row, db)
+            instance = _instance(json_set, fields, names, row, db)
             members.setdefault(getattr(instance, key.attname), []).append(instance)
         for owner in _owners(parent, json_set.owner):
             objects = _in_model_order(json_set.model, members.get(owner.pk, []))
@@ -172,11 +176,10 @@ def _owners(parent, owner: str) -> list:
     return list(value.all()) if hasattr(value, "all") else [value]
 
 
-def _instance(json_set: JsonSet, row: dict, db: str):
+def _instance(json_set: JsonSet, fields, names: list[str], row: dict, db: str):
     model = json_set.model
-    names = [model_field.attname for model_field in model._meta.concrete_fields]
-    values = [_python(model_field, row[model_field.attname]) for model_field in model._meta.concrete_fields]
-    instance = model.from_db(db, names, values)
+    instance = model.from_db(db, names, [_python(model_field, row[name]) for model_field, name in zip(
+        fields, names, strict=True)])
     for foreign_key, wanted in json_set.related.items():
         link = model._meta.get_field(foreign_key)
         target_id = getattr(instance, link.attname)
