@@ -12,6 +12,7 @@ API endpoint with a read-only token to make sure none is forgotten.
 
 from django.contrib.auth.models import Permission
 from django.db.models import Aggregate, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
@@ -40,11 +41,37 @@ def _permission_names(lookup: str, user_ref: str) -> Subquery:
     return Subquery(names, output_field=TextField())
 
 
+PERMISSION_NAME_LOOKUPS = {"own_permission_names": "user", "group_permission_names": "group__user"}
+# The two subqueries as SQL, per model, user reference and database: compiled once (compiling them is a millisecond
+# or two of Python, on the path of every API token request), then given to each query as raw SQL.
+_compiled_names: dict[tuple[str, str, str], dict[str, tuple[str, tuple]]] = {}
+
+
+def _names_sql(model, user_ref: str, alias: str) -> dict[str, tuple[str, tuple]]:
+    key = (model._meta.label, user_ref, alias)
+    if key not in _compiled_names:
+        template = model._base_manager.db_manager(alias).annotate(
+            **{name: _permission_names(lookup, user_ref) for name, lookup in PERMISSION_NAME_LOOKUPS.items()})
+        compiler = template.query.get_compiler(using=alias)
+        compiler.setup_query()
+        names = {name: compiler.select[compiler.annotation_col_map[name]][1] for name in PERMISSION_NAME_LOOKUPS}
+        outer = compiler.connection.ops.quote_name(model._meta.db_table) + "."
+        if not all(outer in sql for sql, _ in names.values()):
+            raise ValueError(f"the permission names' SQL does not name {outer} as the outer table: {names}")
+        _compiled_names[key] = names
+    return _compiled_names[key]
+
+
 def with_permission_names(queryset: QuerySet, user_ref: str) -> QuerySet:
     """Annotate each row with the permission names of the user `user_ref` names: its own (`own_permission_names`)
-    and its groups' (`group_permission_names`), so a request reads them with the row it reads anyway."""
-    return queryset.annotate(own_permission_names=_permission_names("user", user_ref),
-                             group_permission_names=_permission_names("group__user", user_ref))
+    and its groups' (`group_permission_names`), so a request reads them with the row it reads anyway.
+
+    The subqueries are compiled once per model, `user_ref` and database, and refer to the model's table by its
+    name: `queryset` reads that table as its base table (as every queryset of the model does, not one nested in
+    another query)."""
+    names = _names_sql(queryset.model, user_ref, queryset.db)
+    return queryset.annotate(**{name: RawSQL(sql, params, output_field=TextField())  # noqa: S611 - compiled by the ORM
+                                for name, (sql, params) in names.items()})
 
 
 def permissions_keep(user, *, own: str | None, groups: str | None) -> None:

@@ -3,6 +3,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
 
 from incidents.api.serializers import TimelineEventSerializer
@@ -39,6 +40,34 @@ def test_the_session_user_is_read_with_its_permissions_by_the_compiled_query(rol
     assert [user.username for user in read] == [auditor.username, responder.username, auditor.username]
     assert read[0].get_all_permissions() == User.objects.get(pk=auditor.pk).get_all_permissions()
     assert backend.get_user(10**9) is None and backend.get_user("not-an-id") is None
+
+
+def test_permission_names_are_compiled_once_and_each_token_reads_its_own_users_names(role_users, admin_user,
+                                                                                    monkeypatch):
+    from portal.core import permissions, tokens
+
+    monkeypatch.setattr(permissions, "_compiled_names", {})
+    compiled = []
+    original = permissions._permission_names
+    monkeypatch.setattr(permissions, "_permission_names",
+                        lambda *args: compiled.append(args) or original(*args))
+    auditor, responder = role_users["auditor"], role_users["incident responder"]
+    responder.user_permissions.add(Permission.objects.get(codename="view_team"))
+    keys = {user.pk: tokens.api_token_create(actor=admin_user, user=user, name="t", scopes=["read"])[1]
+            for user in (auditor, responder)}
+
+    read = [tokens.api_token_for_key(keys[user.pk]) for user in (auditor, responder, auditor)]
+
+    assert len(compiled) == 2  # the own and the group names, compiled for the first token only
+    for token, user in zip(read, (auditor, responder, auditor), strict=True):
+        permissions.permissions_keep(token.user, own=token.own_permission_names,
+                                     groups=token.group_permission_names)
+        fresh = User.objects.get(pk=user.pk)
+        assert token.user.pk == user.pk
+        assert token.user.get_all_permissions() == fresh.get_all_permissions()
+        assert token.user.get_user_permissions() == fresh.get_user_permissions()
+    assert "inventory.view_team" in read[1].user.get_user_permissions()
+    assert read[0].user.get_user_permissions() == set()
 
 
 def test_serializer_fields_are_built_once_per_class_and_each_serializer_gets_its_own(db, monkeypatch):
