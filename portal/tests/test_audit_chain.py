@@ -183,6 +183,26 @@ def test_bulk_history_and_direct_saves_are_chained(actor):
     assert auditchain.verify_chain("inventory.HistoricalAISystem_jurisdictions").rows == 1
 
 
+def test_a_batch_chains_to_each_tables_newest_head_among_many(actor):
+    """`append_batches` reads each table's newest recorded head (one is appended per write) for several tables at
+    once, as `_current` reads one table's."""
+    from portal.core.auditchain.append import _current, _currents
+
+    for n in range(4):  # several heads per table, interleaved
+        open_incident(actor, title=f"Batch {n}")
+    models_ = [django_apps.get_model("incidents", "HistoricalIncident"),
+               django_apps.get_model("incidents", "HistoricalChecklistItem"),
+               django_apps.get_model("inventory", "HistoricalTeam")]
+    assert ChainHead.objects.filter(label=models_[0]._meta.label).count() >= 4
+
+    with transaction.atomic():
+        current = _currents(models_, "default")
+
+    assert current == {model: _current(model, "default") for model in models_}
+    newest = ChainHead.objects.filter(label=models_[0]._meta.label).order_by("-id").first()
+    assert current[models_[0]] == (newest.last_history_id, newest.last_hash, newest.rows)
+
+
 def test_history_rows_refuse_changes_through_the_orm(actor):
     system, _other, _incident = make_history(actor)
     row = system_rows(system)[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.apps import apps as django_apps
 from django.db import connections, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.core.auditchain.canonical import CHAIN_FIELDS, GENESIS, hashed_fields, row_hash, values_hash
@@ -128,11 +128,20 @@ def lock_chains(models, using) -> None:
 
 
 def _currents(models, using) -> dict:
-    """`_current` of several tables (under their locks) from one query of their newest heads."""
-    heads = head_model().objects.using(using)
-    newest = heads.filter(label__in=[label_of(m) for m in models]).values("label").annotate(newest=Max("id"))
-    found = {h.label: (h.last_history_id, h.last_hash, h.rows)
-             for h in heads.filter(id__in=newest.values("newest"))}
+    """`_current` of several tables (under their locks) from one query: each table's newest head by an index probe
+    (`label, id DESC`), so the cost does not grow with the heads recorded so far (one per write)."""
+    labels = list(dict.fromkeys(label_of(m) for m in models))
+    if not labels:
+        return {}
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns = f"label, last_history_id, last_hash, {quote('rows')}"
+    probe = (f"SELECT * FROM (SELECT {columns} FROM {quote(head_model()._meta.db_table)} "  # noqa: S608  # nosec B608  # the model's quoted names, values bound
+             "WHERE label = %s ORDER BY id DESC LIMIT 1) AS h")
+    probes = " UNION ALL ".join(f"{probe}{i}" for i in range(len(labels)))
+    with connection.cursor() as cursor:
+        cursor.execute(probes, labels)
+        found = {label: (last_id, last_hash, rows) for label, last_id, last_hash, rows in cursor.fetchall()}
     return {model: found.get(label_of(model)) or _current(model, using) for model in models}
 
 
