@@ -84,6 +84,8 @@ def _systems(system: str, systems, errors) -> list[AISystem]:
 def _components(references, errors) -> list[Component]:
     """Components by id (digits) or by CycloneDX bom-ref; an unknown or ambiguous reference is refused."""
     refs = list(dict.fromkeys(str(r).strip() for r in references or () if str(r).strip()))
+    if not refs:  # most alerts name none: no query to build
+        return []
     by_id = Component.objects.in_bulk([int(r) for r in refs if r.isdigit()])
     by_ref = {}
     for component in Component.objects.filter(bom_ref__in=[r for r in refs if not r.isdigit()]):
