@@ -171,8 +171,8 @@ def alert_receive(*, actor, source: str, dedup_key: str, severity: str, title: s
             detected_at=observed_at, systems=affected, components=parts, detection_source=detection_source,
             dedup_key=dedup_key, source_reference=(source_reference or f"{source}:{dedup_key}")[:200],
             summary=details if isinstance(details, str) else "",
+            also_events=[{"kind": Kind.ALERT, "summary": summary, "payload": {**alert, "opened": True}}],
         )
-        record_event(incident, Kind.ALERT, actor=actor, summary=summary, payload={**alert, "opened": True})
         return AlertResult(incident, True)
 
     record_event(incident, Kind.ALERT, actor=actor, summary=summary, payload={**alert, "opened": False})

@@ -158,8 +158,10 @@ def _system_instances(items: list) -> list:
 @transaction.atomic
 def incident_open(*, actor, title: str, track: str, incident_class: str, severity: str, detected_at=None,
                   systems: Iterable = (), components: Iterable = (), atlas_techniques: Iterable = (),
-                  owasp_risks: Iterable = (), jurisdictions: Iterable = (), **fields) -> Incident:
-    """Open an incident: reference, SLA due times, the runbook as checklist, and an `opened` timeline event.
+                  owasp_risks: Iterable = (), jurisdictions: Iterable = (), also_events: Iterable = (),
+                  **fields) -> Incident:
+    """Open an incident: reference, SLA due times, the runbook as checklist, and an `opened` timeline event
+    (followed by `also_events`, each {kind, summary, payload}: what opened it, recorded with it).
 
     `aware_at` defaults to `detected_at` (most regulatory clocks start at awareness; correct it when the
     organisation became aware later).
@@ -189,11 +191,16 @@ def incident_open(*, actor, title: str, track: str, incident_class: str, severit
     checklist_history = []
     steps = checklist_from_runbook(incident, actor=actor, history=checklist_history)
     history_of_created(incident, actor=actor, m2m=links, also=checklist_history)
-    record_event(incident, Kind.OPENED, actor=actor,
-                 summary=f"{incident.reference} opened: {incident.get_severity_display()}, "
-                         f"{incident.get_incident_class_display()}",
-                 payload={"severity": severity, "class": incident_class, "checklist_steps": steps,
-                          "detection_source": incident.detection_source})
+    opened = event_values(incident.pk, Kind.OPENED, actor=actor,
+                          summary=f"{incident.reference} opened: {incident.get_severity_display()}, "
+                                  f"{incident.get_incident_class_display()}",
+                          payload={"severity": severity, "class": incident_class, "checklist_steps": steps,
+                                   "detection_source": incident.detection_source})
+    # The opening event and the caller's own (an alert's) in one insert, in that order.
+    TimelineEvent.objects.bulk_create([
+        TimelineEvent(**opened),
+        *(TimelineEvent(**event_values(incident.pk, event["kind"], actor=actor, summary=event["summary"],
+                                       payload=event.get("payload"))) for event in also_events)])
     incident_changed.send(sender=Incident, incident=incident, actor=actor, fields=[], created=True,
                           links={"systems": _system_instances(systems), "jurisdictions": jurisdictions})
     return incident

@@ -239,7 +239,7 @@ def obligations_sync(*, actor, incident, reason: str = "") -> SyncResult:
                                  reason=reason)[0]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside `incident_open`'s transaction, which rolls back as one
 def obligations_sync_opened(*, actor, incident, systems, jurisdictions,
                             reason: str = "incident opened") -> SyncResult:
     """`obligations_sync` for an incident `incident_open` has just written in this transaction, from the
