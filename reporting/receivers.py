@@ -3,8 +3,10 @@ system or its component links that the incidents involving it are evaluated with
 
 from django.dispatch import receiver
 
+from incidents.models import Incident
 from incidents.signals import incident_changed
 from inventory.signals import ai_system_changed
+from portal.core.display import field_labels
 
 # The incident fields the regulatory clock reads; a change to any other field leaves the obligations as they are.
 CLOCK_FIELDS = {
@@ -22,8 +24,8 @@ def obligations_on_incident_change(sender, *, incident, actor, fields, created, 
         obligations_sync_opened(actor=actor, incident=incident, systems=links["systems"],
                                 jurisdictions=links["jurisdictions"])
     elif created or relevant:
-        obligations_sync(actor=actor, incident=incident,
-                         reason="incident opened" if created else f"incident changed: {', '.join(relevant)}")
+        reason = "incident opened" if created else f"incident changed: {field_labels(Incident, relevant)}"
+        obligations_sync(actor=actor, incident=incident, reason=reason)
 
 
 @receiver(ai_system_changed, dispatch_uid="reporting.obligations_on_ai_system_change")

@@ -19,6 +19,7 @@ from portal.core import inputs
 from portal.core.audit import current_source
 from portal.core.businesstime import BusinessCalendar
 from portal.core.concurrency import check_version
+from portal.core.display import field_labels
 from portal.core.history import history_in_bulk, history_of_created, history_rows_in_bulk, save_tracked
 
 Kind = TimelineEvent.Kind
@@ -257,7 +258,7 @@ def incident_update(*, actor, incident: Incident, expected_version=None, **chang
         record_event(locked, Kind.SEVERITY_CHANGE, actor=actor,
                      summary=f"Severity {before['severity'].upper()} -> {locked.severity.upper()}",
                      payload={"from": before["severity"], "to": locked.severity})
-    record_event(locked, Kind.UPDATED, actor=actor, summary=f"Updated: {', '.join(changed + m2m_changed)}",
+    record_event(locked, Kind.UPDATED, actor=actor, summary=f"Updated: {field_labels(Incident, changed + m2m_changed)}",
                  payload={"fields": changed + m2m_changed})
     incident_changed.send(sender=Incident, incident=locked, actor=actor, fields=changed + m2m_changed,
                           created=False)

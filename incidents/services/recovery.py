@@ -42,7 +42,7 @@ def _check_outcomes(outcomes: dict) -> dict:
 
 
 def _outcome_text(validation) -> str:
-    return ", ".join(f"{name} {getattr(validation, name)}" for name in FIELDS)
+    return ", ".join(f"{name} {getattr(validation, f'get_{name}_display')().lower()}" for name in FIELDS)
 
 
 def _lock(validation) -> RecoveryValidation:

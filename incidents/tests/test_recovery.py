@@ -8,6 +8,7 @@ from incidents import services
 from incidents.models import TimelineEvent
 from incidents.tests.factories import advance, open_incident, passed_validation, signed_validation
 from portal.core.concurrency import StaleRecordError
+from portal.core.display import moment_text
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +214,7 @@ def test_a_stale_sign_off_is_refused_naming_who_changed_what_and_nothing_is_writ
                                   expected_version=seen)
 
     message = str(excinfo.value.messages[0])
-    assert f"was changed by compliance at {changed_at:%Y-%m-%d %H:%M:%S} UTC (notes)" in message
+    assert f"was changed by compliance at {moment_text(changed_at, seconds=True)} (notes)" in message
     assert "now version 2; your copy is version 1" in message
     validation.refresh_from_db()
     assert validation.engineering_signoff_by is None

@@ -7,6 +7,8 @@ confidential field (the privileged analysis) without saying what it holds.
 
 from django.core.exceptions import ValidationError
 
+from portal.core.display import field_label, moment_text, person
+
 # A message names at most this many changes (the newest); more are counted.
 SHOWN_CHANGES = 3
 
@@ -16,14 +18,15 @@ class StaleRecordError(ValidationError):
 
 
 def _who(row) -> str:
-    return row.history_user.get_username() if row.history_user_id else "someone"
+    return person(row.history_user) if row.history_user_id else "someone"
 
 
 def _fields_changed(row, previous) -> list[str]:
     if previous is None:
         return []
     try:
-        return [name for name in row.diff_against(previous).changed_fields if name != "version"]
+        model = getattr(row, "instance_type", None)
+        return [field_label(model, name) for name in row.diff_against(previous).changed_fields if name != "version"]
     except (TypeError, AttributeError):  # history rows of another shape (a model changed since): name no fields
         return []
 
@@ -47,7 +50,7 @@ def changes_since(locked, expected_version: int) -> list[tuple[str, object, list
 
 
 def _describe(who, when, fields) -> str:
-    return f"{who} at {when:%Y-%m-%d %H:%M:%S} UTC" + (f" ({', '.join(fields)})" if fields else "")
+    return f"{who} at {moment_text(when, seconds=True)}" + (f" ({', '.join(fields)})" if fields else "")
 
 
 def stale_message(locked, expected_version, *, label=None) -> str:

@@ -28,7 +28,7 @@ from reporting.pdf import render_pdf
 from reporting.services.documents import incident_context
 
 SCHEMA = "ai-incident-governance-portal/audit-bundle/1"
-TEMPLATE = "reporting/pdf/audit_bundle.html"
+TEMPLATE = "reporting/pdf/v2/audit_bundle.html"
 # In the PDF a long value (a stored render context, a regime's content list) is cut here; the attachment has it all.
 PDF_VALUE_CHARS = 600
 
@@ -174,12 +174,12 @@ def bundle_pdf(bundle: dict, incident: Incident) -> bytes:
     reference = bundle["incident"]["reference"]
     history = [{**item, "changes": [{**c, "old": _shorten(c["old"]), "new": _shorten(c["new"])}
                                     for c in item["changes"]]} for item in bundle["history"]]
-    timeline = [{**e, "payload_text": _shorten(diff.json_compact(e["payload"])) if e["payload"] else ""}
+    timeline = [{**e, "payload_lines": [_shorten(line) for line in diff.json_lines(e["payload"])]}
                 for e in bundle["timeline"]]
     context = {
         "document": {
             "title": f"Audit bundle {reference}", "kind_label": "Audit bundle",
-            "reference": f"{reference}/audit_bundle/{bundle['generated_at']}",
+            "reference": f"{reference}/audit-bundle/{bundle['generated_at'].replace('-', '').replace(':', '')}",
             "issued_at": bundle["generated_at"], "issued_by": bundle["generated_by"],
         },
         "incident": incident_context(incident),

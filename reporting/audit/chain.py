@@ -66,7 +66,12 @@ class ChainStatus:
         head = f", head row #{self.head_id}" if self.head_id is not None else ""
         if self.rehashed is None:
             return f"verified: {_rows(self.rows)}{head}"
-        shown = f"{_rows(self.rehashed)} shown rehashed" if self.rehashed else "no rows shown"
+        if not self.rehashed:
+            shown = "no row shown here"
+        elif self.rehashed == 1:
+            shown = "the 1 row shown recomputed from its values and matching its hash"
+        else:
+            shown = f"the {self.rehashed} rows shown recomputed from their values and matching their hashes"
         if self.point is None or self.point.last_history_id is None:
             if self.pending:
                 return (f"not yet verified by a run: links of the first {_rows(self.since or 0)} checked now, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 
 from portal.core import confidential
+from portal.core.display import moment_text
 
 EMPTY = "—"
 WITHHELD = confidential.WITHHELD
@@ -94,7 +96,8 @@ def _chain_hash_field(history_model, tracked: set[str]) -> str | None:
 
 
 # Words Django's generated verbose names write in lower case.
-ACRONYMS = {"sla": "SLA", "sha256": "SHA-256", "raci": "RACI", "url": "URL", "api": "API", "ai": "AI"}
+ACRONYMS = {"sla": "SLA", "sha256": "SHA-256", "raci": "RACI", "url": "URL", "api": "API", "ai": "AI", "id": "ID",
+            "atlas": "ATLAS", "owasp": "OWASP", "csf": "CSF", "pdf": "PDF", "gdpr": "GDPR", "dpo": "DPO"}
 
 
 def _label(field) -> str:
@@ -180,10 +183,87 @@ def json_compact(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _key_label(key) -> str:
+    words = [ACRONYMS.get(w, w) for w in str(key).replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _json_scalar(value) -> str:
+    if value is None:
+        return EMPTY
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_json_scalar(item) for item in value) if value else "none"
+    if isinstance(value, dict):
+        return "; ".join(json_lines(value)) or "none"
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        return moment_text(value, seconds=True) or value
+    if isinstance(value, str) and ("_" in value or "." in value):
+        return code_words().get(value, value)
+    return str(value)
+
+
+@cache
+def code_words() -> dict[str, str]:
+    """Field names and choice codes of the portal's records (`aware_at`, `data_leakage`) as their labels, for
+    the values of portal-written data (timeline payloads) shown to people. Only names with an underscore: any
+    other value reads as it is."""
+    from django.apps import apps
+
+    words = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in ("incidents", "inventory", "reporting", "core"):
+            continue
+        for field in model._meta.get_fields():
+            if "_" in field.name and getattr(field, "verbose_name", None):
+                words.setdefault(field.name, _key_label(str(field.verbose_name)))
+            for code, label in getattr(field, "flatchoices", None) or ():
+                if isinstance(code, str) and "_" in code:
+                    words.setdefault(code, str(label))
+    from reporting.clock.regimes import load_regimes
+
+    for regime in load_regimes():  # notification content items (`delay_reasons`) and where they are read from
+        for stage in regime.stages:
+            for item in stage.content:
+                words.setdefault(item.key, item.label)
+                source = item.source
+                if "." in source and source not in words:
+                    owner, name = source.split(".", 1)
+                    words[source] = f"{_key_label(owner)}: {words.get(name, name.replace('_', ' '))}"
+    return words
+
+
+def json_lines(value, prefix: str = "") -> list[str]:
+    """A JSON value as labelled lines for people: `{"rate": 0.031, "details": {"window": "5m"}}` gives
+    `Rate: 0.031` and `Details / Window: 5m`; moments in the portal's format. Machine-readable exports keep
+    `json_compact`."""
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            name = f"{prefix} / {_key_label(key)}" if prefix else _key_label(key)
+            if isinstance(item, dict) and item:
+                lines.extend(json_lines(item, name))
+            else:
+                lines.append(f"{name}: {_json_scalar(item)}")
+        return lines
+    if value is None or value == "" or value == []:
+        return []
+    return [f"{prefix}: {_json_scalar(value)}" if prefix else _json_scalar(value)]
+
+
+def json_text(value) -> str:
+    """`json_lines` joined on one line."""
+    return "; ".join(json_lines(value)) or EMPTY
+
+
 def utc_text(moment: dt.datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A moment of an audit row: `7 Dec 2026 00:47:35 UTC` (the portal's format, with seconds)."""
+    return moment_text(moment, seconds=True)
 
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
@@ -192,6 +272,32 @@ def iso_utc(moment: dt.datetime | None) -> str | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return moment.isoformat().replace("+00:00", "Z")
+
+
+# Fields the regulatory clock writes from the regime files (never typed by a person): their texts name facts and
+# events as the code does, and are shown in words.
+REGIME_TEXT_FIELDS = {("reporting.obligation", name) for name in ("note", "rule", "recipient", "clock_start_event")}
+
+
+@cache
+def json_choices() -> dict[tuple[str, str], dict]:
+    """JSON fields holding lists of choice codes, by (model label, field): {code: label}."""
+    from incidents.models import Harm
+    from inventory.models import PersonalData
+    from reporting.models import DataSubjectCategory
+
+    return {("incidents.incident", "harms"): dict(Harm.choices),
+            ("inventory.aisystem", "personal_data_categories"): dict(PersonalData.choices),
+            ("reporting.regulatoryfacts", "personal_data_categories"): dict(PersonalData.choices),
+            ("reporting.regulatoryfacts", "data_subject_categories"): dict(DataSubjectCategory.choices)}
+
+
+def template_words(path: str) -> str:
+    """A document template's path in words: `reporting/pdf/v2/notification.html` is "layout 2, notification"."""
+    parts = path.split("/")
+    layout = parts[-2][1:] if len(parts) > 1 and parts[-2].startswith("v") and parts[-2][1:].isdigit() else "1"
+    name = parts[-1].rsplit(".", 1)[0].replace("_", " ")
+    return f"Layout {layout}, {name}"
 
 
 class ValueText:
@@ -227,10 +333,19 @@ class ValueText:
         if field.is_relation:
             return self.related(field.related_model, value)
         if isinstance(field, models.JSONField):
-            return json_compact(value)
+            choices = json_choices().get((field.model._meta.label_lower, field.name))
+            if choices is not None and isinstance(value, list):
+                return "; ".join(choices.get(v, str(v)) for v in value) or EMPTY
+            return json_text(value)
         if field.choices:
             label = dict(field.flatchoices).get(value)
             return f"{label}" if label is not None else str(value)
+        if isinstance(value, str) and (field.model._meta.label_lower, field.name) == ("reporting.document", "template"):
+            return template_words(value)
+        if isinstance(value, str) and (field.model._meta.label_lower, field.name) in REGIME_TEXT_FIELDS:
+            from reporting.wording import in_words
+
+            return code_words().get(value) or in_words(value)
         if isinstance(value, bool):
             return "Yes" if value else "No"
         if isinstance(value, dt.datetime):

@@ -9,6 +9,7 @@ from incidents.models import TimelineEvent
 from incidents.services import record_event
 from portal.core import roles
 from portal.core.concurrency import check_version
+from portal.core.display import field_labels
 from portal.core.history import save_tracked
 from reporting.models import Audience, Decision, DisclosureDecision
 
@@ -97,7 +98,7 @@ def disclosure_update(*, actor, decision, expected_version=None, changes=None, *
     _check(locked)
     locked.version += 1
     save_tracked(locked, actor=actor)
-    _event(locked, actor, f"Disclosure decision changed ({', '.join(changed)})"
+    _event(locked, actor, f"Disclosure decision changed ({field_labels(DisclosureDecision, changed)})"
                           + (", resubmitted for legal approval" if was_returned else ""), fields=changed)
     decision.__dict__.update(locked.__dict__)
     return locked

@@ -26,13 +26,16 @@ from incidents.services import record_event
 from inventory.models import PersonalData
 from portal.core import confidential, roles
 from portal.core.concurrency import check_version
+from portal.core.display import moment_text
 from portal.core.history import save_tracked
 from reporting import authorities, clock
+from reporting.clock.evaluator import EVENT_LABELS
 from reporting.clock.regimes import location_groups
 from reporting.models import DataSubjectCategory, DisclosureDecision, Document, DocumentKind, Obligation
 from reporting.pdf import render_pdf
 from reporting.profile import DEFAULT_NAME, organisation_profile
 from reporting.services.facts import regulatory_facts_for
+from reporting.wording import in_words
 
 SCHEMA = "ai-incident-governance-portal/document/1"
 # What a notification says of a breach fact nobody has established and confirmed yet (GDPR Art. 33(4) allows
@@ -47,15 +50,43 @@ LEGACY_BREACH_SOURCES = {
 BREACH_REGIMES = ("gdpr", "uk_gdpr")
 PLACEHOLDER_WARNING = (f"Example organisation: not for submission. The notifying organisation is the placeholder "
                        f"'{DEFAULT_NAME}'; set ORGANISATION_NAME (and ORGANISATION_CONTACT, ORGANISATION_COUNTRY).")
+# Layout 2 (what the reader needs first, the portal's own facts last). A document keeps the template it was issued
+# with (`Document.template`): the layout-1 files (reporting/pdf/*.html, document.css) are frozen, so documents issued
+# with them still re-render to the same bytes.
 TEMPLATES = {
-    DocumentKind.REGULATORY_NOTIFICATION: "reporting/pdf/notification.html",
-    DocumentKind.DISCLOSURE_DECISION: "reporting/pdf/disclosure_decision.html",
-    DocumentKind.POST_INCIDENT_REPORT: "reporting/pdf/post_incident_report.html",
+    DocumentKind.REGULATORY_NOTIFICATION: "reporting/pdf/v2/notification.html",
+    DocumentKind.DISCLOSURE_DECISION: "reporting/pdf/v2/disclosure_decision.html",
+    DocumentKind.POST_INCIDENT_REPORT: "reporting/pdf/v2/post_incident_report.html",
+}
+# Short names of the kinds in a document's reference (`AIIR-2026-0004/decision-1/v1`).
+REFERENCE_KINDS = {
+    DocumentKind.REGULATORY_NOTIFICATION: "notification", DocumentKind.DISCLOSURE_DECISION: "decision",
+    DocumentKind.POST_INCIDENT_REPORT: "report",
+}
+# Content items a notification shows only when it is issued after its deadline (GDPR Art. 33(1): a notification
+# later than 72 hours gives the reasons for the delay).
+LATE_ONLY_ITEMS = {"delay_reasons"}
+VERIFICATION_LABELS = {
+    "primary": "Against the official legal text",
+    "secondary": "Against secondary sources (regulator guidance, legal trackers); the official text was not read",
+    "uncertain": "Uncertain: the sources are incomplete or disagree",
 }
 
 
 def _iso(moment):
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _moment(moment):
+    """A moment as the reader reads it in a document's text (`7 Dec 2026 00:47 UTC`), or None."""
+    return moment_text(moment) if moment else None
+
+
+def _clock_start_label(event: str) -> str:
+    if event.startswith("submitted:"):
+        return f"The submission of the earlier stage ({event.split(':', 1)[1].replace('_', ' ')})"
+    label = EVENT_LABELS.get(event) or event.removesuffix("_at").replace("_", " ")
+    return label[:1].upper() + label[1:]
 
 
 def _name(user):
@@ -79,6 +110,7 @@ def incident_context(incident) -> dict:
         "reference": incident.reference, "title": incident.title, "summary": incident.summary,
         "severity": incident.get_severity_display(), "status": incident.get_status_display(),
         "incident_class": incident.get_incident_class_display(), "track": incident.get_track_display(),
+        "detection_source": incident.get_detection_source_display(),
         "occurred_at": _iso(incident.occurred_at), "detected_at": _iso(incident.detected_at),
         "aware_at": _iso(incident.aware_at), "contained_at": _iso(incident.contained_at),
         "recovered_at": _iso(incident.recovered_at),
@@ -105,9 +137,9 @@ def _source_value(incident, source: str, organisation: dict):
     values = {
         "incident.reference": incident.reference, "incident.title": incident.title,
         "incident.summary": incident.summary or None,
-        "incident.occurred_at": _iso(incident.occurred_at), "incident.detected_at": _iso(incident.detected_at),
-        "incident.aware_at": _iso(incident.aware_at), "incident.contained_at": _iso(incident.contained_at),
-        "incident.recovered_at": _iso(incident.recovered_at), "incident.severity": incident.get_severity_display(),
+        "incident.occurred_at": _moment(incident.occurred_at), "incident.detected_at": _moment(incident.detected_at),
+        "incident.aware_at": _moment(incident.aware_at), "incident.contained_at": _moment(incident.contained_at),
+        "incident.recovered_at": _moment(incident.recovered_at), "incident.severity": incident.get_severity_display(),
         "incident.class": incident.get_incident_class_display(),
         "incident.harms": [_harm_label(h) for h in incident.harms or []] or None,
         "incident.deaths": str(incident.deaths), "incident.serious_injuries": str(incident.serious_injuries),
@@ -122,7 +154,7 @@ def _source_value(incident, source: str, organisation: dict):
             PersonalData(c).label if c in PersonalData.values else c
             for s in systems for c in s.personal_data_categories or []}) or None,
         "incident.containment_actions": [
-            f"{_iso(a.performed_at)}: {a}" + (f" ({a.outcome})" if a.outcome else "")
+            f"{_moment(a.performed_at)}: {a}" + (f" ({a.outcome})" if a.outcome else "")
             for a in incident.containment_actions.all()] or None,
         "incident.financial_loss": (f"{incident.financial_loss} {incident.financial_loss_currency}".strip()
                                     if incident.financial_loss is not None else None),
@@ -213,11 +245,16 @@ def document_warnings(document) -> list[str]:
     return [PLACEHOLDER_WARNING] if organisation.get("placeholder") else []
 
 
-def notification_context(obligation: Obligation) -> dict:
+def notification_context(obligation: Obligation, *, issued_at=None) -> dict:
+    """What a notification shows. Content items that only a late notification needs (`LATE_ONLY_ITEMS`, the
+    reasons for a delay) are left out unless it is issued (`issued_at`) after the deadline."""
     incident = obligation.incident
     organisation = _organisation()
+    late = bool(obligation.due_at and issued_at and issued_at > obligation.due_at)
     content, sources = [], {item.get("source", "") for item in obligation.content_items}
     for item in obligation.content_items:
+        if item.get("key") in LATE_ONLY_ITEMS and not late:
+            continue
         source = item.get("source", "")
         if obligation.regime in BREACH_REGIMES:
             source = LEGACY_BREACH_SOURCES.get(source, source)
@@ -240,13 +277,19 @@ def notification_context(obligation: Obligation) -> dict:
     return {
         **extra,
         "organisation": organisation,
+        "late": late,
+        "summary_in_content": "incident.summary" in sources,
         "obligation": {
             "key": obligation.key, "regime_name": obligation.regime_name, "provision": obligation.provision,
-            "stage_name": obligation.stage_name, "recipient": obligation.recipient,
+            "stage_name": obligation.stage_name, "recipient": in_words(obligation.recipient),
             "jurisdiction": obligation.jurisdiction, "clock_start_event": obligation.clock_start_event,
+            "clock_start_label": _clock_start_label(obligation.clock_start_event),
             "clock_starts_at": _iso(obligation.clock_starts_at), "due_at": _iso(obligation.due_at),
-            "rule": obligation.rule, "verification": obligation.verification, "uncertain": obligation.uncertain,
-            "note": obligation.note, "source": obligation.source, "status": obligation.get_status_display(),
+            "rule": in_words(obligation.rule), "verification": obligation.verification,
+            "verification_label": VERIFICATION_LABELS.get(obligation.verification, obligation.verification),
+            "uncertain": obligation.uncertain,
+            "note": in_words(obligation.note), "source": obligation.source,
+            "status": obligation.get_status_display(),
             "submitted_at": _iso(obligation.submitted_at), "authority_reference": obligation.authority_reference,
         },
         "content": content,
@@ -255,7 +298,7 @@ def notification_context(obligation: Obligation) -> dict:
 
 def disclosure_context(decision: DisclosureDecision) -> dict:
     # No confidential field (the privileged analysis) is ever part of a rendered or exported record.
-    text = confidential.shareable(decision, ("rationale", "legal_basis", "shareable_summary"))
+    text = confidential.shareable(decision, ("rationale", "legal_basis", "shareable_summary", "review_note"))
     return {"decision": {
         "audience_label": decision.get_audience_display(), "decision_label": decision.get_decision_display(),
         **text, "decided_by": _name(decision.decided_by),
@@ -266,18 +309,67 @@ def disclosure_context(decision: DisclosureDecision) -> dict:
     }}
 
 
+def _yes_no(value) -> str:
+    return "Not known" if value is None else ("Yes" if value else "No")
+
+
+def _blast(incident: Incident) -> list[list[str]]:
+    """The BLAST scope of the incident as (label, value) rows, in words."""
+    exposure = (f"{_moment(incident.exposure_started_at) or 'start not known'} to "
+                f"{_moment(incident.exposure_ended_at) or 'not ended or not known'}"
+                if incident.exposure_started_at or incident.exposure_ended_at else "Not known")
+    loss = (f"{incident.financial_loss:,} {incident.financial_loss_currency}".strip()
+            if incident.financial_loss is not None else "Not known")
+    return [
+        ["Users affected", _count(incident.users_affected) or "Not known"],
+        ["Decisions affected", _count(incident.decisions_affected) or "Not known"],
+        ["Transactions affected", _count(incident.transactions_affected) or "Not known"],
+        ["Exposure window", exposure],
+        ["Scope", incident.get_scope_display()],
+        ["Personal data involved", _yes_no(incident.personal_data_involved)],
+        ["Data subjects affected", _count(incident.data_subjects_affected) or "Not known"],
+        ["Deaths", str(incident.deaths)], ["Serious injuries", str(incident.serious_injuries)],
+        ["Financial loss", loss],
+    ]
+
+
+def _validation(validation) -> dict | None:
+    """The latest recovery validation: each check's outcome and both sign-offs (engineering, compliance)."""
+    if validation is None:
+        return None
+    return {
+        "checks": [[label, getattr(validation, f"get_{name}_display")()]
+                   for name, label in (("functional", "Functional tests"), ("stress", "Stress tests"),
+                                       ("bias", "Bias and fairness tests"), ("security", "Security tests"))],
+        "notes": validation.notes,
+        "engineering_by": _name(validation.engineering_signoff_by),
+        "engineering_at": _iso(validation.engineering_signoff_at),
+        "compliance_by": _name(validation.compliance_signoff_by),
+        "compliance_at": _iso(validation.compliance_signoff_at),
+    }
+
+
 def post_incident_context(incident: Incident) -> dict:
     review = getattr(incident, "review", None)
     metrics = incident_metrics(incident)
+    validation = (incident.recovery_validations.select_related("engineering_signoff_by", "compliance_signoff_by")
+                  .order_by("-created_at", "-pk").first())
     return {
         "review": None if review is None else {
             "root_cause": review.root_cause, "contributing_factors": review.contributing_factors,
             "what_worked": review.what_worked, "lessons": review.lessons,
             "runbook_updated": review.runbook_updated, "regression_case_added": review.regression_case_added,
+            "reviewed_by": _name(review.reviewed_by), "reviewed_at": _iso(review.reviewed_at),
             "action_items": [{"title": a.description, "owner": _name(a.owner), "due_on": a.due_on.isoformat(),
                               "status": "done" if a.done_at else "open"} for a in review.action_items.all()],
         },
         "metrics": {name: _duration(value) for name, value in metrics.items()},
+        "blast": _blast(incident),
+        "classification": {
+            "atlas": [str(t) for t in incident.atlas_techniques.order_by("pk")],
+            "owasp": [str(r) for r in incident.owasp_risks.order_by("pk")],
+        },
+        "recovery_validation": _validation(validation),
         "timeline": [{"at": _iso(e.at), "kind": e.get_kind_display(), "summary": e.summary, "actor": _name(e.actor)}
                      for e in incident.timeline.select_related("actor").order_by("at", "pk")],
         "obligations": [{"regime_name": o.regime_name, "stage_name": o.stage_name, "jurisdiction": o.jurisdiction,
@@ -311,16 +403,25 @@ def _subject(kind, *, obligation=None, disclosure=None, incident=None):
     raise ValidationError({"kind": f"Documents of kind {kind!r} are not issued here."})
 
 
-def _kind_context(kind, *, obligation, disclosure, incident):
+def _kind_context(kind, *, obligation, disclosure, incident, issued_at=None):
     if kind == DocumentKind.REGULATORY_NOTIFICATION:
-        return notification_context(obligation)
+        return notification_context(obligation, issued_at=issued_at)
     if kind == DocumentKind.DISCLOSURE_DECISION:
         return disclosure_context(disclosure)
     return post_incident_context(incident)
 
 
+def _reference(incident, kind, subject, version) -> str:
+    """The document's reference as people quote it: `AIIR-2026-0004/notification-11/v1`, `.../decision-3/v2`,
+    `.../report/v1` (the record's number, not the portal's internal subject key)."""
+    number = subject.rsplit(":", 1)[-1] if kind != DocumentKind.POST_INCIDENT_REPORT else ""
+    return f"{incident.reference}/{REFERENCE_KINDS[kind]}{f'-{number}' if number else ''}/v{version}"
+
+
 def _file_name(incident, kind, subject, version, digest):
-    return f"documents/{slugify(incident.reference)}/{kind}-{slugify(subject)}-v{version}-{digest[:12]}.pdf"
+    number = subject.rsplit(":", 1)[-1] if kind != DocumentKind.POST_INCIDENT_REPORT else ""
+    name = f"{REFERENCE_KINDS[kind]}-{slugify(number)}" if number else REFERENCE_KINDS[kind]
+    return f"documents/{slugify(incident.reference)}/{name}-v{version}-{digest[:12]}.pdf"
 
 
 def render_document(render_context: dict, template: str) -> bytes:
@@ -379,14 +480,14 @@ def document_issue(*, actor, kind, obligation=None, disclosure=None, incident=No
     context = {
         "document": {
             "title": title, "kind_label": DocumentKind(kind).label,
-            "reference": f"{incident.reference}/{kind}/{subject}/v{version}", "version": version,
+            "reference": _reference(incident, kind, subject, version), "version": version,
             "issued_at": _iso(issued_at), "issued_by": _name(actor),
             "supersedes": f"v{previous.version}" if previous else None,
             "correction_reason": correction_reason.strip() or None,
             "reference_data_version": reference_version,
         },
         "incident": incident_context(incident),
-        **_kind_context(kind, obligation=obligation, disclosure=disclosure, incident=incident),
+        **_kind_context(kind, obligation=obligation, disclosure=disclosure, incident=incident, issued_at=issued_at),
     }
     template = TEMPLATES[kind]
     pdf = render_document(context, template)  # raises RenderError: nothing written yet

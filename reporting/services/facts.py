@@ -153,7 +153,8 @@ def regulatory_facts_update(*, actor, incident, expected_version=None, **changes
         row.version += 1
     save_tracked(row, actor=actor)
     values = {n: _jsonable(getattr(row, n)) for n in changed}
-    summary = f"Regulatory facts {'recorded' if created else 'changed'}: {', '.join(changed) or 'defaults'}"
+    labels = ", ".join(str(RegulatoryFacts._meta.get_field(n).verbose_name) for n in changed)
+    summary = f"Regulatory facts {'recorded' if created else 'changed'}: {labels or 'defaults'}"
     if confirmed:
         summary += f"; breach facts confirmed by {actor.get_full_name() or actor.get_username()}"
     elif confirmed is False:
@@ -163,7 +164,7 @@ def regulatory_facts_update(*, actor, incident, expected_version=None, **changes
                           **({} if confirmed is None else {"breach_facts_confirmed": confirmed})})
     incident.regulatory_facts = row
     if created or set(changed) - set(BREACH_FIELDS):
-        obligations_sync(actor=actor, incident=incident, reason=f"regulatory facts changed: {', '.join(changed)}")
+        obligations_sync(actor=actor, incident=incident, reason=f"regulatory facts changed: {labels}")
     return row
 
 

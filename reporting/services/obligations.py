@@ -279,6 +279,11 @@ def obligations_sync_many(*, actor, incidents, reason: str = "", cause: dict | N
     return [plan.result for plan in plans]
 
 
+def _item_labels(obligation, keys) -> str:
+    labels = {item["key"]: item.get("label", item["key"]) for item in obligation.content_items}
+    return "; ".join(labels.get(key, key.replace("_", " ")) for key in keys)
+
+
 def _save(obligation, actor, fields):
     obligation.version += 1
     save_tracked(obligation, actor=actor, update_fields=[*fields, "version"])
@@ -386,7 +391,7 @@ def obligation_content_update(*, actor, obligation, content: dict, expected_vers
     locked.content = new
     _save(locked, actor, ["content"])
     record_event(locked.incident, TimelineEvent.Kind.OBLIGATION, actor=actor,
-                 summary=f"Notification content edited: {locked}: {', '.join(changed)}"[:300],
+                 summary=f"Notification content edited: {locked}: {_item_labels(locked, changed)}"[:300],
                  payload={"obligation": locked.pk, "key": locked.key, "items": changed})
     obligation.__dict__.update(locked.__dict__)
     return locked

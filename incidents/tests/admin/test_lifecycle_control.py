@@ -6,6 +6,7 @@ from incidents.models import Incident, TimelineEvent
 from incidents.tests.admin.helpers import admin_url, form_data, page_text
 from incidents.tests.factories import advance
 from portal.core import roles
+from portal.core.display import moment_text
 
 Kind = TimelineEvent.Kind
 
@@ -29,7 +30,7 @@ def test_a_stale_form_is_refused_naming_who_changed_the_incident_and_nothing_is_
 
     assert response.status_code == 200
     error = " ".join(response.context["adminform"].form.non_field_errors())
-    assert f"{scene.incident.reference} was changed by responder at {changed_at:%Y-%m-%d %H:%M:%S} UTC" in error
+    assert f"{scene.incident.reference} was changed by responder at {moment_text(changed_at, seconds=True)}" in error
     assert "now version 2; your copy is version 1" in error
     incident = Incident.objects.get()
     assert (incident.title, incident.severity, incident.version) == ("Responder's title", "p1", 2)

@@ -14,6 +14,7 @@ from incidents import services as incident_services
 from incidents.models import TimelineEvent
 from incidents.tests.admin.helpers import form_data, messages_of, page_text
 from portal.core import roles
+from portal.core.display import moment_text
 from reporting import services
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
 from reporting.tests.factories import breach_incident
@@ -90,7 +91,7 @@ def test_a_decision_changed_after_the_page_was_shown_is_refused_naming_who_chang
 
     (message,) = messages_of(response)
     assert f"Disclosure decision {decision.pk} of {recent.reference} was changed by compliance at " \
-           f"{changed_at:%Y-%m-%d %H:%M:%S} UTC (" in message
+           f"{moment_text(changed_at, seconds=True)} (" in message
     assert "decision" in message and "rationale" in message and "your copy is version 1" in message
     assert DisclosureDecision.objects.get(pk=decision.pk).status == "proposed"
     assert written(recent, decision) == before
@@ -112,7 +113,7 @@ def test_only_the_changed_decision_is_refused_and_the_others_are_approved(client
     messages = messages_of(confirm(legal, DECISIONS, page, "Approve", note=""))
 
     assert "Approved: 1 done." in messages
-    assert any("was changed by compliance" in m and "shareable_summary" in m for m in messages)
+    assert any("was changed by compliance" in m and "shareable summary" in m for m in messages)
     assert DisclosureDecision.objects.get(pk=untouched.pk).status == "approved"
     assert DisclosureDecision.objects.get(pk=changed.pk).status == "proposed"
 

@@ -67,7 +67,7 @@ def test_a_change_of_the_privileged_analysis_is_named_but_not_shown(client_as, c
     services.disclosure_update(actor=compliance, decision=decision, privileged_analysis="New memo: settle early.")
     stale = post(client_as(LEGAL), decision_url(decision, "approve/"), {"version": read})
     assert stale.status_code == 409
-    assert "privileged_analysis" in fields_named(stale.json()["detail"])
+    assert "privileged analysis" in fields_named(stale.json()["detail"])
     assert "settle early" not in stale.json()["detail"]
 
 

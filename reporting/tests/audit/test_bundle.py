@@ -138,7 +138,8 @@ def test_the_pdf_lists_the_bundle_readably_with_its_data_embedded(client_as, sce
     assert incident.reference in text
     assert "compliance" in text and "legal" in text  # who changed things, who generated the bundle
     assert "Chain verification:" in text
-    assert "Chain heads" in text and "incidents.HistoricalIncident" in text
+    assert "Chain heads" in text and "Rows in this bundle" in text
+    assert "incidents.HistoricalIncident" not in text  # tables by what they record, not by their code names
     assert PRIVILEGED not in text
 
     data = extract_attachment(pdf, "audit-bundle.json")
@@ -162,7 +163,7 @@ def test_the_pdf_goes_through_the_one_renderer(monkeypatch, scene, legal_user):
                                   checkpoint=checkpoints.take(reason="test"))
     assert bundle.bundle_pdf(data, scene.incident) == b"%PDF-1.7 stand-in"
     (call,) = calls
-    assert call["template"] == "reporting/pdf/audit_bundle.html"
+    assert call["template"] == "reporting/pdf/v2/audit_bundle.html"
     assert call["attachment"] is data
     assert call["context"]["document"]["issued_at"] == data["generated_at"]
 

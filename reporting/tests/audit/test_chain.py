@@ -96,6 +96,7 @@ def test_several_chains_make_one_verdict():
     assert broken.text == "BROKEN: first break at history row #7 (hash mismatch)"
     assert ok.text == "verified: 3 rows, head row #3"  # every row recomputed (the bundle)
     page = chain.ChainStatus("a.A", ok=True, rows=1, head_id=1, head_hash="ab" * 32, rehashed=0)
-    assert page.text == "verified: no rows shown; links of all 1 row intact, head row #1"
+    assert page.text == "verified: no row shown here; links of all 1 row intact, head row #1"
     page = chain.ChainStatus("a.A", ok=True, rows=3, head_id=3, head_hash="ab" * 32, rehashed=1)
-    assert page.text == "verified: 1 row shown rehashed; links of all 3 rows intact, head row #3"
+    assert page.text == ("verified: the 1 row shown recomputed from its values and matching its hash; links of all "
+                         "3 rows intact, head row #3")
