@@ -198,3 +198,17 @@ def test_hostile_user_text_in_an_issued_document_is_printed_not_fetched(complian
     text = _text(document)
     assert "file:///etc/passwd" in text and "169.254.169.254" in text
     assert "root:x:0:0" not in text
+
+
+def test_new_documents_use_layout_2_and_one_issued_with_layout_1_still_verifies(compliance, gdpr, monkeypatch):
+    monkeypatch.setitem(documents_module.TEMPLATES, NOTIFICATION, "reporting/pdf/notification.html")
+    earlier = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                      expected_version=gdpr.version)
+    monkeypatch.undo()
+    later = services.document_issue(actor=compliance, kind=NOTIFICATION, obligation=gdpr,
+                                    correction_reason="Issued again in the new layout.", expected_version=gdpr.version)
+
+    assert earlier.template == "reporting/pdf/notification.html"  # the frozen layout 1
+    assert later.template == "reporting/pdf/v2/notification.html"
+    assert services.document_verify(earlier) == [] and services.document_verify(later) == []
+    assert later.render_context["document"]["reference"] == f"{gdpr.incident.reference}/notification-{gdpr.pk}/v2"
