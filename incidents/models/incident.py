@@ -125,8 +125,10 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="commanded_incidents"
     )
 
-    atlas_techniques = models.ManyToManyField("incidents.AtlasTechnique", blank=True, related_name="incidents")
-    owasp_risks = models.ManyToManyField("incidents.OwaspRisk", blank=True, related_name="incidents")
+    atlas_techniques = models.ManyToManyField("incidents.AtlasTechnique", blank=True, related_name="incidents",
+                                              verbose_name="MITRE ATLAS techniques")
+    owasp_risks = models.ManyToManyField("incidents.OwaspRisk", blank=True, related_name="incidents",
+                                         verbose_name="OWASP LLM risks")
 
     # BLAST scope: who and what was hit, where, how badly.
     users_affected = models.PositiveIntegerField(null=True, blank=True)

@@ -185,12 +185,16 @@ def containment_record(*, actor, incident: Incident, kind: str, target_system: A
     assignment, holders = containment_authority(actor=actor, kind=kind, system=target_system)
     if assignment is None and not override_reason:
         activity = AUTHORITY_FOR[kind]
-        held_by = ", ".join(_assignment_label(h) for h in holders) or "nobody (no Responsible or Accountable " \
-                                                                       "is assigned)"
-        raise ValidationError({"override_reason": (
-            f"{who(actor)} is not Responsible or Accountable for '{activity.label}' on {target_system}; "
-            f"it is held by {held_by}. Ask them to act, or record an emergency override reason."
-        )})
+        if holders:
+            held_by = ", ".join(_assignment_label(h) for h in holders)
+            message = (f"{who(actor)} is not Responsible or Accountable for '{activity.label}' on {target_system}; "
+                       f"it is held by {held_by}. Ask them to act, or record an emergency override reason.")
+        else:
+            message = (f"Nobody holds '{activity.label}' on {target_system}: no one is Responsible or Accountable "
+                       "for it in the system's RACI. The system's Accountable owner or a compliance officer can "
+                       "assign it (RACI assignments of the AI system); until then, act only with an emergency "
+                       "override reason.")
+        raise ValidationError({"override_reason": message})
     link = _check_target(kind, target_system, target_component, rollback_to)
 
     action = ContainmentAction(

@@ -86,11 +86,13 @@ def test_an_emergency_override_is_recorded_and_flags_the_timeline_event(scene):
     assert event.payload["override"] is True and event.payload["override_reason"] == action.override_reason
 
 
-def test_nobody_assigned_says_so(scene):
+def test_when_nobody_holds_the_authority_the_refusal_says_so_and_who_can_assign_it(scene):
     with pytest.raises(ValidationError) as excinfo:
         services.containment_record(actor=scene.responder, incident=scene.incident, kind="disable_tool",
                                     target_system=scene.system, target_component=scene.inv.tool)
-    assert "held by nobody" in excinfo.value.message_dict["override_reason"][0]
+    message = excinfo.value.message_dict["override_reason"][0]
+    assert message.startswith("Nobody holds") and "compliance officer can assign it" in message
+    assert "Ask them" not in message
 
 
 @pytest.mark.parametrize("kind", ["revoke_key", "disable_tool", "isolate_vector_store", "rollback"])

@@ -144,6 +144,17 @@ def notification_shown(obligation) -> list[tuple[str, str]]:
             *obligation_shown(obligation)]
 
 
+UNCERTAIN_TITLE = "The rule's interpretation or application is uncertain: confirm the deadline with counsel."
+
+
+@admin.display(description="Warning")
+def uncertain_flag(obj):
+    """An uncertain rule as a warning a reader notices, not a tick that reads as "fine"."""
+    if not obj.uncertain:
+        return ""
+    return format_html('<span class="flag-warning" title="{}">&#9888; Uncertain rule</span>', UNCERTAIN_TITLE)
+
+
 class IssueNotificationMixin:
     @admin.action(description="Issue the notification PDF for the selected obligations", permissions=["issue"])
     def issue_notification(self, request, queryset):
@@ -175,7 +186,7 @@ class IssueNotificationMixin:
 class ObligationAdmin(IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin):
     form = ObligationForm
     actions = ["issue_notification"]
-    list_display = ["incident", "regime_name", "stage_name", "jurisdiction", "due_at", "status", "uncertain"]
+    list_display = ["incident", "regime_name", "stage_name", "jurisdiction", "due_at", "status", uncertain_flag]
     list_filter = ["status", DueFilter, RegimeFilter, "uncertain"]
     sortable_by = ["due_at"]  # the order the list's index serves (reporting.models.Obligation.Meta.indexes)
     ordering_ties = ["due_at", "incident_id", "key"]
@@ -271,7 +282,7 @@ class DeadlineBoardAdmin(IssueNotificationMixin, LargeListAdmin, ConfidentialFie
 
     actions = ["issue_notification"]
     list_display = ["due", "time_left_display", "incident_link", "regime_name", "stage_name", "jurisdiction",
-                    "recipient", "rule", "uncertain"]
+                    "recipient", "rule", uncertain_flag]
     list_display_links = ["due"]
     list_filter = [DueFilter, RegimeFilter, "uncertain"]
     sortable_by = ["due"]

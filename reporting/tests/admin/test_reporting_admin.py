@@ -210,3 +210,16 @@ def test_the_aiid_export_action_downloads_the_approved_shareable_summary(client_
     assert body["submission"]["incident_reference"] == recent.reference
     assert body["description"] == "Transcripts were exposed."
     assert recent.summary not in response.content.decode() and "PRIV" not in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["obligation", "deadlineboardentry"])
+def test_an_uncertain_rule_is_shown_as_a_warning_not_a_tick(client_as, recent, model):
+    recent.obligations.filter(key="gdpr.notification").update(uncertain=True)
+    recent.obligations.exclude(key="gdpr.notification").update(uncertain=False)
+
+    response = client_as(roles.COMPLIANCE_OFFICER).get(url(model, "changelist"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("Uncertain rule</span>") == 1 and 'class="flag-warning"' in html
+    assert "icon-yes.svg" not in html and "icon-no.svg" not in html
