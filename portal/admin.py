@@ -50,6 +50,24 @@ def autocomplete_view(request):
 
 admin.site.autocomplete_view = autocomplete_view
 
+_admin_login = admin.site.login
+
+
+def login(request, extra_context=None):
+    """The admin's sign-in; someone who signed in without asking for a page lands where their role starts
+    (`portal.views.landing`: leadership on the governance dashboard)."""
+    from portal.views import landing
+
+    response = _admin_login(request, extra_context)
+    asked = request.POST.get("next") or request.GET.get("next") or ""
+    if (request.method == "POST" and request.user.is_authenticated and isinstance(response, HttpResponseRedirect)
+            and asked in ("", reverse("admin:index"))):
+        return HttpResponseRedirect(reverse(landing(request.user)))
+    return response
+
+
+admin.site.login = login
+
 
 # --- API tokens ---------------------------------------------------------------------------------------------------
 # Superusers (and whoever is given the `core.*_apitoken` permissions; no role is) create tokens here. The key is

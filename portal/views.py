@@ -8,9 +8,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
+def landing(user) -> str:
+    """Where a user starts: leadership (and nothing else) on the governance dashboard, everyone else in the admin."""
+    from portal.core import roles
+
+    held = roles.user_roles(user)
+    return "dashboard:index" if held == {roles.LEADERSHIP} else "admin:index"
+
+
 @require_GET
 def home(request):
-    return redirect("admin:index")
+    return redirect(landing(request.user))
 
 
 @require_GET
