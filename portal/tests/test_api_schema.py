@@ -54,9 +54,15 @@ def test_the_schema_is_served_as_json_on_request_and_documents_both_authenticati
     assert system["owner_team"]["type"] == "integer"
 
 
-@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
-def test_anonymous_users_are_refused_the_schema_and_the_docs_page(client, url):
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/?script="])
+def test_anonymous_users_are_refused_the_schema_and_the_docs_script(client, url):
     assert client.get(url).status_code in (401, 403)
+
+
+def test_an_anonymous_browser_is_sent_from_the_docs_page_to_sign_in_and_shown_nothing(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 302 and response["Location"] == "/admin/login/?next=/api/docs/"
+    assert b"swagger" not in response.content.lower()
 
 
 def test_the_docs_page_loads_swagger_ui_from_local_static_files_only(auditor):

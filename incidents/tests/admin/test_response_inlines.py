@@ -62,9 +62,9 @@ def test_containment_without_authority_is_refused_unless_an_override_reason_is_g
                                                override_reason="Data leaking now; the owner is unreachable."))
 
     assert refused.status_code == 200
-    assert ("Containment action, override reason: responder is not Responsible or Accountable for 'Suspend endpoint "
-            "/ kill switch' on Support bot") in page_text(refused)
-    assert "record an emergency override reason" in page_text(refused)
+    assert ("Containment action, override reason: Nobody holds 'Suspend endpoint / kill switch' on Support bot"
+            in page_text(refused))
+    assert "act only with an emergency override reason" in page_text(refused)
     assert Incident.objects.get().title == "Prompt injection in the support bot"  # nothing half-written
     assert overridden.status_code == 302, page_text(overridden)
     action = ContainmentAction.objects.get()

@@ -55,7 +55,7 @@ def test_containment_without_raci_authority_needs_an_override_reason(responder, 
 
     refused = responder.post(url, payload, format="json")
     assert field_errors(refused) == {"override_reason"}
-    assert "not Responsible or Accountable" in refused.json()["override_reason"][0]
+    assert "no one is Responsible or Accountable" in refused.json()["override_reason"][0]
     assert not ContainmentAction.objects.exists()
 
     response = responder.post(url, {**payload, "override_reason": "Customer data leaking now."}, format="json")
