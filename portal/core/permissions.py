@@ -70,7 +70,7 @@ def with_permission_names(queryset: QuerySet, user_ref: str) -> QuerySet:
     name: `queryset` reads that table as its base table (as every queryset of the model does, not one nested in
     another query)."""
     names = _names_sql(queryset.model, user_ref, queryset.db)
-    return queryset.annotate(**{name: RawSQL(sql, params, output_field=TextField())  # noqa: S611  # nosec B611 - compiled by the ORM
+    return queryset.annotate(**{name: RawSQL(sql, params, output_field=TextField())  # noqa: S611  # nosec B611  # compiled by the ORM
                                 for name, (sql, params) in names.items()})
 
 
