@@ -14,6 +14,7 @@ from django.utils import timezone
 from incidents.lifecycle import Status
 from incidents.models import ActionItem, ChecklistItem, Incident, PostIncidentReview, TimelineEvent
 from incidents.services.records import lock, record_event
+from portal.core.display import person
 from portal.core.history import save_tracked
 
 Kind = TimelineEvent.Kind
@@ -51,10 +52,7 @@ def moment(value, field: str):
     return value
 
 
-def who(user) -> str:
-    if user is None:
-        return "someone"
-    return user.get_full_name() or user.get_username()
+who = person  # a user in a message: the full name, else the username; "someone" for nobody
 
 
 def refresh_caller(original, locked) -> None:

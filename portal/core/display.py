@@ -7,6 +7,8 @@ times stay UTC; this is only how they are written on pages and in documents.
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import FieldDoesNotExist
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -54,7 +56,7 @@ def field_label(model, name: str) -> str:
     """A field of `model` as people read it (its verbose name), or the name in words when it is not a field."""
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # not a field of the model (FieldDoesNotExist), or no model
+    except (FieldDoesNotExist, AttributeError):  # not a field of the model, or no model
         return name.replace("_", " ")
 
 

@@ -28,6 +28,7 @@ from django.db.models.fields.files import FieldFile
 
 from portal.core import confidential
 from portal.core.display import moment_text
+from reporting.wording import code_words, label_words
 
 EMPTY = "—"
 WITHHELD = confidential.WITHHELD
@@ -95,15 +96,8 @@ def _chain_hash_field(history_model, tracked: set[str]) -> str | None:
     return own[0] if own else None
 
 
-# Words Django's generated verbose names write in lower case.
-ACRONYMS = {"sla": "SLA", "sha256": "SHA-256", "raci": "RACI", "url": "URL", "api": "API", "ai": "AI", "id": "ID",
-            "atlas": "ATLAS", "owasp": "OWASP", "csf": "CSF", "pdf": "PDF", "gdpr": "GDPR", "dpo": "DPO"}
-
-
 def _label(field) -> str:
-    words = [ACRONYMS.get(w, w) for w in str(field.verbose_name).split(" ")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    return label_words(field.verbose_name)
 
 
 @dataclass(frozen=True)
@@ -186,12 +180,6 @@ def json_compact(value) -> str:
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
 
 
-def _key_label(key) -> str:
-    words = [ACRONYMS.get(w, w) for w in str(key).replace("_", " ").split()]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
 def _json_scalar(value) -> str:
     if value is None:
         return EMPTY
@@ -208,36 +196,6 @@ def _json_scalar(value) -> str:
     return str(value)
 
 
-@cache
-def code_words() -> dict[str, str]:
-    """Field names and choice codes of the portal's records (`aware_at`, `data_leakage`) as their labels, for
-    the values of portal-written data (timeline payloads) shown to people. Only names with an underscore: any
-    other value reads as it is."""
-    from django.apps import apps
-
-    words = {}
-    for model in apps.get_models():
-        if model._meta.app_label not in ("incidents", "inventory", "reporting", "core"):
-            continue
-        for field in model._meta.get_fields():
-            if "_" in field.name and getattr(field, "verbose_name", None):
-                words.setdefault(field.name, _key_label(str(field.verbose_name)))
-            for code, label in getattr(field, "flatchoices", None) or ():
-                if isinstance(code, str) and "_" in code:
-                    words.setdefault(code, str(label))
-    from reporting.clock.regimes import load_regimes
-
-    for regime in load_regimes():  # notification content items (`delay_reasons`) and where they are read from
-        for stage in regime.stages:
-            for item in stage.content:
-                words.setdefault(item.key, item.label)
-                source = item.source
-                if "." in source and source not in words:
-                    owner, name = source.split(".", 1)
-                    words[source] = f"{_key_label(owner)}: {words.get(name, name.replace('_', ' '))}"
-    return words
-
-
 def json_lines(value, prefix: str = "") -> list[str]:
     """A JSON value as labelled lines for people: `{"rate": 0.031, "details": {"window": "5m"}}` gives
     `Rate: 0.031` and `Details / Window: 5m`; moments in the portal's format. Machine-readable exports keep
@@ -245,7 +203,7 @@ def json_lines(value, prefix: str = "") -> list[str]:
     if isinstance(value, dict):
         lines = []
         for key, item in value.items():
-            name = f"{prefix} / {_key_label(key)}" if prefix else _key_label(key)
+            name = f"{prefix} / {label_words(key)}" if prefix else label_words(key)
             if isinstance(item, dict) and item:
                 lines.extend(json_lines(item, name))
             else:

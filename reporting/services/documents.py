@@ -411,17 +411,21 @@ def _kind_context(kind, *, obligation, disclosure, incident, issued_at=None):
     return post_incident_context(incident)
 
 
+def _short_name(kind, subject) -> str:
+    """The document's kind and record as people quote them: `notification-11`, `decision-3`, `report` (the
+    record's number, not the portal's internal subject key)."""
+    if kind == DocumentKind.POST_INCIDENT_REPORT:
+        return REFERENCE_KINDS[kind]
+    return f"{REFERENCE_KINDS[kind]}-{subject.rsplit(':', 1)[-1]}"
+
+
 def _reference(incident, kind, subject, version) -> str:
-    """The document's reference as people quote it: `AIIR-2026-0004/notification-11/v1`, `.../decision-3/v2`,
-    `.../report/v1` (the record's number, not the portal's internal subject key)."""
-    number = subject.rsplit(":", 1)[-1] if kind != DocumentKind.POST_INCIDENT_REPORT else ""
-    return f"{incident.reference}/{REFERENCE_KINDS[kind]}{f'-{number}' if number else ''}/v{version}"
+    """`AIIR-2026-0004/notification-11/v1`."""
+    return f"{incident.reference}/{_short_name(kind, subject)}/v{version}"
 
 
 def _file_name(incident, kind, subject, version, digest):
-    number = subject.rsplit(":", 1)[-1] if kind != DocumentKind.POST_INCIDENT_REPORT else ""
-    name = f"{REFERENCE_KINDS[kind]}-{slugify(number)}" if number else REFERENCE_KINDS[kind]
-    return f"documents/{slugify(incident.reference)}/{name}-v{version}-{digest[:12]}.pdf"
+    return f"documents/{slugify(incident.reference)}/{slugify(_short_name(kind, subject))}-v{version}-{digest[:12]}.pdf"
 
 
 def render_document(render_context: dict, template: str) -> bytes:

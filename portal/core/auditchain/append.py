@@ -127,21 +127,27 @@ def lock_chains(models, using) -> None:
             cursor.execute(f"SELECT {locks}", [v for label in labels for v in (LOCK_CLASS, label)])  # nosec B608  # placeholders only
 
 
-def _currents(models, using) -> dict:
-    """`_current` of several tables (under their locks) from one query: each table's newest head by an index probe
-    (`label, id DESC`), so the cost does not grow with the heads recorded so far (one per write)."""
-    labels = list(dict.fromkeys(label_of(m) for m in models))
+def newest_per_label(connection, model, labels, columns: list[str]) -> list[tuple]:
+    """`columns` of the newest row (highest id) of each label in `labels` of a table with an index on
+    `(label, id DESC)` (chain heads, verification points): one statement of one index probe per label, whose cost
+    does not grow with the rows recorded so far. A label without a row gives no row."""
     if not labels:
-        return {}
-    connection = connections[using]
+        return []
     quote = connection.ops.quote_name
-    columns = f"label, last_history_id, last_hash, {quote('rows')}"
-    probe = (f"SELECT * FROM (SELECT {columns} FROM {quote(head_model()._meta.db_table)} "  # noqa: S608  # nosec B608  # the model's quoted names, values bound
-             "WHERE label = %s ORDER BY id DESC LIMIT 1) AS h")
-    probes = " UNION ALL ".join(f"{probe}{i}" for i in range(len(labels)))
+    probe = (f"SELECT * FROM (SELECT {', '.join(quote(c) for c in columns)} "  # noqa: S608  # nosec B608  # the model's quoted names, values bound
+             f"FROM {quote(model._meta.db_table)} WHERE label = %s ORDER BY id DESC LIMIT 1) AS n")
     with connection.cursor() as cursor:
-        cursor.execute(probes, labels)
-        found = {label: (last_id, last_hash, rows) for label, last_id, last_hash, rows in cursor.fetchall()}
+        cursor.execute(" UNION ALL ".join(f"{probe}{i}" for i in range(len(labels))), list(labels))
+        return cursor.fetchall()
+
+
+def _currents(models, using) -> dict:
+    """`_current` of several tables (under their locks) from one query of their newest heads
+    (`newest_per_label`)."""
+    labels = list(dict.fromkeys(label_of(m) for m in models))
+    rows = newest_per_label(connections[using], head_model(), labels,
+                            ["label", "last_history_id", "last_hash", "rows"])
+    found = {label: (last_id, last_hash, count) for label, last_id, last_hash, count in rows}
     return {model: found.get(label_of(model)) or _current(model, using) for model in models}
 
 

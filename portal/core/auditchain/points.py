@@ -28,7 +28,7 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
-from portal.core.auditchain.append import head_model, latest_head
+from portal.core.auditchain.append import head_model, latest_head, newest_per_label
 from portal.core.auditchain.canonical import GENESIS, chained_models, history_model_of, object_attname, row_hash
 from portal.core.auditchain.verify import (
     AFTER_HEAD,
@@ -74,14 +74,7 @@ def latest_verifications(labels=None, using=None) -> dict[str, Any]:
     labels = labels or [m._meta.label for m in chained_models()]
     model = point_model()
     using = using or router.db_for_read(model)
-    connection = connections[using]
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT id FROM {table} WHERE label = %s ORDER BY id DESC LIMIT 1) AS v{i}"  # nosec B608  # quoted table names of the models, values bound
-        for i in range(len(labels)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, labels)
-        ids = [row[0] for row in cursor.fetchall()]
+    ids = [row[0] for row in newest_per_label(connections[using], model, labels, ["id"])]
     return {v.label: v for v in model.objects.using(using).filter(id__in=ids)}
 
 

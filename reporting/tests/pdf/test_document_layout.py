@@ -38,7 +38,7 @@ def _issue(actor, kind, **record):
         return handle.read()
 
 
-def _scene(tmp):
+def _scene():
     users = make_role_users()
     compliance, legal = users[roles.COMPLIANCE_OFFICER], users[roles.LEGAL_REVIEWER]
     responder = users[roles.INCIDENT_RESPONDER]
@@ -114,7 +114,7 @@ def documents(django_db_setup, django_db_blocker, tmp_path_factory, audit_signin
     with django_db_blocker.unblock(), override_settings(
             MEDIA_ROOT=tmp / "media", AUDIT_CHECKPOINT_DIR=str(tmp / "checkpoints"), PDF_RENDER_ISOLATION="inline",
             AUDIT_SIGNING_KEY_FILE=str(audit_signing_key_file)), transaction.atomic():
-        scene = _scene(tmp)
+        scene = _scene()
         transaction.set_rollback(True)
     return scene
 
