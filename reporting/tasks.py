@@ -75,8 +75,8 @@ def _issue(*, job, progress):
                                        correction_reason=params.get("correction_reason", ""),
                                        expected_version=params.get("expected_version"))
     return JobResult(summary=f"{document.title} v{document.version} issued.",
-                     url=reverse("admin:reporting_document_change", args=[document.pk]),
-                     label=f"{document.title} v{document.version}")
+                     url=reverse("admin:reporting_document_download", args=[document.pk]),
+                     label="Download the PDF")
 
 
 DOCUMENT_ISSUE = register(JobKind(name="reporting.document_issue", label="Issuing a document", run=_issue,

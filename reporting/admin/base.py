@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from portal.core.admin import call
 from portal.core.jobs.models import JobState
 
-__all__ = ["NoteForm", "ReasonForm", "call", "intermediate", "refusal_text", "run_for_each",
+__all__ = ["NoteForm", "ReasonForm", "call", "count_of", "intermediate", "latest_document_link", "refusal_text",
+           "run_for_each",
            "start_jobs_for_each", "version_shown"]
 
 
@@ -35,25 +37,54 @@ def version_shown(request, obj) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _linked(model_admin, obj):
+    """The record as a link to its page in the admin, named with its incident's reference."""
+    opts = model_admin.model._meta
+    text = str(obj)
+    incident = getattr(obj, "incident", None)
+    if incident is not None and incident.reference not in text:
+        text = f"{incident.reference} {text}"
+    return format_html('<a href="{}">{}</a>', reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
+                                                      args=[obj.pk]), text)
+
+
+def _report_done(model_admin, request, label, done):
+    """One message for what succeeded: each record linked when there are a few, else their count."""
+    if not done:
+        return
+    if len(done) <= 5:
+        message = format_html("{}: {}.", label, format_html_join("; ", "{}", ((_linked(model_admin, obj),)
+                                                                         for obj in done)))
+    else:
+        message = f"{label}: {count_of(len(done), model_admin.model)}."
+    model_admin.message_user(request, message, messages.SUCCESS)
+
+
+def count_of(number: int, model) -> str:
+    """"1 disclosure decision", "12 disclosure decisions": a count that agrees in number."""
+    opts = model._meta
+    return f"{number} {opts.verbose_name if number == 1 else opts.verbose_name_plural}"
+
+
 def run_for_each(model_admin, request, queryset, label, fn):
     """Apply `fn(obj, version)` to each selected object, `version` being the one its confirmation page showed;
-    report successes and refusals (a stale or missing version among them) per object."""
-    done = 0
+    report successes (each record linked) and refusals (a stale or missing version among them) per object."""
+    done = []
     for obj in queryset:
         try:
             fn(obj, version_shown(request, obj))
-            done += 1
+            done.append(obj)
         except ValidationError as exc:
             model_admin.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
-    if done:
-        model_admin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
+    _report_done(model_admin, request, label, done)
 
 
 def start_jobs_for_each(model_admin, request, queryset, label, start):
-    """Start `start(obj, version)` (a background job, returning (job, created)) for each selected object. Jobs
-    that already finished (run in the request) are reported as `run_for_each` reports; a refused one names its
-    object and the reason. One job still running: its job page; several: the job list."""
-    done, running = 0, []
+    """Start `start(obj, version)` (a background job, returning (job, created)) for each selected object. A job
+    that already finished (run in the request) is reported by its summary with a link to its result ("Regulatory
+    notification v1 issued: Download the PDF"); a refused one names its object and the reason. One job still
+    running: its job page, which shows its progress; several: the job list."""
+    running = []
     for obj in queryset:
         try:
             job, _created = start(obj, version_shown(request, obj))
@@ -64,11 +95,12 @@ def start_jobs_for_each(model_admin, request, queryset, label, start):
         if job.state == JobState.FAILED:
             model_admin.message_user(request, f"{obj}: {job.error}", messages.ERROR)
         elif job.state == JobState.SUCCEEDED:
-            done += 1
+            summary = job.summary or f"{label}: {obj}."
+            message = (format_html('{}: <a href="{}">{}</a>', summary.rstrip("."), job.result_url,
+                                   job.result_label or "open the result") if job.result_url else summary)
+            model_admin.message_user(request, message, messages.SUCCESS)
         else:
             running.append(job)
-    if done:
-        model_admin.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
     if running:
         model_admin.message_user(request, f"{label}: {len(running)} started; the job page shows how far it got.",
                                  messages.INFO)
@@ -97,7 +129,8 @@ def intermediate(model_admin, request, queryset, *, action, title, form_class, i
     context = {
         **model_admin.admin_site.each_context(request),
         "title": title, "intro": intro, "form": form, "records": records, "action": action,
-        "submit": submit, "opts": model_admin.model._meta, "cancel_url": request.get_full_path(),
+        "submit": submit, "opts": model_admin.model._meta,
+        "cancel_url": getattr(request, "object_page_url", None) or request.get_full_path(),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     }
     return None, TemplateResponse(request, "reporting/admin/action_form.html", context)
@@ -107,6 +140,17 @@ def when(moment) -> str:
     """A time as the confirmation pages show it."""
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
 
+
+
+def latest_document_link(documents) -> list:
+    """The object page's link to the newest issued version of its document, if one was issued."""
+    from portal.core.object_actions import ObjectButton
+
+    newest = max(documents, key=lambda d: d.version, default=None)
+    if newest is None:
+        return []
+    return [ObjectButton(label=f"Download the latest PDF (v{newest.version})", post=False,
+                         url=reverse("admin:reporting_document_download", args=[newest.pk]))]
 
 
 class ReasonForm(forms.Form):

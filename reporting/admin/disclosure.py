@@ -9,8 +9,18 @@ from django.contrib import admin
 
 from portal.core.admin import ServiceModelAdmin, adopt
 from portal.core.forms import ServiceModelForm
+from portal.core.object_actions import ObjectActionsMixin
 from reporting import selectors, services
-from reporting.admin.base import NoteForm, ReasonForm, call, intermediate, run_for_each, start_jobs_for_each, when
+from reporting.admin.base import (
+    NoteForm,
+    ReasonForm,
+    call,
+    intermediate,
+    latest_document_link,
+    run_for_each,
+    start_jobs_for_each,
+    when,
+)
 from reporting.models import DisclosureDecision, DocumentKind
 from reporting.tasks import document_issue_start
 
@@ -65,9 +75,12 @@ class OptionalNoteForm(NoteForm):
 
 
 @admin.register(DisclosureDecision)
-class DisclosureDecisionAdmin(ServiceModelAdmin):
+class DisclosureDecisionAdmin(ObjectActionsMixin, ServiceModelAdmin):
     form = DisclosureForm
     actions = ["approve", "return_to_compliance", "issue_record"]
+    object_actions = {"approve": "Approve", "return_to_compliance": "Return to compliance",
+                      "issue_record": "Issue the decision record PDF"}
+    primary_object_action = "approve"
     list_display = ["incident", "audience", "decision", "status", "decided_by", "decided_at", "approved_by"]
     list_filter = ["status", "audience", "decision"]
     search_fields = ["incident__reference", "legal_basis", "privileged_analysis"]  # the last: cleared roles only
@@ -102,6 +115,14 @@ class DisclosureDecisionAdmin(ServiceModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def object_action_applies(self, request, obj, name):
+        if name == "issue_record":
+            return obj.status == DisclosureDecision.Status.APPROVED
+        return obj.status == DisclosureDecision.Status.PROPOSED  # approve or return what awaits legal
+
+    def object_links(self, request, obj):
+        return latest_document_link(obj.documents.all())
 
     def has_approve_permission(self, request):
         return request.user.has_perm("reporting.approve_disclosuredecision")

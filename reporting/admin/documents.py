@@ -9,13 +9,15 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.core.admin import ConfidentialFieldsAdmin
+from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import services
 from reporting.models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
+class DocumentAdmin(ObjectActionsMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     actions = ["verify"]
+    object_actions = {"verify": "Verify"}
     list_display = ["title", "version", "kind", "incident", "issued_at", "issued_by", "digest", "superseded",
                     "download"]
     list_filter = ["kind"]
@@ -34,6 +36,10 @@ class DocumentAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def object_links(self, request, obj):
+        return [ObjectButton(label="Download the PDF", post=False,
+                             url=reverse("admin:reporting_document_download", args=[obj.pk]))]
 
     def get_urls(self):
         return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),

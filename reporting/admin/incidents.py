@@ -14,8 +14,9 @@ from django.template.loader import render_to_string
 
 from incidents.admin import IncidentAdmin
 from incidents.models import Incident
+from portal.core.object_actions import ObjectActionsMixin
 from reporting import selectors
-from reporting.admin.base import ReasonForm, intermediate, start_jobs_for_each, when
+from reporting.admin.base import ReasonForm, intermediate, latest_document_link, start_jobs_for_each, when
 from reporting.exports import NotDisclosed, aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
 from reporting.tasks import document_issue_start
@@ -34,8 +35,14 @@ def report_shown(incident) -> list[tuple[str, str]]:
     ]
 
 
-class IncidentReportingAdmin(IncidentAdmin):
+class IncidentReportingAdmin(ObjectActionsMixin, IncidentAdmin):
     actions = ["issue_post_incident_report", "export_aiid"]
+    object_actions = {"issue_post_incident_report": "Issue the post-incident report PDF",
+                      "export_aiid": "Export for the AI Incident Database"}
+
+    def object_links(self, request, obj):
+        reports = [d for d in obj.documents.all() if d.kind == DocumentKind.POST_INCIDENT_REPORT]
+        return latest_document_link(reports)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

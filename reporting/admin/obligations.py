@@ -17,8 +17,17 @@ from simple_history.admin import SimpleHistoryAdmin
 from portal.core.admin import ConfidentialFieldsAdmin, ServiceModelAdmin
 from portal.core.admin_lists import LargeListAdmin
 from portal.core.forms import ServiceModelForm
+from portal.core.object_actions import ObjectActionsMixin
 from reporting import selectors, services
-from reporting.admin.base import ReasonForm, call, intermediate, start_jobs_for_each, when
+from reporting.admin.base import (
+    ReasonForm,
+    call,
+    intermediate,
+    latest_document_link,
+    run_for_each,
+    start_jobs_for_each,
+    when,
+)
 from reporting.clock import load_regimes
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
 from reporting.profile import organisation_profile
@@ -76,16 +85,9 @@ def time_left(obligation, now=None) -> str:
 
 
 class ObligationForm(ServiceModelForm):
-    record = forms.ChoiceField(
-        required=False, label="record",
-        choices=[("", "no change"), ("submitted", "Mark submitted"), ("not_applicable", "Mark not applicable"),
-                 ("reopen", "Reopen (undo a submission or decision recorded by mistake)")])
-    record_at = forms.DateTimeField(required=False, label="submitted at",
-                                    help_text="When it was submitted to the authority; empty: now.")
-    record_reference = forms.CharField(required=False, max_length=200, label="authority reference")
-    record_why = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                 label="rationale or reason",
-                                 help_text="Why it does not apply, or why it is reopened.")
+    """The notification content a compliance officer enters; recording a submission, a not-applicable decision or a
+    reopening are the page's buttons (actions with their own confirmation page)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
@@ -101,12 +103,23 @@ class ObligationForm(ServiceModelForm):
             if name in self.fields:
                 self.fields[name].initial = self.instance.content.get(item["key"], "")
 
-    def clean(self):
-        cleaned = super().clean()
-        record = cleaned.get("record")
-        if record in ("not_applicable", "reopen") and not (cleaned.get("record_why") or "").strip():
-            self.add_error("record_why", "Say why.")
-        return cleaned
+
+class SubmitForm(forms.Form):
+    submitted_at = forms.DateTimeField(required=False, label="Submitted at",
+                                       help_text="When it was submitted to the authority (UTC, e.g. 2026-12-07 "
+                                                 "14:30); empty: now.")
+    authority_reference = forms.CharField(required=False, max_length=200, label="Authority's reference",
+                                          help_text="The case or receipt number the authority gave, if any.")
+
+
+class NotApplicableForm(forms.Form):
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), label="Why it does not apply",
+                                help_text="Kept for audit, and shown to whoever reviews the decision.")
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), label="Why it is reopened",
+                             help_text="The submission or decision recorded by mistake stays in the history.")
 
 
 def _entered_items(obligation):
@@ -183,9 +196,12 @@ class IssueNotificationMixin:
 
 
 @admin.register(Obligation)
-class ObligationAdmin(IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin):
+class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin):
     form = ObligationForm
-    actions = ["issue_notification"]
+    actions = ["issue_notification", "mark_submitted", "mark_not_applicable", "reopen"]
+    object_actions = {"issue_notification": "Issue the notification PDF", "mark_submitted": "Mark submitted",
+                      "mark_not_applicable": "Mark not applicable", "reopen": "Reopen"}
+    primary_object_action = "issue_notification"
     list_display = ["incident", "regime_name", "stage_name", "jurisdiction", "due_at", "status", uncertain_flag]
     list_filter = ["status", DueFilter, RegimeFilter, "uncertain"]
     sortable_by = ["due_at"]  # the order the list's index serves (reporting.models.Obligation.Meta.indexes)
@@ -219,8 +235,7 @@ class ObligationAdmin(IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin)
                     "fields": entered,
                     "description": "The items this notification must contain that the incident record does not "
                                    "hold. The rest is taken from the incident when the PDF is issued."}))
-            fieldsets.append(("Record", {"fields": ["record", "record_at", "record_reference", "record_why",
-                                                    "version"]}))
+            fieldsets.append((None, {"fields": ["version"]}))
         return fieldsets
 
     def has_add_permission(self, request):
@@ -229,24 +244,73 @@ class ObligationAdmin(IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin)
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def object_action_applies(self, request, obj, name):
+        if name == "reopen":
+            return obj.status != Obligation.Status.OPEN
+        if name == "issue_notification":
+            return obj.status != Obligation.Status.NOT_APPLICABLE
+        return obj.status == Obligation.Status.OPEN
+
+    def object_links(self, request, obj):
+        return latest_document_link(obj.documents.all())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and not _entered_items(obj):  # nothing to enter: the buttons are the page's actions
+            extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                             "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Mark the selected obligations submitted to the authority", permissions=["change"])
+    def mark_submitted(self, request, queryset):
+        form, response = intermediate(
+            self, request, queryset.select_related("incident"), action="mark_submitted",
+            title="Record submissions to the authority", form_class=SubmitForm, submit="Mark submitted",
+            describe=obligation_shown, intro="Records that each obligation below was met: when it was submitted "
+                                             "and the authority's reference. Chained stages then get their due times.")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Marked submitted", lambda o, version: services.obligation_submit(
+            actor=request.user, obligation=o, expected_version=version,
+            submitted_at=form.cleaned_data["submitted_at"],
+            authority_reference=form.cleaned_data["authority_reference"].strip()))
+        return None
+
+    @admin.action(description="Mark the selected obligations not applicable", permissions=["change"])
+    def mark_not_applicable(self, request, queryset):
+        form, response = intermediate(
+            self, request, queryset.select_related("incident"), action="mark_not_applicable",
+            title="Mark obligations not applicable", form_class=NotApplicableForm, submit="Mark not applicable",
+            describe=obligation_shown, intro="Records your decision that each obligation below does not apply, "
+                                             "with the rationale.")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Marked not applicable",
+                     lambda o, version: services.obligation_mark_not_applicable(
+                         actor=request.user, obligation=o, expected_version=version,
+                         rationale=form.cleaned_data["rationale"]))
+        return None
+
+    @admin.action(description="Reopen the selected obligations (undo a submission or decision recorded by mistake)",
+                  permissions=["change"])
+    def reopen(self, request, queryset):
+        form, response = intermediate(
+            self, request, queryset.select_related("incident"), action="reopen", title="Reopen obligations",
+            form_class=ReopenForm, submit="Reopen", describe=obligation_shown,
+            intro="Undoes the submission or not-applicable decision recorded on each obligation below.")
+        if response is not None:
+            return response
+        run_for_each(self, request, queryset, "Reopened", lambda o, version: services.obligation_reopen(
+            actor=request.user, obligation=o, expected_version=version, reason=form.cleaned_data["reason"]))
+        return None
+
     def save_model(self, request, obj, form, change):
         data, version = form.cleaned_data, form.cleaned_data["version"]
         fresh = Obligation.objects.get(pk=obj.pk)
         content = {item["key"]: data.get(f"content__{item['key']}", "") for item in _entered_items(fresh)}
         if any((fresh.content.get(k) or "") != (v or "").strip() for k, v in content.items()):
-            fresh = call(services.obligation_content_update, actor=request.user, obligation=fresh, content=content,
-                         expected_version=version)
-            version = fresh.version
-        record = data.get("record")
-        if record == "submitted":
-            call(services.obligation_submit, actor=request.user, obligation=fresh, expected_version=version,
-                 submitted_at=data.get("record_at"), authority_reference=data.get("record_reference") or "")
-        elif record == "not_applicable":
-            call(services.obligation_mark_not_applicable, actor=request.user, obligation=fresh,
-                 expected_version=version, rationale=data.get("record_why") or "")
-        elif record == "reopen":
-            call(services.obligation_reopen, actor=request.user, obligation=fresh, expected_version=version,
-                 reason=data.get("record_why") or "")
+            call(services.obligation_content_update, actor=request.user, obligation=fresh, content=content,
+                 expected_version=version)
 
     def save_related(self, request, form, formsets, change):
         pass

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import services as incident_services
 from incidents.models import TimelineEvent
-from incidents.tests.admin.helpers import form_data, messages_of, page_text
+from incidents.tests.admin.helpers import messages_of, page_text
 from portal.core import roles
 from portal.core.display import moment_text
 from reporting import services
@@ -112,7 +112,7 @@ def test_only_the_changed_decision_is_refused_and_the_others_are_approved(client
 
     messages = messages_of(confirm(legal, DECISIONS, page, "Approve", note=""))
 
-    assert "Approved: 1 done." in messages
+    assert any(m.startswith("Approved: <a href=") and f"/{untouched.pk}/change/" in m for m in messages)
     assert any("was changed by compliance" in m and "shareable summary" in m for m in messages)
     assert DisclosureDecision.objects.get(pk=untouched.pk).status == "approved"
     assert DisclosureDecision.objects.get(pk=changed.pk).status == "proposed"
@@ -178,27 +178,28 @@ def test_a_disclosure_record_is_issued_from_the_version_shown(client_as, complia
 
     messages = messages_of(confirm(client, DECISIONS, page, "Issue", reason=""))
 
-    assert messages == ["Record issued: 1 done."]
     document = Document.objects.get(kind=DocumentKind.DISCLOSURE_DECISION)
+    download = reverse("admin:reporting_document_download", args=[document.pk])
+    assert messages == [f'{document.title} v1 issued: <a href="{download}">Download the PDF</a>']
     assert document.disclosure == decision and document.version == 1
 
 
-@pytest.mark.parametrize(("record", "fields"), [("submitted", {"record_reference": "BfDI-2026-77"}),
-                                               ("not_applicable", {"record_why": "Encrypted; keys safe."})])
+@pytest.mark.parametrize(("action", "submit", "fields"), [
+    ("mark_submitted", "Mark submitted", {"authority_reference": "BfDI-2026-77"}),
+    ("mark_not_applicable", "Mark not applicable", {"rationale": "Encrypted; keys safe."})])
 def test_recording_on_an_obligation_changed_since_its_page_was_shown_is_refused_naming_who_changed_what(
-    client_as, compliance, recent, record, fields
+    client_as, compliance, recent, action, submit, fields
 ):
     obligation = recent.obligations.get(key="gdpr.notification")
     client = client_as(roles.COMPLIANCE_OFFICER)
-    url = reverse("admin:reporting_obligation_change", args=[obligation.pk])
-    data = {**form_data(client.get(url)), "record": record, **fields}
+    button = reverse("admin:reporting_obligation_object_action", args=[obligation.pk, action])
+    page = client.post(button)
     services.obligation_content_update(actor=compliance, obligation=obligation, content={"consequences": "Phishing"},
                                        expected_version=obligation.version)
     before = written(recent, obligation)
 
-    response = client.post(url, data)
+    (message,) = messages_of(confirm(client, button, page, submit, **fields))
 
-    assert response.status_code == 200
-    assert "was changed by compliance at" in page_text(response) and "(content)" in page_text(response)
+    assert "was changed by compliance at" in message and "(content)" in message
     assert Obligation.objects.get(pk=obligation.pk).status == "open"
     assert written(recent, obligation) == before

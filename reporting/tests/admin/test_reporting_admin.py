@@ -57,28 +57,40 @@ def test_the_deadline_board_filters_overdue_and_due_within_24_hours(client_as, r
     assert incidents == {{"old": old, "recent": recent}[expected]}
 
 
+def object_action(model, obj, action):
+    return reverse(f"admin:reporting_{model}_object_action", args=[obj.pk, action])
+
+
 def test_a_compliance_officer_marks_an_obligation_submitted_from_its_page(client_as, compliance, recent):
     obligation = recent.obligations.get(key="gdpr.notification")
     client = client_as(roles.COMPLIANCE_OFFICER)
     page = client.get(url("obligation", "change", obligation.pk))
-    data = form_data(page)
-    data.update({"record": "submitted", "record_reference": "BfDI-2026-77"})
-    response = client.post(url("obligation", "change", obligation.pk), data)
-    assert response.status_code == 302, page_text(response)
+    button = object_action("obligation", obligation, "mark_submitted")
+    assert f'action="{button}"' in page.content.decode()
+    confirmation = client.post(button)
+    assert "Record submissions to the authority" in page_text(confirmation)
+    response = client.post(button, {"action": "mark_submitted", "_selected_action": [obligation.pk],
+                                     "apply": "Mark submitted", "authority_reference": "BfDI-2026-77",
+                                     "submitted_at": "", **versions_shown(confirmation)})
+    assert response.status_code == 302 and response.url == url("obligation", "change", obligation.pk)
     obligation.refresh_from_db()
     assert obligation.status == Obligation.Status.SUBMITTED
     assert obligation.authority_reference == "BfDI-2026-77"
     assert obligation.history.first().history_user == compliance
+    (message,) = messages_of(response)
+    assert message.startswith("Marked submitted: <a href=") and obligation.incident.reference in message
 
 
 def test_not_applicable_without_a_rationale_comes_back_as_a_form_error(client_as, recent):
     obligation = recent.obligations.get(key="gdpr.notification")
     client = client_as(roles.COMPLIANCE_OFFICER)
-    data = form_data(client.get(url("obligation", "change", obligation.pk)))
-    data["record"] = "not_applicable"
-    response = client.post(url("obligation", "change", obligation.pk), data)
+    button = object_action("obligation", obligation, "mark_not_applicable")
+    confirmation = client.post(button)
+    response = client.post(button, {"action": "mark_not_applicable", "_selected_action": [obligation.pk],
+                                     "apply": "Mark not applicable", "rationale": "  ",
+                                     **versions_shown(confirmation)})
     assert response.status_code == 200
-    assert "Say why." in page_text(response)
+    assert "This field is required." in page_text(response)
     obligation.refresh_from_db()
     assert obligation.status == Obligation.Status.OPEN
 
@@ -89,8 +101,13 @@ def test_read_only_roles_see_obligations_but_cannot_record(client_as, recent):
         client = client_as(role)
         page = client.get(url("obligation", "change", obligation.pk))
         assert page.status_code == 200
-        assert "record_reference" not in page.content.decode()
-        assert client.post(url("obligation", "change", obligation.pk), {"record": "submitted"}).status_code == 403
+        assert "/do/" not in page.content.decode(), role  # no action button
+        for action in ("mark_submitted", "mark_not_applicable", "issue_notification"):
+            response = client.post(object_action("obligation", obligation, action), {
+                "action": action, "_selected_action": [obligation.pk], "apply": "x", "rationale": "x",
+                f"version_{obligation.pk}": obligation.version})
+            assert response.status_code == 403, (role, action)
+    assert Obligation.objects.get(pk=obligation.pk).status == Obligation.Status.OPEN
 
 
 def test_issuing_a_notification_from_the_admin_and_downloading_it(client_as, recent):

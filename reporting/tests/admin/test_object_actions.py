@@ -1,0 +1,126 @@
+"""Actions on the record's own page (portal.core.object_actions): legal approves a decision from its page, compliance
+issues a notification from the obligation's page and gets a message linking the PDF, a document is verified from
+its page; buttons appear only for who may act and when the action applies, and the version check holds."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.tests.admin.helpers import messages_of, page_text
+from portal.core import roles
+from reporting import services
+from reporting.models import DisclosureDecision, Document
+from reporting.tests.factories import breach_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def page_of(obj):
+    return reverse(f"admin:reporting_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def button(obj, action):
+    return reverse(f"admin:reporting_{obj._meta.model_name}_object_action", args=[obj.pk, action])
+
+
+def confirm(client, obj, action, submit, **fields):
+    """Press the button on the object's page, then confirm its confirmation page with the version it showed."""
+    confirmation = client.post(button(obj, action))
+    assert confirmation.status_code == 200, confirmation.status_code
+    versions = {f"version_{r['obj'].pk}": r["version"] for r in confirmation.context["records"]}
+    return confirmation, client.post(button(obj, action), {
+        "action": action, "_selected_action": [obj.pk], "apply": submit, **versions, **fields})
+
+
+@pytest.fixture
+def recent(compliance):
+    aware = timezone.now().replace(microsecond=0) - timedelta(hours=60)
+    return breach_incident(compliance, jurisdictions=("DE",), aware_at=aware)
+
+
+@pytest.fixture
+def decision(compliance, recent):
+    return services.disclosure_record(actor=compliance, incident=recent, audience="regulator", decision="disclose",
+                                      rationale="Transcripts of 1,200 customers leaked.",
+                                      legal_basis="GDPR Art. 33(1)", shareable_summary="Transcripts were exposed.")
+
+
+def test_legal_approves_a_decision_from_its_page_and_returns_to_it_with_a_linked_message(
+    client_as, role_users, decision
+):
+    legal = client_as(roles.LEGAL_REVIEWER)
+    page = page_text(legal.get(page_of(decision)))
+    assert f'action="{button(decision, "approve")}"' in page
+    assert f'action="{button(decision, "return_to_compliance")}"' in page
+    assert button(decision, "issue_record") not in page  # not approved yet, and legal issues nothing
+
+    confirmation, response = confirm(legal, decision, "approve", "Approve", note="Consistent with Art. 33.")
+
+    assert f'href="{page_of(decision)}" class="button cancel-link">Cancel</a>' in page_text(confirmation)
+    assert response.status_code == 302 and response.url == page_of(decision)
+    decision.refresh_from_db()
+    assert decision.status == DisclosureDecision.Status.APPROVED
+    assert decision.approved_by == role_users[roles.LEGAL_REVIEWER]
+    assert decision.review_note == "Consistent with Art. 33."
+    assert messages_of(response) == [f'Approved: <a href="{page_of(decision)}">{decision}</a>.']
+    # Approved: no approve or return button any more.
+    assert "/do/" not in page_text(legal.get(page_of(decision)))
+
+
+def test_compliance_sees_no_approval_button_and_a_decision_changed_since_the_page_is_refused(
+    client_as, compliance, decision
+):
+    assert "/do/approve/" not in page_text(client_as(roles.COMPLIANCE_OFFICER).get(page_of(decision)))
+    legal = client_as(roles.LEGAL_REVIEWER)
+    confirmation = legal.post(button(decision, "approve"))
+    services.disclosure_update(actor=compliance, decision=decision, expected_version=decision.version,
+                               changes={"shareable_summary": "Less said."})
+
+    response = legal.post(button(decision, "approve"), {
+        "action": "approve", "_selected_action": [decision.pk], "apply": "Approve", "note": "",
+        f"version_{decision.pk}": confirmation.context["records"][0]["version"]}, follow=True)
+
+    (message,) = messages_of(response)
+    assert "was changed by compliance" in message and "shareable summary" in message
+    assert DisclosureDecision.objects.get(pk=decision.pk).status == DisclosureDecision.Status.PROPOSED
+
+
+def test_a_button_refuses_who_may_not_act_and_a_get_changes_nothing(client_as, decision):
+    responder = client_as(roles.INCIDENT_RESPONDER)
+    assert responder.post(button(decision, "approve"), {
+        "action": "approve", "_selected_action": [decision.pk], "apply": "Approve",
+        f"version_{decision.pk}": decision.version}).status_code == 403
+    legal = client_as(roles.LEGAL_REVIEWER)
+    response = legal.get(button(decision, "approve"))
+    assert response.status_code == 302 and response.url == page_of(decision)
+    assert legal.post(button(decision, "delete_selected")).status_code == 403  # not offered as a button
+    assert DisclosureDecision.objects.get(pk=decision.pk).status == DisclosureDecision.Status.PROPOSED
+
+
+def test_compliance_issues_the_notification_from_the_obligations_page_and_the_message_links_the_pdf(
+    client_as, recent
+):
+    obligation = recent.obligations.get(key="gdpr.notification")
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    page = page_text(client.get(page_of(obligation)))
+    assert f'action="{button(obligation, "issue_notification")}"' in page
+    assert "Download the latest PDF" not in page
+
+    _confirmation, response = confirm(client, obligation, "issue_notification", "Issue", reason="")
+
+    document = Document.objects.get(obligation=obligation)
+    download = reverse("admin:reporting_document_download", args=[document.pk])
+    assert response.status_code == 302 and response.url == page_of(obligation)
+    assert messages_of(response) == [f'{document.title} v1 issued: <a href="{download}">Download the PDF</a>']
+    page = page_text(client.get(page_of(obligation)))
+    assert f'<a href="{download}">Download the latest PDF (v1)</a>' in page
+
+    # The document's own page verifies it and downloads it.
+    document_page = page_text(client_as(roles.LEGAL_REVIEWER).get(page_of(document)))
+    assert f'action="{button(document, "verify")}"' in document_page and download in document_page
+    verified = client_as(roles.LEGAL_REVIEWER).post(button(document, "verify"))
+    assert verified.status_code == 302 and verified.url == page_of(document)
+    (message,) = messages_of(verified)
+    assert f"verified (SHA-256 {document.sha256[:16]}" in message
