@@ -6,8 +6,13 @@ of every page, search and filter for the roles not cleared for it; those cleared
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import JsonResponse
+from django.urls import path, reverse
 
 from portal.core.admin import ServiceModelAdmin, adopt
+from portal.core.display import moment_text
 from portal.core.forms import ServiceModelForm
 from portal.core.object_actions import ObjectActionsMixin
 from reporting import selectors, services
@@ -21,7 +26,7 @@ from reporting.admin.base import (
     start_jobs_for_each,
     when,
 )
-from reporting.models import DisclosureDecision, DocumentKind
+from reporting.models import DisclosureDecision, DocumentKind, Obligation
 from reporting.tasks import document_issue_start
 
 FIELDS = ["incident", "obligation", "audience", "decision", "rationale", "legal_basis", "shareable_summary",
@@ -29,7 +34,20 @@ FIELDS = ["incident", "obligation", "audience", "decision", "rationale", "legal_
 RECORD = ["status", "decided_by", "decided_at", "approved_by", "approved_at", "review_note"]
 
 
+def obligation_choice(obligation) -> str:
+    """An obligation as the decision form lists it: what is owed, to whom, by when, in what state."""
+    due = f"due {moment_text(obligation.due_at)}" if obligation.due_at else "no fixed deadline"
+    return f"{obligation} ({due}; {obligation.get_status_display().lower()})"
+
+
+def incident_obligations(incident_id):
+    return Obligation.objects.filter(incident_id=incident_id).order_by(F("due_at").asc(nulls_last=True), "key")
+
+
 class DisclosureForm(ServiceModelForm):
+    """The obligation a decision is about is chosen among the obligations of the decision's incident only: the
+    incident submitted with the form, the one the page was opened for (`?incident=`), or the decision's own."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -41,6 +59,21 @@ class DisclosureForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        field = self.fields.get("obligation")
+        if field is not None:
+            incident = self._incident_id()
+            field.queryset = incident_obligations(incident) if incident else Obligation.objects.none()
+            field.label_from_instance = obligation_choice
+            field.widget.attrs["data-obligations-url"] = reverse("admin:reporting_disclosuredecision_obligations")
+            field.help_text = ("The obligations of the chosen incident. " if not incident else "") + (
+                "The regulatory obligation this decision is about, if any.")
+
+    def _incident_id(self):
+        if self.instance.pk:
+            return self.instance.incident_id
+        value = (self.data.get(self.add_prefix("incident")) if self.is_bound else None) or self.initial.get("incident")
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() else None
 
 
 def decision_shown(decision) -> list[tuple[str, str]]:
@@ -86,7 +119,23 @@ class DisclosureDecisionAdmin(ObjectActionsMixin, ServiceModelAdmin):
     search_fields = ["incident__reference", "legal_basis", "privileged_analysis"]  # the last: cleared roles only
     list_select_related = ["incident", "decided_by", "approved_by"]
     autocomplete_fields = ["incident"]
-    raw_id_fields = ["obligation"]
+
+    class Media:
+        js = ["admin/js/jquery.init.js", "reporting/admin/disclosure.js"]
+
+    def get_urls(self):
+        return [path("obligations/", self.admin_site.admin_view(self.obligations_view),
+                     name="reporting_disclosuredecision_obligations"), *super().get_urls()]
+
+    def obligations_view(self, request):
+        """The obligation choices of one incident, for the form's obligation list when the incident changes."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        incident = request.GET.get("incident", "")
+        if not incident.isdigit():
+            return JsonResponse({"error": "incident: a number is required."}, status=400)
+        return JsonResponse({"results": [{"id": o.pk, "text": obligation_choice(o)}
+                                         for o in incident_obligations(int(incident))[:500]]})
 
     def get_queryset(self, request):
         # The confirmation pages of the actions show each decision's incident and who decided.

@@ -17,7 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from portal.core.admin import ConfidentialFieldsAdmin, ServiceModelAdmin
 from portal.core.admin_lists import LargeListAdmin
 from portal.core.forms import ServiceModelForm
-from portal.core.object_actions import ObjectActionsMixin
+from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import selectors, services
 from reporting.admin.base import (
     ReasonForm,
@@ -252,7 +252,12 @@ class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin
         return obj.status == Obligation.Status.OPEN
 
     def object_links(self, request, obj):
-        return latest_document_link(obj.documents.all())
+        links = latest_document_link(obj.documents.all())
+        if request.user.has_perm("reporting.add_disclosuredecision"):
+            add = reverse("admin:reporting_disclosuredecision_add")
+            links.append(ObjectButton(label="Record a disclosure decision", post=False,
+                                      url=f"{add}?incident={obj.incident_id}&obligation={obj.pk}"))
+        return links
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

@@ -124,3 +124,35 @@ def test_compliance_issues_the_notification_from_the_obligations_page_and_the_me
     assert verified.status_code == 302 and verified.url == page_of(document)
     (message,) = messages_of(verified)
     assert f"verified (SHA-256 {document.sha256[:16]}" in message
+
+
+def test_the_decision_form_offers_only_the_chosen_incidents_obligations(client_as, compliance, recent):
+    other = breach_incident(compliance, jurisdictions=("FR",), title="Another breach",
+                            aware_at=timezone.now().replace(microsecond=0) - timedelta(hours=10))
+    ours, theirs = recent.obligations.get(key="gdpr.notification"), other.obligations.get(key="gdpr.notification")
+    client = client_as(roles.COMPLIANCE_OFFICER)
+
+    # From the obligation's page: the add form for its incident, the obligation chosen, no other incident's offered.
+    links = page_text(client.get(page_of(ours)))
+    add = reverse("admin:reporting_disclosuredecision_add")
+    assert f"{add}?incident={recent.pk}&obligation={ours.pk}" in links.replace("&amp;", "&")
+    form = client.get(add, {"incident": recent.pk, "obligation": ours.pk}).context["adminform"].form
+    offered = list(form.fields["obligation"].queryset)
+    assert ours in offered and theirs not in offered
+    assert set(offered) == set(recent.obligations.all())
+
+    # The list behind the incident field, refilled when the incident changes.
+    choices = client.get(reverse("admin:reporting_disclosuredecision_obligations"), {"incident": other.pk}).json()
+    assert {c["id"] for c in choices["results"]} == set(other.obligations.values_list("pk", flat=True))
+    assert "due " in choices["results"][0]["text"]
+    assert client.get(reverse("admin:reporting_disclosuredecision_obligations"),
+                      {"incident": "x"}).status_code == 400
+    assert client_as(roles.LEADERSHIP).get(reverse("admin:reporting_disclosuredecision_obligations"),
+                                           {"incident": other.pk}).status_code == 403
+
+    # Another incident's obligation is refused on the obligation field, nothing written.
+    response = client.post(add, {"incident": recent.pk, "obligation": theirs.pk, "audience": "regulator",
+                                 "decision": "disclose", "rationale": "r", "legal_basis": "GDPR Art. 33(1)"})
+    assert response.status_code == 200
+    assert "obligation" in response.context["adminform"].form.errors
+    assert not DisclosureDecision.objects.exists()
