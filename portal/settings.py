@@ -155,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# One date format on every page, with the time zone (portal/formats; "7 Dec 2026 00:47 UTC").
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env("DJANGO_TIME_ZONE")
 USE_I18N = True
 USE_TZ = True

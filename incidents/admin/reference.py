@@ -20,6 +20,7 @@ from incidents.models import (
 )
 from portal.core.admin import ConfidentialFieldsAdmin, ReadOnlyAdmin
 from portal.core.admin_lists import LargeListAdmin, cached_choices
+from portal.core.display import size_text
 
 
 class ReadOnlyInline(ConfidentialFieldsAdmin, admin.TabularInline):
@@ -151,8 +152,7 @@ class EvidenceAdmin(LargeListAdmin, ReadOnlyAdmin):
     """The evidence of every incident; added on the incident's page. Its one action re-checks digests."""
 
     actions = ["verify_digests"]
-    list_display = ["title", "incident", "content_type", "size", "sha256", "collected_by", "collected_at",
-                    "last_custody"]
+    list_display = ["title", "incident", "content_type", "size_text", "collected_by", "collected_at", "last_custody"]
     # A cached list of content types and fixed date ranges: no DISTINCT over the evidence per request.
     list_filter = [ContentTypeFilter, ("collected_at", admin.DateFieldListFilter)]
     list_select_related = ["incident", "collected_by"]
@@ -161,7 +161,7 @@ class EvidenceAdmin(LargeListAdmin, ReadOnlyAdmin):
     ordering_ties = ["-collected_at", "-id"]
     sortable_by = ["content_type", "collected_at"]
     fields = ["incident", "title", "description", "stored_file", "reference", "original_name", "content_type",
-              "size", "sha256", "collected_by", "collected_at"]
+              "size_text", "sha256", "collected_by", "collected_at"]
     readonly_fields = fields
     inlines = [CustodyInline]
 
@@ -175,6 +175,10 @@ class EvidenceAdmin(LargeListAdmin, ReadOnlyAdmin):
     @admin.display(description="stored file")
     def stored_file(self, obj):
         return obj.file.name or "-"  # named, not linked: evidence is not served from a public media URL
+
+    @admin.display(description="size", ordering="size")
+    def size_text(self, obj):
+        return size_text(obj.size)
 
     @admin.display(description="last custody entry")
     def last_custody(self, obj):

@@ -70,3 +70,14 @@ def person(user) -> str:
     if user is None:
         return "someone"
     return user.get_full_name() or user.get_username()
+
+
+def size_text(size) -> str:
+    """A file size a reader takes in: "40 bytes", "1.2 MB" (with the exact byte count when above a kilobyte)."""
+    if size is None:
+        return "-"
+    if size < 1024:
+        return f"{size} byte" + ("" if size == 1 else "s")
+    from django.template.defaultfilters import filesizeformat
+
+    return f"{filesizeformat(size)} ({size:,} bytes)".replace("\xa0", " ")

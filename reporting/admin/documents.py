@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.core.admin import ConfidentialFieldsAdmin
+from portal.core.display import size_text
 from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import services
 from reporting.models import Document
@@ -18,12 +19,12 @@ from reporting.models import Document
 class DocumentAdmin(ObjectActionsMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     actions = ["verify"]
     object_actions = {"verify": "Verify"}
-    list_display = ["title", "version", "kind", "incident", "issued_at", "issued_by", "digest", "superseded",
-                    "download"]
+    # What a reader scans for; the kind is in the title, the digest on the document's page.
+    list_display = ["title", "version", "incident", "issued_at", "issued_by", "superseded", "download"]
     list_filter = ["kind"]
     search_fields = ["incident__reference", "title", "sha256"]
     list_select_related = ["incident", "issued_by", "superseded_by"]
-    readonly_fields = ["incident", "kind", "title", "subject", "version", "download", "sha256", "size",
+    readonly_fields = ["incident", "kind", "title", "subject", "version", "download", "sha256", "size_text",
                        "reference_data_version", "template", "issued_by", "issued_at", "supersedes",
                        "superseded", "correction_reason", "obligation", "disclosure"]
     exclude = ["file", "render_context"]
@@ -69,6 +70,10 @@ class DocumentAdmin(ObjectActionsMixin, ConfidentialFieldsAdmin, SimpleHistoryAd
             else:
                 self.message_user(request, f"{document}: verified (SHA-256 {document.sha256[:16]}...)",
                                   messages.SUCCESS)
+
+    @admin.display(description="size")
+    def size_text(self, obj):
+        return size_text(obj.size)
 
     @admin.display(description="SHA-256")
     def digest(self, obj):
