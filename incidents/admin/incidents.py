@@ -11,15 +11,23 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidents import selectors, services, sla
 from incidents.admin.display import duration, sla_label
-from incidents.admin.inlines import INLINES
+from incidents.admin.inlines import (
+    INLINES,
+    ChecklistInline,
+    RecoveryValidationInline,
+    ReviewInline,
+    phases_reached,
+    reached,
+)
 from incidents.admin.widgets import KnownAutocompleteSelect, KnownAutocompleteSelectMultiple, hand_known_choices
 from incidents.forms import LIFECYCLE_FIELDS, IncidentForm, allowed_next_states
+from incidents.lifecycle import Status
 from incidents.metrics import incident_metrics
 from incidents.models import Incident, TimelineEvent
 from incidents.sla import SlaState
@@ -103,6 +111,10 @@ def _in_context(error: ValidationError, what: str) -> ValidationError:
     return ValidationError([f"{what}: {message}" for message in error.messages])
 
 
+def _has_review(incident) -> bool:
+    return hasattr(incident, "review")  # the page's incident is read with its review (get_object)
+
+
 @admin.register(Incident)
 class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
     form = IncidentForm
@@ -148,7 +160,9 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
         if self.has_change_permission(request, obj):
             identity.append("version")
             lifecycle = [("Lifecycle", {"fields": ["move_to", "note"],
-                                        "description": f"{allowed_next_states(obj.status).capitalize()}."})]
+                                        "description": f"{allowed_next_states(obj.status).capitalize()}. The "
+                                                       "checklist, recovery validation and review sections of later "
+                                                       "phases appear when the incident reaches them."})]
         return [
             ("Identity and classification", {"fields": identity}),
             *lifecycle,
@@ -160,8 +174,29 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """The checklist shows the steps of the phases reached (and any step already done); later steps appear
+        when the incident reaches their phase."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ChecklistInline) and obj is not None and obj.pk:
+            kwargs["queryset"] = kwargs["queryset"].filter(
+                Q(phase__in=phases_reached(obj)) | Q(done_at__isnull=False))
+        return kwargs
+
     def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
+        """The sections of the incident's phases reached so far: recovery validation from recovery on, the
+        post-incident review from the review on (or wherever rows of theirs were recorded)."""
+        if obj is None:
+            return []
+        shown = []
+        for inline in self.inlines:
+            if inline is RecoveryValidationInline and not (
+                    reached(obj, Status.RECOVERING, Status.REVIEW, Status.CLOSED) or obj.recovery_validations.exists()):
+                continue
+            if inline is ReviewInline and not (reached(obj, Status.REVIEW, Status.CLOSED) or _has_review(obj)):
+                continue
+            shown.append(inline)
+        return shown
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request):

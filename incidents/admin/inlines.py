@@ -19,6 +19,7 @@ from incidents.models import (
     ContainmentAction,
     CustodyEntry,
     Evidence,
+    Phase,
     PostIncidentReview,
     RecoveryValidation,
 )
@@ -49,7 +50,10 @@ class IncidentInline(ServiceInline):
 
 
 class RecordedInline(IncidentInline):
-    """Rows recorded before: read-only, with the action the row offers."""
+    """Rows recorded before: read-only, with the action the row offers. The row's own name is not printed above
+    it (its read-only column already says what it is)."""
+
+    classes = ["recorded-rows"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -254,6 +258,24 @@ class ReviewInline(ConfidentialFieldsAdmin, admin.StackedInline):
     def action_item_list(self, obj):
         items = obj.action_items.all() if obj.pk else []
         return render_to_string("incidents/admin/action_items.html", {"items": items})
+
+
+# The last checklist phase an incident in each state has reached: its steps, and every earlier phase's, are shown.
+PHASE_REACHED = {"detected": Phase.TRIAGE, "triaged": Phase.CONTAIN, "contained": Phase.INVESTIGATE,
+                 "investigating": Phase.INVESTIGATE, "recovering": Phase.RECOVER}
+
+
+def phases_reached(incident) -> list[str]:
+    """The checklist phases an incident has reached (all of them once it is in review, closed or dismissed)."""
+    phases = list(Phase.values)
+    last = PHASE_REACHED.get(incident.status)
+    return phases if last is None else phases[:phases.index(last) + 1]
+
+
+def reached(incident, *statuses) -> bool:
+    """Whether the incident's lifecycle has reached one of `statuses` (the later sections of the page appear when
+    their phase is reached, or when rows of theirs were recorded)."""
+    return incident is not None and incident.status in statuses
 
 
 INLINES = [

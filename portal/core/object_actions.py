@@ -65,11 +65,11 @@ class ObjectActionsMixin:
                      name=f"{opts.app_label}_{opts.model_name}_object_action"), *super().get_urls()]
 
     def object_action_view(self, request, object_id, action):
-        if request.method != "POST":
-            return HttpResponseRedirect(self._object_url(object_id))
         offered = self.get_actions(request)
         if action not in self.object_actions or action not in offered:
             raise PermissionDenied
+        if request.method != "POST":  # a button posts; a link followed by hand changes nothing
+            return HttpResponseRedirect(self._object_url(object_id))
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404("No such record.")

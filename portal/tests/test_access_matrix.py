@@ -137,12 +137,20 @@ EXPECTED = {
     **admin_model("inventory_inventoryevent", view=READERS, **REFERENCE),
     # Incidents: compliance officers and responders open them; nobody deletes one.
     **admin_model("incidents_incident", view=READERS, add=INCIDENT_WRITERS, delete=NOBODY, simple_history=True),
+    # A button on the record's page (portal.core.object_actions): for whoever may run its action; a GET changes
+    # nothing and sends back to the record's page. The first button of each: issuing the post-incident report.
+    "admin:incidents_incident_object_action": allow(CO, SU),
     **{entry: outcomes for model in ("atlastechnique", "owasprisk", "csfcategory", "runbook", "runbookstep",
                                      "timelineevent", "slanotice", "evidence")
        for entry, outcomes in admin_model(f"incidents_{model}", view=READERS, **REFERENCE).items()},
     # Reporting: compliance officers record decisions and facts; documents are issued, obligations computed.
     **admin_model("reporting_disclosuredecision", view=READERS, add=INVENTORY_WRITERS, delete=NOBODY,
                   simple_history=True),
+    "admin:reporting_disclosuredecision_object_action": allow(LR, SU),  # approving: legal
+    # The chosen incident's obligations, for the decision form: whoever may record a decision.
+    "admin:reporting_disclosuredecision_obligations": allow(*INVENTORY_WRITERS),
+    "admin:reporting_document_object_action": allow(*READERS),  # verifying a document
+    "admin:reporting_obligation_object_action": allow(CO, SU),  # issuing the notification
     **admin_model("reporting_regulatoryfacts", view=READERS, add=INVENTORY_WRITERS, delete=NOBODY,
                   simple_history=True),
     **admin_model("reporting_document", view=READERS, simple_history=True, **REFERENCE,
@@ -299,6 +307,13 @@ def _value(name, route, scene):
         return "no-such-page/"
     if name == "app_label":
         return "inventory"
+    if name == "action":  # an action offered as a button on the record's page: the first one
+        from django.apps import apps
+        from django.contrib import admin
+
+        model = apps.get_model(admin_model_match[1], admin_model_match[2]) if (
+            admin_model_match := re.match(r"^admin/(\w+)/(\w+)/", route)) else None
+        return next(iter(admin.site.get_model_admin(model).object_actions))
     if name == "content_type_id":
         return ContentType.objects.get_for_model(AISystem).pk
     admin_model_match = re.match(r"^admin/(\w+)/(\w+)/", route)

@@ -131,7 +131,9 @@ class DisclosureDecisionAdmin(ObjectActionsMixin, ServiceModelAdmin):
         """The obligation choices of one incident, for the form's obligation list when the incident changes."""
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
-        incident = request.GET.get("incident", "")
+        incident = request.GET.get("incident", "").strip()
+        if not incident:
+            return JsonResponse({"results": []})  # no incident chosen yet
         if not incident.isdigit():
             return JsonResponse({"error": "incident: a number is required."}, status=400)
         return JsonResponse({"results": [{"id": o.pk, "text": obligation_choice(o)}

@@ -179,3 +179,39 @@ def test_history_can_be_read_but_not_reverted_from_the_admin(client_as, complian
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     assert refused.status_code == 403
     assert Incident.objects.get().title == "Renamed"
+
+
+def _sections(response) -> set[str]:
+    return {inline.formset.model._meta.model_name for inline in response.context["inline_admin_formsets"]}
+
+
+def _checklist_phases(response) -> set[str]:
+    for inline in response.context["inline_admin_formsets"]:
+        if inline.formset.model._meta.model_name == "checklistitem":
+            return {form.instance.phase for form in inline.formset.forms}
+    return set()
+
+
+def test_a_new_incident_shows_its_current_phase_and_not_the_recovery_or_review_forms(client_as, scene):
+    response = client_as(roles.INCIDENT_RESPONDER).get(admin_url("incident", "change", scene.incident.pk))
+
+    sections = _sections(response)
+    assert "recoveryvalidation" not in sections and "postincidentreview" not in sections
+    assert {"containmentaction", "evidence", "checklistitem"} <= sections
+    assert _checklist_phases(response) <= {"detect", "triage"}
+    assert scene.incident.checklist.exclude(phase__in=["detect", "triage"]).exists()  # later steps: not yet shown
+    assert "appear when the incident reaches them" in page_text(response)
+
+
+def test_the_recovery_and_review_sections_appear_when_the_incident_reaches_them(client_as, compliance, scene):
+    incident = scene.incident
+    for status in ("triaged", "contained", "investigating", "recovering"):
+        incident = services.incident_transition(actor=compliance, incident=incident, to=status)
+    client = client_as(roles.INCIDENT_RESPONDER)
+
+    recovering = client.get(admin_url("incident", "change", incident.pk))
+
+    assert "recoveryvalidation" in _sections(recovering) and "postincidentreview" not in _sections(recovering)
+    assert _checklist_phases(recovering) == {"detect", "triage", "contain", "investigate", "recover"} & set(
+        incident.checklist.values_list("phase", flat=True))
+    assert "review" not in _checklist_phases(recovering)
