@@ -70,3 +70,9 @@ def person(user) -> str:
     if user is None:
         return "someone"
     return user.get_full_name() or user.get_username()
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`number` and the noun that agrees with it: "1 deadline", "2 deadlines", "1 SLA breach" / "2 SLA breaches"
+    (`plural` for a noun that does not take an s). Only the noun's last word changes: "1 open incident"."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
