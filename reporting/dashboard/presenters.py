@@ -14,6 +14,7 @@ from reporting.dashboard import links
 from reporting.dashboard.selectors import DashboardMetrics
 
 NO_VALUE = "\N{EN DASH}"
+NO_BREAK = "\N{NO-BREAK SPACE}"  # keeps "(2 incidents)" on one line when a chart wraps its label
 
 MEASURE_LABELS = {
     "mttd": "MTTD (detect)",
@@ -47,6 +48,7 @@ class Figure:
     horizontal: bool = False
     palette: str = ""
     notes: list[str] = field(default_factory=list)
+    empty: str = ""  # what the page says instead of an empty chart (no canvas, no spec)
 
     @property
     def rows(self) -> list[dict]:
@@ -87,7 +89,8 @@ def open_by_status(m: DashboardMetrics) -> Figure:
     rows = m.open_by_status
     return Figure(
         id="open-by-status", title="Open incidents by status", chart="bar",
-        caption="Open incidents by lifecycle status.",
+        caption="Open incidents (not closed or dismissed) by where they stand in the lifecycle, from detection "
+                "to post-incident review.",
         labels=[r["label"] for r in rows], series=[Series("Open incidents", _counts(rows))],
         links=[links.incidents_in_status(r["key"]) for r in rows],
         link=links.open_incidents(), link_text="All open incidents", unit="incidents")
@@ -202,13 +205,73 @@ def inference_logs(m: DashboardMetrics) -> Figure:
         link=links.counted_incidents(), link_text="Incidents", unit="incidents", notes=[summary_note(m)])
 
 
+def on_time_filing(m: DashboardMetrics) -> Figure:
+    f = m.on_time_filing
+    rows = f["regimes"]
+    if f["submitted"]:
+        caption = (f"Of {counted(f['submitted'], 'obligation')} submitted that had a due time, {f['on_time']} "
+                   f"{'was' if f['on_time'] == 1 else 'were'} submitted by it ({percent(f['share'])} on time), "
+                   "by regime.")
+    else:
+        caption = "Obligations submitted by their due time, of those submitted that had one, by regime."
+    return Figure(
+        id="on-time-filing", title="Regulatory filings on time", chart="bar", horizontal=True,
+        caption=caption, labels=[r["label"] for r in rows],
+        series=[Series("Submitted with a due time", _counts(rows, key="submitted")),
+                Series("Submitted by the due time", _counts(rows, key="on_time"))],
+        links=[links.filed_obligations(r["key"]) for r in rows],
+        link=links.filed_obligations(), link_text="Submitted obligations with a due time", unit="obligations",
+        empty="" if rows else "No obligations submitted yet.",
+        notes=[*(f"{r['label']}: {percent(r['share'])} on time ({r['on_time']} of {r['submitted']})." for r in rows),
+               "Obligations without a fixed deadline are left out.", summary_note(m)])
+
+
+def _mttd(m: DashboardMetrics, rows: list[dict], *, figure_id: str, what: str, param: str) -> Figure:
+    return Figure(
+        id=figure_id, title=f"Mean time to detect by {what}", chart="bar", horizontal=True,
+        caption=f"Mean hours from the start of a failure or attack to its detection, by {what}, over the incidents "
+                f"(not dismissed) whose start is recorded; each {what} with how many such incidents it has. "
+                "A mean over few incidents says little.",
+        labels=[f"{r['label']} ({counted(r['incidents'], 'incident').replace(' ', NO_BREAK)})" for r in rows],
+        series=[Series(MEASURE_LABELS["mttd"], _counts(rows, key="mttd"))],
+        links=[links.counted_incidents(**{f"{param}__exact": r["key"]}, occurred_at__isnull="False") for r in rows],
+        link=links.counted_incidents(occurred_at__isnull="False"), link_text="Incidents with a recorded start",
+        unit="hours", empty="" if rows else "No incident (not dismissed) has its start time recorded yet.",
+        notes=[summary_note(m)])
+
+
+def mttd_by_class(m: DashboardMetrics) -> Figure:
+    return _mttd(m, m.mttd_by_class, figure_id="mttd-by-class", what="incident class", param="incident_class")
+
+
+def mttd_by_source(m: DashboardMetrics) -> Figure:
+    return _mttd(m, m.mttd_by_source, figure_id="mttd-by-source", what="detection source", param="detection_source")
+
+
+def track_intent(m: DashboardMetrics) -> Figure:
+    rows = m.track_intent
+    return Figure(
+        id="track-intent", title="Incidents by track and intent", chart="bar", horizontal=True,
+        caption=f"{counted(sum(_counts(rows, key='incidents')), 'incident')} (not dismissed), of which "
+                f"{sum(_counts(rows, key='open'))} open, by track (an attack on an AI system, or harm caused by one) "
+                "and by intent (adversarial, unintentional, not known).",
+        labels=[r["label"] for r in rows],
+        series=[Series("All incidents", _counts(rows, key="incidents")), Series("Open incidents",
+                                                                               _counts(rows, key="open"))],
+        links=[links.counted_incidents(track__exact=r["track"], intent__exact=r["intent"]) for r in rows],
+        link=links.counted_incidents(), link_text="Incidents", unit="incidents",
+        notes=["Each bar links to all the incidents (not dismissed) of its track and intent.", summary_note(m)])
+
+
 FIGURES = {
     "incidents": (open_by_severity, open_by_status),
     "deadlines": (deadlines,),
     "response": (detection_times, response_times),
+    "detection": (mttd_by_class, mttd_by_source),
+    "kinds": (track_intent,),
     "inventory": (risk_classes, readiness),
     "coverage": (csf, atlas),
-    "evidence": (inference_logs,),
+    "evidence": (inference_logs, on_time_filing),
 }
 
 
@@ -217,8 +280,9 @@ def dashboard_figures(m: DashboardMetrics) -> dict[str, list[Figure]]:
 
 
 def chart_data(figures: dict[str, list[Figure]]) -> dict:
-    """What `json_script` hands to the page's script: {figure id: chart spec}."""
-    return {f.id: f.as_chart() for section in figures.values() for f in section}
+    """What `json_script` hands to the page's script: {figure id: chart spec}, for every figure with data (an
+    empty one has no canvas either)."""
+    return {f.id: f.as_chart() for section in figures.values() for f in section if not f.empty}
 
 
 def summary_minutes() -> str:

@@ -349,7 +349,7 @@ def median_time_to_submission_direct() -> dict:
 @dataclass(frozen=True)
 class DashboardMetrics:
     """`as_of`: when the live figures were read; `summary_as_of`: when the summarised ones (response times,
-    coverage, inference logs, time to submission) were rebuilt."""
+    coverage, inference logs, time to submission and the breakdowns of `breakdowns`) were rebuilt."""
 
     as_of: datetime
     summary_as_of: datetime
@@ -364,6 +364,10 @@ class DashboardMetrics:
     atlas: list
     inference_logs: dict
     submission: dict
+    on_time_filing: dict
+    mttd_by_class: list
+    mttd_by_source: list
+    track_intent: list
 
     @property
     def open_incidents(self) -> int:
@@ -392,4 +396,8 @@ def dashboard_metrics(now: datetime | None = None) -> DashboardMetrics:
         atlas=atlas_coverage(summaries),
         inference_logs=summaries.inference_logs(),
         submission=summaries.submission(),
+        on_time_filing=summaries.on_time_filing(),
+        mttd_by_class=summaries.mttd_by("incident_class"),
+        mttd_by_source=summaries.mttd_by("detection_source"),
+        track_intent=summaries.track_intent(),
     )

@@ -61,6 +61,8 @@
     return (unit === "hours" ? value.toFixed(1) : String(value)) + (unit ? " " + unit : "");
   }
 
+  var LABEL_WIDTH = 30; // characters per line of a horizontal chart's label
+
   // A long label is wrapped on words (never cut): an array of lines, which Chart.js gives the room it needs.
   function wrap(text, width) {
     var lines = [];
@@ -119,7 +121,7 @@
         ticks: {
           autoSkip: false,
           callback: function (value) {
-            return wrap(this.getLabelForValue(value), spec.horizontal ? 28 : 16);
+            return wrap(this.getLabelForValue(value), spec.horizontal ? LABEL_WIDTH : 16);
           }
         }
       };
@@ -138,9 +140,13 @@
       return;
     }
     if (spec.horizontal) {
-      // A bar per label (and series), each label on up to two lines: the box grows with the labels.
-      var rows = spec.labels.length * Math.max(1, spec.datasets.length);
-      canvas.parentNode.style.height = Math.max(240, 60 + rows * 22 + spec.labels.length * 12) + "px";
+      // The box grows with the labels: each row as tall as its wrapped label or its bars, whichever is taller.
+      var height = 60;
+      spec.labels.forEach(function (label) {
+        var lines = wrap(label, LABEL_WIDTH);
+        height += Math.max((Array.isArray(lines) ? lines.length : 1) * 15 + 10, spec.datasets.length * 18 + 10);
+      });
+      canvas.parentNode.style.height = Math.max(240, height) + "px";
     }
     new Chart(canvas, {
       type: spec.type,
