@@ -4,7 +4,8 @@ Live figures (read per request, each served by an index or a small table): open 
 SLA breaches, regulatory deadlines, inventory posture, runbook coverage. Summarised figures (read from the summary
 tables of `reporting.dashboard.summaries`, rebuilt by the schedule): response times, incident coverage by CSF
 function and ATLAS tactic, inference logs, time to submission; their direct queries stay here as `*_direct`, the
-reference the summary tests compare with (ADR 0012).
+reference the summary tests compare with (ADR 0012). The breakdowns (on-time filing per regime, MTTD by incident
+class and by detection source, incidents by track and intent) are summarised too, from `breakdowns`.
 
 Every function runs a fixed number of queries (one, at most two) whatever the number of incidents, systems or
 obligations; Python only reshapes the grouped rows (at most one per severity, status, month, risk class, CSF function
