@@ -81,3 +81,9 @@ def size_text(size) -> str:
     from django.template.defaultfilters import filesizeformat
 
     return f"{filesizeformat(size)} ({size:,} bytes)".replace("\xa0", " ")
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`number` and the noun that agrees with it: "1 deadline", "2 deadlines", "1 SLA breach" / "2 SLA breaches"
+    (`plural` for a noun that does not take an s). Only the noun's last word changes: "1 open incident"."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"

@@ -1,7 +1,8 @@
 """The dashboard's figures as CSV: one row per metric and series point.
 
 Columns: metric (which figure), series (which line or bar group), key (the stored value or period: a severity,
-a status, a month YYYY-MM, a risk class, a CSF function or ATLAS tactic id), label (its readable name), value
+a status, a month YYYY-MM, a risk class, a CSF function or ATLAS tactic id, a regime, an incident class, a detection
+source, track/intent; "all" for a total), label (its readable name), value
 (a number; empty where there is none, e.g. a month without the timestamps a mean needs), unit, as_of (UTC): when the
 figure was read, the request for the live figures, the last rebuild of the summaries for the summarised ones
 (`SUMMARISED`; ADR 0012).
@@ -18,7 +19,8 @@ from reporting.dashboard.selectors import DashboardMetrics
 HEADER = ["metric", "series", "key", "label", "value", "unit", "as_of"]
 # Metrics read from the summaries; CSF coverage counts its runbooks live.
 SUMMARISED = frozenset({"response_times_by_month", "csf_coverage", "atlas_coverage", "inference_logs",
-                        "time_to_submission"})
+                        "time_to_submission", "on_time_filing", "mttd_by_incident_class", "mttd_by_detection_source",
+                        "incidents_by_track_and_intent"})
 LIVE_SERIES = frozenset({("csf_coverage", "runbooks")})
 
 
@@ -75,6 +77,18 @@ def metric_rows(m: DashboardMetrics) -> Iterator[tuple]:
            "obligations")
     yield ("time_to_submission", "median", "median", "Median clock start to submission", sub["median_hours"],
            "hours")
+    filing = m.on_time_filing
+    for key, row in (("all", {**filing, "label": "All regimes"}), *((r["key"], r) for r in filing["regimes"])):
+        yield "on_time_filing", "submitted with a due time", key, row["label"], row["submitted"], "obligations"
+        yield "on_time_filing", "submitted by the due time", key, row["label"], row["on_time"], "obligations"
+        yield "on_time_filing", "share on time", key, row["label"], row["share"], "ratio"
+    for metric, rows in (("mttd_by_incident_class", m.mttd_by_class), ("mttd_by_detection_source", m.mttd_by_source)):
+        for row in rows:
+            yield metric, "incidents measured", row["key"], row["label"], row["incidents"], "incidents"
+            yield metric, "mttd", row["key"], row["label"], row["mttd"], "hours"
+    for row in m.track_intent:
+        yield "incidents_by_track_and_intent", "incidents", row["key"], row["label"], row["incidents"], "incidents"
+        yield "incidents_by_track_and_intent", "open incidents", row["key"], row["label"], row["open"], "incidents"
 
 
 def metrics_csv(m: DashboardMetrics) -> str:

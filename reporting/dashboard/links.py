@@ -84,6 +84,12 @@ def submitted_obligations() -> str:
     return changelist("reporting_obligation", status__exact="submitted")
 
 
+def filed_obligations(regime: str | None = None) -> str:
+    """Obligations submitted that had a due time (the population of the on-time filing rate), of one regime."""
+    return changelist("reporting_obligation", status__exact="submitted", submitted_at__isnull="False",
+                      due_at__isnull="False", **({"regime__exact": regime} if regime else {}))
+
+
 # --- inventory --------------------------------------------------------------------------------------------------
 
 

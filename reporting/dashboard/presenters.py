@@ -9,10 +9,12 @@ from datetime import UTC
 
 from django.conf import settings
 
+from portal.core.display import counted
 from reporting.dashboard import links
 from reporting.dashboard.selectors import DashboardMetrics
 
 NO_VALUE = "\N{EN DASH}"
+NO_BREAK = "\N{NO-BREAK SPACE}"  # keeps "(2 incidents)" on one line when a chart wraps its label
 
 MEASURE_LABELS = {
     "mttd": "MTTD (detect)",
@@ -42,9 +44,11 @@ class Figure:
     link: str
     link_text: str
     unit: str = ""
+    label_axis: str = ""
     horizontal: bool = False
     palette: str = ""
     notes: list[str] = field(default_factory=list)
+    empty: str = ""  # what the page says instead of an empty chart (no canvas, no spec)
 
     @property
     def rows(self) -> list[dict]:
@@ -53,9 +57,14 @@ class Figure:
                 for i, (label, url) in enumerate(zip(self.labels, self.links, strict=True))]
 
     def as_chart(self) -> dict:
-        return {"type": self.chart, "title": self.title, "labels": self.labels, "unit": self.unit,
-                "horizontal": self.horizontal, "palette": self.palette, "links": self.links,
-                "datasets": [{"label": s.label, "data": s.data} for s in self.series]}
+        """The spec `dashboard.js` draws. Lines are straight segments between the points (`tension` 0, no curve
+        inventing values between months) and stop at a month without data."""
+        spec = {"type": self.chart, "title": self.title, "labels": self.labels, "unit": self.unit,
+                "label_axis": self.label_axis, "horizontal": self.horizontal, "palette": self.palette,
+                "links": self.links, "datasets": [{"label": s.label, "data": s.data} for s in self.series]}
+        if self.chart == "line":
+            spec.update(tension=0, span_gaps=False)
+        return spec
 
 
 def summary_note(m: DashboardMetrics, what: str = "Figures") -> str:
@@ -70,7 +79,7 @@ def open_by_severity(m: DashboardMetrics) -> Figure:
     rows = m.open_by_severity
     return Figure(
         id="open-by-severity", title="Open incidents by severity", chart="bar", palette="severity",
-        caption=f"{m.open_incidents} open incidents (not closed or dismissed), by severity.",
+        caption=f"{counted(m.open_incidents, 'open incident')} (not closed or dismissed), by severity.",
         labels=[r["label"] for r in rows], series=[Series("Open incidents", _counts(rows))],
         links=[links.open_incidents_of_severity(r["key"]) for r in rows],
         link=links.open_incidents(), link_text="All open incidents", unit="incidents")
@@ -80,7 +89,8 @@ def open_by_status(m: DashboardMetrics) -> Figure:
     rows = m.open_by_status
     return Figure(
         id="open-by-status", title="Open incidents by status", chart="bar",
-        caption="Open incidents by lifecycle status.",
+        caption="Open incidents (not closed or dismissed) by where they stand in the lifecycle, from detection "
+                "to post-incident review.",
         labels=[r["label"] for r in rows], series=[Series("Open incidents", _counts(rows))],
         links=[links.incidents_in_status(r["key"]) for r in rows],
         link=links.open_incidents(), link_text="All open incidents", unit="incidents")
@@ -101,26 +111,44 @@ def deadlines(m: DashboardMetrics) -> Figure:
         notes=[f"Due in 1 to {d['days']} days links to the board's \"due later\" list, soonest first."])
 
 
-def response_times(m: DashboardMetrics) -> Figure:
+def _months(m: DashboardMetrics, names: tuple[str, ...]) -> dict:
+    """Labels, series and month links of a response-time chart drawing the measures `names`."""
     rows = m.response_times
+    return {"labels": [r["month"].strftime("%Y-%m") for r in rows],
+            "series": [Series(MEASURE_LABELS[name], [r[name] for r in rows]) for name in names],
+            "links": [links.counted_incidents(detected_at__year=r["month"].year, detected_at__month=r["month"].month)
+                      for r in rows]}
+
+
+MONTH_AXIS = "Month of detection (UTC)"
+GAP_NOTE = "A gap: no incident of that month has both timestamps yet."
+
+
+def detection_times(m: DashboardMetrics) -> Figure:
     return Figure(
-        id="response-times", title="Mean response times by month of detection", chart="line",
-        caption="Mean hours from occurrence to detection (MTTD) and from detection to acknowledgement (MTTA), "
-                "containment (MTTC) and recovery (MTTR), per calendar month (UTC) of detection, last 12 months. "
-                "A gap: no incident of that month has both timestamps yet.",
-        labels=[r["month"].strftime("%Y-%m") for r in rows],
-        series=[Series(label, [r[name] for r in rows]) for name, label in MEASURE_LABELS.items()],
-        links=[links.counted_incidents(detected_at__year=r["month"].year, detected_at__month=r["month"].month)
-               for r in rows],
-        link=links.counted_incidents(), link_text="Incidents", unit="hours", notes=[summary_note(m)])
+        id="detection-times", title="Mean time to detect (MTTD) by month", chart="line",
+        caption="Mean hours from the start of a failure or attack to its detection, per calendar month (UTC) of "
+                "detection, last 12 months. On its own scale: detection often takes hundreds of hours, the "
+                "response that follows a few, and one axis would flatten the response to zero. " + GAP_NOTE,
+        **_months(m, ("mttd",)), link=links.counted_incidents(), link_text="Incidents", unit="hours",
+        label_axis=MONTH_AXIS, notes=[summary_note(m)])
+
+
+def response_times(m: DashboardMetrics) -> Figure:
+    return Figure(
+        id="response-times", title="Mean response times after detection by month", chart="line",
+        caption="Mean hours from detection to acknowledgement (MTTA), containment (MTTC) and recovery (MTTR), per "
+                "calendar month (UTC) of detection, last 12 months. " + GAP_NOTE,
+        **_months(m, ("mtta", "mttc", "mttr")), link=links.counted_incidents(), link_text="Incidents",
+        unit="hours", label_axis=MONTH_AXIS, notes=[summary_note(m)])
 
 
 def risk_classes(m: DashboardMetrics) -> Figure:
     rows = m.risk_classes
     return Figure(
         id="risk-classes", title="AI systems by risk class", chart="bar", horizontal=True,
-        caption=f"{sum(_counts(rows))} AI systems in development, production or suspended (retired ones left out), "
-                "by EU AI Act risk class.",
+        caption=f"{counted(sum(_counts(rows)), 'AI system')} in development, production or suspended (retired ones "
+                "left out), by EU AI Act risk class.",
         labels=[r["label"] for r in rows], series=[Series("AI systems", _counts(rows))],
         links=[links.systems_of_risk_class(r["key"]) for r in rows],
         link=links.systems(), link_text="AI systems", unit="systems")
@@ -131,8 +159,8 @@ def readiness(m: DashboardMetrics) -> Figure:
     return Figure(
         id="readiness-gaps", title="High-risk systems: evidence-readiness gaps", chart="bar", horizontal=True,
         palette="gaps",
-        caption=f"Of {m.readiness['systems']} high-risk AI systems (Annex I or Annex III, not retired), how many "
-                "lack each piece of evidence readiness.",
+        caption=f"Of {counted(m.readiness['systems'], 'high-risk AI system')} (Annex I or Annex III, not "
+                "retired), how many lack each piece of evidence readiness.",
         labels=[r["label"] for r in rows], series=[Series("High-risk systems", _counts(rows))],
         links=[links.high_risk_systems_with_gap(r["key"]) for r in rows],
         link=links.high_risk_systems(), link_text="High-risk AI systems", unit="systems")
@@ -168,8 +196,8 @@ def inference_logs(m: DashboardMetrics) -> Figure:
     return Figure(
         id="inference-logs", title="Incidents with complete inference logs", chart="doughnut",
         palette="logs",
-        caption=f"{logs['complete']} of {logs['incidents']} incidents (not dismissed) have complete inference logs "
-                "for their exposure window.",
+        caption=f"{logs['complete']} of {counted(logs['incidents'], 'incident')} (not dismissed) "
+                f"{'has' if logs['complete'] == 1 else 'have'} complete inference logs for their exposure window.",
         labels=["Complete", "Incomplete", "Not recorded"],
         series=[Series("Incidents", [logs["complete"], logs["incomplete"], logs["unknown"]])],
         links=[links.incidents_with_inference_logs("1"), links.incidents_with_inference_logs("0"),
@@ -177,13 +205,73 @@ def inference_logs(m: DashboardMetrics) -> Figure:
         link=links.counted_incidents(), link_text="Incidents", unit="incidents", notes=[summary_note(m)])
 
 
+def on_time_filing(m: DashboardMetrics) -> Figure:
+    f = m.on_time_filing
+    rows = f["regimes"]
+    if f["submitted"]:
+        caption = (f"Of {counted(f['submitted'], 'obligation')} submitted that had a due time, {f['on_time']} "
+                   f"{'was' if f['on_time'] == 1 else 'were'} submitted by it ({percent(f['share'])} on time), "
+                   "by regime.")
+    else:
+        caption = "Obligations submitted by their due time, of those submitted that had one, by regime."
+    return Figure(
+        id="on-time-filing", title="Regulatory filings on time", chart="bar", horizontal=True,
+        caption=caption, labels=[r["label"] for r in rows],
+        series=[Series("Submitted with a due time", _counts(rows, key="submitted")),
+                Series("Submitted by the due time", _counts(rows, key="on_time"))],
+        links=[links.filed_obligations(r["key"]) for r in rows],
+        link=links.filed_obligations(), link_text="Submitted obligations with a due time", unit="obligations",
+        empty="" if rows else "No obligations submitted yet.",
+        notes=[*(f"{r['label']}: {percent(r['share'])} on time ({r['on_time']} of {r['submitted']})." for r in rows),
+               "Obligations without a fixed deadline are left out.", summary_note(m)])
+
+
+def _mttd(m: DashboardMetrics, rows: list[dict], *, figure_id: str, what: str, param: str) -> Figure:
+    return Figure(
+        id=figure_id, title=f"Mean time to detect by {what}", chart="bar", horizontal=True,
+        caption=f"Mean hours from the start of a failure or attack to its detection, by {what}, over the incidents "
+                f"(not dismissed) whose start is recorded; each {what} with how many such incidents it has. "
+                "A mean over few incidents says little.",
+        labels=[f"{r['label']} ({counted(r['incidents'], 'incident').replace(' ', NO_BREAK)})" for r in rows],
+        series=[Series(MEASURE_LABELS["mttd"], _counts(rows, key="mttd"))],
+        links=[links.counted_incidents(**{f"{param}__exact": r["key"]}, occurred_at__isnull="False") for r in rows],
+        link=links.counted_incidents(occurred_at__isnull="False"), link_text="Incidents with a recorded start",
+        unit="hours", empty="" if rows else "No incident (not dismissed) has its start time recorded yet.",
+        notes=[summary_note(m)])
+
+
+def mttd_by_class(m: DashboardMetrics) -> Figure:
+    return _mttd(m, m.mttd_by_class, figure_id="mttd-by-class", what="incident class", param="incident_class")
+
+
+def mttd_by_source(m: DashboardMetrics) -> Figure:
+    return _mttd(m, m.mttd_by_source, figure_id="mttd-by-source", what="detection source", param="detection_source")
+
+
+def track_intent(m: DashboardMetrics) -> Figure:
+    rows = m.track_intent
+    return Figure(
+        id="track-intent", title="Incidents by track and intent", chart="bar", horizontal=True,
+        caption=f"{counted(sum(_counts(rows, key='incidents')), 'incident')} (not dismissed), of which "
+                f"{sum(_counts(rows, key='open'))} open, by track (an attack on an AI system, or harm caused by one) "
+                "and by intent (adversarial, unintentional, not known).",
+        labels=[r["label"] for r in rows],
+        series=[Series("All incidents", _counts(rows, key="incidents")), Series("Open incidents",
+                                                                               _counts(rows, key="open"))],
+        links=[links.counted_incidents(track__exact=r["track"], intent__exact=r["intent"]) for r in rows],
+        link=links.counted_incidents(), link_text="Incidents", unit="incidents",
+        notes=["Each bar links to all the incidents (not dismissed) of its track and intent.", summary_note(m)])
+
+
 FIGURES = {
     "incidents": (open_by_severity, open_by_status),
     "deadlines": (deadlines,),
-    "response": (response_times,),
+    "response": (detection_times, response_times),
+    "detection": (mttd_by_class, mttd_by_source),
+    "kinds": (track_intent,),
     "inventory": (risk_classes, readiness),
     "coverage": (csf, atlas),
-    "evidence": (inference_logs,),
+    "evidence": (inference_logs, on_time_filing),
 }
 
 
@@ -192,8 +280,9 @@ def dashboard_figures(m: DashboardMetrics) -> dict[str, list[Figure]]:
 
 
 def chart_data(figures: dict[str, list[Figure]]) -> dict:
-    """What `json_script` hands to the page's script: {figure id: chart spec}."""
-    return {f.id: f.as_chart() for section in figures.values() for f in section}
+    """What `json_script` hands to the page's script: {figure id: chart spec}, for every figure with data (an
+    empty one has no canvas either)."""
+    return {f.id: f.as_chart() for section in figures.values() for f in section if not f.empty}
 
 
 def summary_minutes() -> str:

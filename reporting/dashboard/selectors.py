@@ -4,7 +4,8 @@ Live figures (read per request, each served by an index or a small table): open 
 SLA breaches, regulatory deadlines, inventory posture, runbook coverage. Summarised figures (read from the summary
 tables of `reporting.dashboard.summaries`, rebuilt by the schedule): response times, incident coverage by CSF
 function and ATLAS tactic, inference logs, time to submission; their direct queries stay here as `*_direct`, the
-reference the summary tests compare with (ADR 0012).
+reference the summary tests compare with (ADR 0012). The breakdowns (on-time filing per regime, MTTD by incident
+class and by detection source, incidents by track and intent) are summarised too, from `breakdowns`.
 
 Every function runs a fixed number of queries (one, at most two) whatever the number of incidents, systems or
 obligations; Python only reshapes the grouped rows (at most one per severity, status, month, risk class, CSF function
@@ -349,7 +350,7 @@ def median_time_to_submission_direct() -> dict:
 @dataclass(frozen=True)
 class DashboardMetrics:
     """`as_of`: when the live figures were read; `summary_as_of`: when the summarised ones (response times,
-    coverage, inference logs, time to submission) were rebuilt."""
+    coverage, inference logs, time to submission and the breakdowns of `breakdowns`) were rebuilt."""
 
     as_of: datetime
     summary_as_of: datetime
@@ -364,6 +365,10 @@ class DashboardMetrics:
     atlas: list
     inference_logs: dict
     submission: dict
+    on_time_filing: dict
+    mttd_by_class: list
+    mttd_by_source: list
+    track_intent: list
 
     @property
     def open_incidents(self) -> int:
@@ -392,4 +397,8 @@ def dashboard_metrics(now: datetime | None = None) -> DashboardMetrics:
         atlas=atlas_coverage(summaries),
         inference_logs=summaries.inference_logs(),
         submission=summaries.submission(),
+        on_time_filing=summaries.on_time_filing(),
+        mttd_by_class=summaries.mttd_by("incident_class"),
+        mttd_by_source=summaries.mttd_by("detection_source"),
+        track_intent=summaries.track_intent(),
     )

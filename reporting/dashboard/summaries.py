@@ -6,7 +6,9 @@ incident or submitted obligation) and none changes what anybody must do in the n
 - incidents per CSF 2.0 function (through their checklist items) and per ATLAS tactic, with the techniques in use;
 - mean response times per month of detection;
 - incidents by completeness of their inference logs;
-- the median time from clock start to regulatory submission.
+- the median time from clock start to regulatory submission;
+- the on-time filing rate, the mean time to detect by incident class and by detection source, and the incidents by
+  track and intent (`reporting.dashboard.breakdowns`).
 The live figures (open incidents, SLA breaches, deadlines, inventory, runbook coverage) stay in `selectors`, each a
 query an index or a small table serves. ADR 0012 says why, how fresh each is and how it is kept right.
 
@@ -26,7 +28,7 @@ from django.utils import timezone
 
 from incidents.metrics import MEASURES
 from incidents.models import ChecklistItem, Incident
-from reporting.dashboard import selectors
+from reporting.dashboard import breakdowns, selectors
 from reporting.models import DashboardSummaryRow, DashboardSummaryState
 
 CSF = "csf_incidents"
@@ -37,6 +39,9 @@ RESPONSE = {name: f"response_{name}" for name in MEASURES}
 LOGS = "inference_logs"
 SUBMISSION = "submission"
 LOG_KEYS = ("incidents", "complete", "incomplete", "unknown")
+FILING, FILING_ON_TIME = "filing_submitted", "filing_on_time"
+MTTD_BY = {"incident_class": "mttd_class", "detection_source": "mttd_source"}
+TRACK_INTENT, TRACK_INTENT_OPEN = "track_intent", "track_intent_open"
 
 
 def _month_key(value: datetime) -> str:
@@ -92,10 +97,24 @@ def _submission_rows(using):
     return [(SUBMISSION, "median", submitted, median)]
 
 
+def _breakdown_rows(using):
+    """The breakdowns of `reporting.dashboard.breakdowns`: four GROUP BYs (filings per regime, MTTD per class and per
+    source, incidents per track and intent)."""
+    rows = []
+    for regime, submitted, on_time in breakdowns.filing_counts(using):
+        rows += [(FILING, regime, submitted, None), (FILING_ON_TIME, regime, on_time, None)]
+    for field_name, figure in MTTD_BY.items():
+        rows += [(figure, code, n, mean) for code, n, mean in breakdowns.mttd_counts(field_name, using)]
+    for track, intent, incidents, open_ in breakdowns.track_intent_counts(using):
+        key = breakdowns.track_intent_key(track, intent)
+        rows += [(TRACK_INTENT, key, incidents, None), (TRACK_INTENT_OPEN, key, open_, None)]
+    return rows
+
+
 def compute(now: datetime, using: str = "default") -> list[tuple[str, str, int, timedelta | None]]:
     """(figure, key, count, duration) of every summarised figure, read from the source tables now."""
     return [*_csf_rows(using), *_atlas_rows(using), *_response_rows(now, using), *_log_rows(using),
-            *_submission_rows(using)]
+            *_submission_rows(using), *_breakdown_rows(using)]
 
 
 def rebuild(now: datetime | None = None, *, using: str = "default") -> DashboardSummaryState:
@@ -174,6 +193,23 @@ class Summaries:
     def submission(self) -> dict:
         submitted, median = self._get(SUBMISSION).get("median", (0, None))
         return {"submitted": submitted, "median_hours": selectors.hours(median)}
+
+    def on_time_filing(self) -> dict:
+        """As `breakdowns.on_time_filing_direct()`."""
+        return breakdowns.on_time_filing_figure(
+            (regime, submitted, self.count(FILING_ON_TIME, regime))
+            for regime, (submitted, _) in self._get(FILING).items())
+
+    def mttd_by(self, field_name: str) -> list[dict]:
+        """As `breakdowns.mttd_direct(field_name)`: by incident class or by detection source."""
+        return breakdowns.mttd_figure(field_name, ((code, n, mean)
+                                                   for code, (n, mean) in self._get(MTTD_BY[field_name]).items()))
+
+    def track_intent(self) -> list[dict]:
+        """As `breakdowns.track_intent_direct()`."""
+        return breakdowns.track_intent_figure(
+            (*key.split("/", 1), incidents, self.count(TRACK_INTENT_OPEN, key))
+            for key, (incidents, _) in self._get(TRACK_INTENT).items())
 
 
 def read() -> Summaries | None:

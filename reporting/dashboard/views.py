@@ -40,6 +40,8 @@ def dashboard(request):
         "logs_share": presenters.percent(metrics.inference_logs["share"]),
         "submitted_url": links.submitted_obligations(),
         "median_submission": presenters.hours_text(metrics.submission["median_hours"]),
+        "filed_url": links.filed_obligations(),
+        "on_time_share": presenters.percent(metrics.on_time_filing["share"]),
         "measure_labels": presenters.MEASURE_LABELS,
         "summary_minutes": presenters.summary_minutes(),
     }

@@ -44,6 +44,13 @@ def test_the_export_has_a_header_and_a_row_per_point(client_as, incident_scene, 
     assert value("atlas_coverage", "incidents", "AML.TA0005") == "2"
     assert value("inference_logs", "share", "complete_share") == "0.25"
     assert value("time_to_submission", "median", "median") == ""
+    assert value("mttd_by_incident_class", "mttd", "prompt_injection") == "2.33"  # 2 h, 4 h and 1 h
+    assert value("mttd_by_incident_class", "incidents measured", "prompt_injection") == "3"
+    assert value("mttd_by_detection_source", "incidents measured", "other") == "3"
+    assert value("incidents_by_track_and_intent", "incidents", "security/unknown") == "4"
+    assert value("incidents_by_track_and_intent", "open incidents", "security/unknown") == "4"
+    assert value("incidents_by_track_and_intent", "incidents", "safety/adversarial") == "0"
+    assert value("on_time_filing", "share on time", "all") == ""
 
     per_metric = {}
     for row in rows:
@@ -52,7 +59,8 @@ def test_the_export_has_a_header_and_a_row_per_point(client_as, incident_scene, 
         "open_incidents_by_severity": 4, "open_incidents_by_status": 6, "sla_breaches": 1,
         "regulatory_deadlines": 4, "response_times_by_month": 12 * 5, "systems_by_risk_class": 9,
         "high_risk_readiness_gaps": 5, "csf_coverage": 12, "atlas_coverage": 16, "inference_logs": 5,
-        "time_to_submission": 2,
+        "time_to_submission": 2, "on_time_filing": 3, "mttd_by_incident_class": 2, "mttd_by_detection_source": 2,
+        "incidents_by_track_and_intent": 12,
     }
 
 
@@ -63,6 +71,9 @@ def test_the_export_carries_deadlines_and_the_median(client_as, obligation_scene
     assert found[("regulatory_deadlines", "due_soon")] == "2"
     assert found[("time_to_submission", "median")] == "30.0"
     assert found[("time_to_submission", "submitted")] == "3"
+    rows_on_time = {(r["series"], r["key"]): r["value"] for r in rows if r["metric"] == "on_time_filing"}
+    assert rows_on_time == {(series, key): value for key in ("all", "gdpr") for series, value in (
+        ("submitted with a due time", "3"), ("submitted by the due time", "3"), ("share on time", "1.0"))}
 
 
 def test_text_cells_cannot_become_spreadsheet_formulas():

@@ -16,8 +16,9 @@ from reporting.dashboard.presenters import FIGURES
 
 pytestmark = pytest.mark.django_db
 
-CHART_IDS = ["open-by-severity", "open-by-status", "deadlines", "response-times", "risk-classes", "readiness-gaps",
-             "csf-coverage", "atlas-coverage", "inference-logs"]
+CHART_IDS = ["open-by-severity", "open-by-status", "deadlines", "detection-times", "response-times", "mttd-by-class",
+             "mttd-by-source", "track-intent", "risk-classes", "readiness-gaps", "csf-coverage", "atlas-coverage",
+             "inference-logs", "on-time-filing"]
 
 
 class PageParser(HTMLParser):
@@ -85,7 +86,7 @@ def test_the_numbers_are_on_the_page_without_script(page):
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "10 open incidents (not closed or dismissed)" in text  # 4 + the 6 breaches of the obligation scene
     assert "Of 3 high-risk AI systems" in text
-    assert "1 of 10 incidents (not dismissed) have complete inference logs" in text
+    assert "1 of 10 incidents (not dismissed) has complete inference logs" in text
     assert "30.0 h" in text  # median time to submission
     assert "SLA breaches now" in text
     for table_cell in ('<td class="num">3.0</td>', '<td class="num">24.0</td>'):  # MTTD and MTTR of last month
@@ -122,7 +123,7 @@ def test_the_admin_lists_behind_the_bars_hold_what_the_bars_count(page):
     checked = 0
     for section in response.context["figures"].values():
         for figure in section:
-            if figure.id in ("csf-coverage", "response-times"):
+            if figure.id in ("csf-coverage", "detection-times", "response-times", "mttd-by-class", "mttd-by-source"):
                 continue  # steps and means: not a count of the records linked
             for row in figure.rows:
                 if figure.id == "deadlines" and row["label"].startswith("Due in 1 to"):
@@ -136,10 +137,10 @@ def test_the_admin_lists_behind_the_bars_hold_what_the_bars_count(page):
 
 def test_the_month_links_list_the_incidents_detected_that_month(page, incident_scene):
     response, _, client = page
-    (figure,) = response.context["figures"]["response"]
     months = {r["month"].strftime("%Y-%m"): r["incidents"] for r in response.context["metrics"].response_times}
-    for row in figure.rows:
-        assert _result_count(client, row["url"]) == months[row["label"]]
+    for figure in response.context["figures"]["response"]:
+        for row in figure.rows:
+            assert _result_count(client, row["url"]) == months[row["label"]]
 
 
 def test_csf_links_list_the_runbook_steps_of_the_function(page):
@@ -164,3 +165,52 @@ def test_times_are_shown_in_utc_whatever_the_site_zone(settings, client_as, inci
     html = client_as(roles.LEADERSHIP).get(reverse("dashboard:index")).content.decode()
     due = incident_scene.i4.sla_next_due_at.astimezone(UTC)
     assert f"<td>{due:%Y-%m-%d %H:%M}</td>" in html
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_mttd_has_its_own_chart_and_scale_and_every_line_is_straight(page):
+    _, parsed, _ = page
+    (data,) = [s for s in parsed.scripts if s.get("id") == "dashboard-charts"]
+    charts = json.loads(data["body"])
+    detection, response_times = charts["detection-times"], charts["response-times"]
+    assert [d["label"] for d in detection["datasets"]] == ["MTTD (detect)"]
+    assert [d["label"] for d in response_times["datasets"]] == ["MTTA (acknowledge)", "MTTC (contain)",
+                                                                 "MTTR (recover)"]
+    lines = [spec for spec in charts.values() if spec["type"] == "line"]
+    assert len(lines) == 2
+    for spec in lines:
+        assert (spec["tension"], spec["span_gaps"], spec["unit"]) == (0, False, "hours")
+        assert spec["label_axis"] == "Month of detection (UTC)"
+    assert detection["datasets"][0]["data"][-2] == 3.0  # last month: MTTD 2 h and 4 h
+    assert response_times["datasets"][2]["data"][-2] == 24.0  # and its MTTR
+
+
+def test_the_sla_breach_list_names_each_incident_by_reference_and_title(page, incident_scene):
+    response, _, _ = page
+    html = response.content.decode()
+    panel = html[html.index('id="sla-breaches"'):html.index('id="h-deadlines"')]
+    url = reverse("admin:incidents_incident_change", args=[incident_scene.i4.pk])
+    assert f'<a href="{url}">{incident_scene.i4.reference}</a>' in panel
+    assert f'<a href="{url}">Model inversion</a>' in panel
+    assert "Evasion of the fraud model" in panel
+
+
+@pytest.mark.parametrize(("overdue", "words"), [(1, "1 regulatory deadline overdue"),
+                                                (2, "2 regulatory deadlines overdue")])
+def test_counts_agree_in_number_with_their_nouns(client_as, compliance, overdue, words):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reporting.tests.factories import breach_incident
+
+    for i in range(overdue):
+        breach_incident(compliance, aware_at=timezone.now() - timedelta(hours=100 + i), title=f"Late breach {i}")
+    text = _text(client_as(roles.LEADERSHIP).get(reverse("dashboard:index")).content.decode())
+    assert words in text
+    incidents = "1 open incident " if overdue == 1 else "2 open incidents "
+    assert incidents in text
+    assert f"{incidents}(not closed or dismissed)" in text

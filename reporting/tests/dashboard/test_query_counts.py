@@ -1,5 +1,6 @@
 """The dashboard and its CSV run the same number of queries at 5 and at 60 incidents (with their obligations,
-checklists, ATLAS techniques and AI systems growing alongside)."""
+checklists, ATLAS techniques and AI systems growing alongside), every figure included: the breakdowns by regime,
+incident class, detection source, track and intent as well."""
 
 from datetime import timedelta
 
@@ -74,9 +75,11 @@ def test_the_figures_take_eleven_queries_and_read_no_checklist_link_or_history_t
     grow(compliance, 0, 8)
     summaries.rebuild()
     with CaptureQueriesContext(connection) as captured:
-        selectors.dashboard_metrics()
+        metrics = selectors.dashboard_metrics()
     sql = [query["sql"].lower() for query in captured.captured_queries]
-    assert len(sql) == 11
+    assert len(sql) == 11  # the breakdowns too (on-time filing, MTTD by class and source, track and intent)
+    assert metrics.on_time_filing["submitted"] and metrics.mttd_by_class and metrics.mttd_by_source
+    assert sum(row["incidents"] for row in metrics.track_intent) == 8
     for table in ("incidents_checklistitem", "incidents_incident_atlas_techniques", "historical"):
         assert not [q for q in sql if table in q], table
 

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from incidents import services as incident_services
 from incidents.lifecycle import Status
-from incidents.models import ChecklistItem, IncidentClass
+from incidents.models import ChecklistItem, DetectionSource, IncidentClass, Intent, Track
 from incidents.tests.factories import advance, open_incident, signed_validation
 from inventory import services as inventory_services
 from inventory.tests.factories import AISystemFactory
 from portal.core import roles
 from reporting import services as reporting_services
-from reporting.dashboard import selectors, summaries
+from reporting.dashboard import breakdowns, selectors, summaries
 from reporting.models import DashboardSummaryRow, DashboardSummaryState, Obligation
 from reporting.tests.factories import breach_incident
 
@@ -33,14 +33,20 @@ def summarised(now):
     stored = summaries.read()
     return {"csf": selectors.csf_coverage(stored), "atlas": selectors.atlas_coverage(stored),
             "response_times": stored.response_times(now), "inference_logs": stored.inference_logs(),
-            "submission": stored.submission()}
+            "submission": stored.submission(), "on_time_filing": stored.on_time_filing(),
+            "mttd_by_class": stored.mttd_by("incident_class"), "mttd_by_source": stored.mttd_by("detection_source"),
+            "track_intent": stored.track_intent()}
 
 
 def direct(now):
     return {"csf": selectors.csf_coverage_direct(), "atlas": selectors.atlas_coverage_direct(),
             "response_times": selectors.response_times_by_month_direct(now=now),
             "inference_logs": selectors.inference_log_completeness_direct(),
-            "submission": selectors.median_time_to_submission_direct()}
+            "submission": selectors.median_time_to_submission_direct(),
+            "on_time_filing": breakdowns.on_time_filing_direct(),
+            "mttd_by_class": breakdowns.mttd_direct("incident_class"),
+            "mttd_by_source": breakdowns.mttd_direct("detection_source"),
+            "track_intent": breakdowns.track_intent_direct()}
 
 
 def assert_summaries_are_right(now):
@@ -69,7 +75,8 @@ class RandomWrites:
         techniques = self.rng.sample(TECHNIQUES, self.rng.randint(0, 3))
         fields = {"title": f"Random {len(self.incidents)}", "severity": self.rng.choice(["p0", "p1", "p2", "p3"]),
                   "detected_at": detected, "atlas_techniques": techniques,
-                  "complete_inference_logs": self.rng.choice([True, False, None])}
+                  "complete_inference_logs": self.rng.choice([True, False, None]),
+                  **self.kind(len(self.incidents))}
         if self.rng.random() < 0.3:
             fields["occurred_at"] = detected - timedelta(hours=self.rng.randint(0, 48))
         if self.rng.random() < 0.3:
@@ -78,6 +85,12 @@ class RandomWrites:
         else:
             incident = open_incident(self.compliance, incident_class=self.rng.choice(CLASSES), **fields)
         self.incidents.append(incident)
+
+    @staticmethod
+    def kind(n):
+        """Track, intent and detection source taken in turn (not drawn: the seeded draws stay as they were)."""
+        return {"track": Track.values[n % 2], "intent": Intent.values[n % 3],
+                "detection_source": DetectionSource.values[n % len(DetectionSource.values)]}
 
     def later(self, incident, hours):
         return min(incident.detected_at + timedelta(hours=hours), self.now)

@@ -39,9 +39,11 @@
       var colour = palette && spec.datasets.length === 1 ? palette : SERIES[i % SERIES.length];
       var out = { label: dataset.label, data: dataset.data, backgroundColor: colour, borderColor: colour };
       if (spec.type === "line") {
+        // Straight segments between the months, a gap where a month has no data: nothing drawn is invented.
         out.fill = false;
-        out.tension = 0.2;
-        out.spanGaps = false;
+        out.tension = spec.tension || 0;
+        out.cubicInterpolationMode = "default";
+        out.spanGaps = Boolean(spec.span_gaps);
         out.pointRadius = 3;
         out.pointHoverRadius = 5;
       }
@@ -59,6 +61,22 @@
     return (unit === "hours" ? value.toFixed(1) : String(value)) + (unit ? " " + unit : "");
   }
 
+  var LABEL_WIDTH = 30; // characters per line of a horizontal chart's label
+
+  // A long label is wrapped on words (never cut): an array of lines, which Chart.js gives the room it needs.
+  function wrap(text, width) {
+    var lines = [];
+    String(text).split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= width) {
+        lines[last] += " " + word;
+      } else {
+        lines.push(word);
+      }
+    });
+    return lines.length > 1 ? lines : String(text);
+  }
+
   function openLink(spec, elements) {
     if (!elements.length) {
       return;
@@ -72,7 +90,7 @@
   function options(spec) {
     var countAxis = { beginAtZero: true, ticks: { precision: spec.unit === "hours" ? undefined : 0 } };
     if (spec.unit) {
-      countAxis.title = { display: true, text: spec.unit };
+      countAxis.title = { display: true, text: spec.unit.charAt(0).toUpperCase() + spec.unit.slice(1) };
     }
     var opts = {
       responsive: true,
@@ -81,6 +99,9 @@
         legend: { display: spec.type === "doughnut" || spec.datasets.length > 1, position: "bottom" },
         tooltip: {
           callbacks: {
+            title: function (items) {
+              return items.length ? spec.labels[items[0].dataIndex] : "";
+            },
             label: function (context) {
               var value = spec.type === "doughnut" ? context.parsed : context.parsed[spec.horizontal ? "x" : "y"];
               return context.dataset.label + ": " + formatValue(value, spec.unit);
@@ -96,7 +117,17 @@
       }
     };
     if (spec.type !== "doughnut") {
-      var labelAxis = { ticks: { autoSkip: false } };
+      var labelAxis = {
+        ticks: {
+          autoSkip: false,
+          callback: function (value) {
+            return wrap(this.getLabelForValue(value), spec.horizontal ? LABEL_WIDTH : 16);
+          }
+        }
+      };
+      if (spec.label_axis) {
+        labelAxis.title = { display: true, text: spec.label_axis };
+      }
       opts.indexAxis = spec.horizontal ? "y" : "x";
       opts.scales = spec.horizontal ? { x: countAxis, y: labelAxis } : { x: labelAxis, y: countAxis };
     }
@@ -107,6 +138,15 @@
     var spec = specs[canvas.getAttribute("data-chart")];
     if (!spec) {
       return;
+    }
+    if (spec.horizontal) {
+      // The box grows with the labels: each row as tall as its wrapped label or its bars, whichever is taller.
+      var height = 60;
+      spec.labels.forEach(function (label) {
+        var lines = wrap(label, LABEL_WIDTH);
+        height += Math.max((Array.isArray(lines) ? lines.length : 1) * 15 + 10, spec.datasets.length * 18 + 10);
+      });
+      canvas.parentNode.style.height = Math.max(240, height) + "px";
     }
     new Chart(canvas, {
       type: spec.type,
