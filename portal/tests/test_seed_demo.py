@@ -120,3 +120,80 @@ def test_demo_reporting_has_obligations_in_every_status_documents_and_decisions(
     assert set(DisclosureDecision.objects.values_list("status", flat=True)) >= {"approved", "proposed"}
     for document in Document.objects.all():
         assert document.history.get().history_user.username == "compliance"
+
+
+# --- the demo tells the truth (issue 14, item 5) ----------------------------------------------------------------
+
+LIFECYCLE = ["detected", "triaged", "contained", "investigating", "recovering", "review", "closed"]
+
+
+def test_closed_incidents_happened_over_days_in_lifecycle_order(demo):
+    from datetime import timedelta
+
+    from incidents.models import Incident
+
+    closed = Incident.objects.filter(status="closed")
+    assert closed.count() >= 10
+    opened_at = []
+    for incident in closed:
+        events = list(incident.timeline.order_by("at", "id"))
+        assert events[-1].at - events[0].at > timedelta(days=1), incident.reference
+        changes = [e for e in events if e.kind == "status_change"]
+        assert [e.payload["to"] for e in changes] == LIFECYCLE[1:]
+        times = [events[0].at, *(e.at for e in changes)]
+        assert times == sorted(times) and len(set(times)) == len(times), incident.reference
+        assert changes[-1].at == incident.closed_at
+        history = list(incident.history.order_by("history_id").values_list("history_date", flat=True))
+        assert history == sorted(history) and history[-1] == incident.closed_at
+        opened_at.append(events[0].at)
+    assert max(opened_at) - min(opened_at) > timedelta(days=150)  # spread over months, not one seed run
+
+
+def test_demo_reviews_say_what_happened_in_each_incident(demo):
+    from incidents.models import PostIncidentReview
+
+    reviews = list(PostIncidentReview.objects.all())
+    assert len(reviews) >= 10
+    assert len({r.root_cause for r in reviews}) == len(reviews)
+    assert not any("Recorded in the review" in r.root_cause for r in reviews)
+    closed = [r for r in reviews if r.incident.status == "closed"]
+    assert all(r.what_worked and r.lessons and r.incident.review.action_items.exists() for r in closed)
+
+
+def test_monthly_response_times_follow_no_arithmetic_pattern(demo):
+    from itertools import pairwise
+
+    from incidents.metrics import incident_metrics
+    from incidents.models import Incident
+
+    for measure in ("mttd", "mtta", "mttc", "mttr"):
+        values = [incident_metrics(i)[measure] for i in Incident.objects.filter(status="closed")
+                  .exclude(occurred_at=None).order_by("detected_at")]
+        steps = {b - a for a, b in pairwise(values)}
+        assert len(steps) == len(values) - 1, measure  # no constant step between months
+
+
+def test_demo_responder_contains_the_open_incidents_without_an_override(demo):
+    from incidents import services
+    from incidents.models import Incident
+    from inventory.models import Component
+
+    responder = get_user_model().objects.get(username="responder")
+    leak = Incident.objects.get(title="Refund tool leaked other customers' account numbers")
+    injection = Incident.objects.get(title="Indirect prompt injection via knowledge-base article")
+    ranker = Incident.objects.get(title="CV ranker down-ranked applicants over 50")
+    support = AISystem.objects.get(slug="support-assistant")
+    actions = [
+        services.containment_record(actor=responder, incident=leak, kind="disable_tool", target_system=support,
+                                    target_component=Component.objects.get(name="refund-api-tool"),
+                                    description="Refund tool removed from the registry."),
+        services.containment_record(actor=responder, incident=injection, kind="isolate_vector_store",
+                                    target_system=support,
+                                    target_component=Component.objects.get(name="knowledge-base-index")),
+        services.containment_record(actor=responder, incident=injection, kind="update_guardrail",
+                                    target_system=support, description="Block answers quoting KB instructions."),
+        services.containment_record(actor=responder, incident=ranker, kind="suppress_output",
+                                    target_system=AISystem.objects.get(slug="cv-screening")),
+    ]
+    assert all(not a.override_reason for a in actions)
+    assert not leak.timeline.filter(kind="containment", flagged=True).exists()

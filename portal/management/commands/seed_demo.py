@@ -4,14 +4,18 @@ Idempotent: a second run changes nothing. Refuses to run in production mode (DJA
 creates well-known logins.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from portal.core import roles
 from portal.core.audit import Source, audit_source
+from portal.demo.clock import recorded_at
 from portal.demo.incidents import load_incidents
 from portal.demo.inventory import load_inventory
 from portal.demo.reporting import load_reporting
@@ -23,6 +27,8 @@ DEMO_USERS = [
     ("leadership", roles.LEADERSHIP, "Lars", "Leadership"),
     ("auditor", roles.AUDITOR, "Aude", "Auditor"),
 ]
+
+INVENTORY_AGE = timedelta(days=400)
 
 
 class Command(BaseCommand):
@@ -37,7 +43,9 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD
         with audit_source(Source.COMMAND), transaction.atomic():
             users, new_users = self._users(password)
-            created = load_inventory(actor=users["admin"], users=users)
+            # The inventory was registered before the oldest demo incident (about eleven months ago).
+            with recorded_at(timezone.now() - INVENTORY_AGE):
+                created = load_inventory(actor=users["admin"], users=users)
             created["incidents"] = load_incidents(users=users)
             created["incidents with regulatory facts"] = load_reporting(users=users)
 
