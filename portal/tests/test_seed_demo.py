@@ -16,6 +16,7 @@ from django.test import override_settings
 from inventory.models import AISystem, RiskClass
 from inventory.selectors import system_readiness_gaps
 from portal.core import roles
+from reporting.profile import DEFAULT_NAME, organisation_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +24,22 @@ PASSWORD = "demo-password-for-tests"
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """What `seed_demo` printed; the demo stays seeded for the module's tests, then is rolled back."""
+def organisation_file(tmp_path_factory):
+    """Where the seed writes the demo organisation (a fresh file; the tests' settings name none)."""
+    return tmp_path_factory.mktemp("demo") / "demo-organisation.env"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, organisation_file):
+    """What `seed_demo` printed; the demo stays seeded for the module's tests, then is rolled back. Seeded as
+    after `make run`: the organisation is the shipped placeholder."""
     out = io.StringIO()
     with django_db_blocker.unblock(), override_settings(DEMO_PASSWORD=PASSWORD):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            call_command("seed_demo", stdout=out)
+            with override_settings(ORGANISATION_NAME=DEFAULT_NAME, DEMO_ORGANISATION_FILE=str(organisation_file)):
+                call_command("seed_demo", stdout=out)
             yield out.getvalue()
         finally:
             transaction.set_rollback(True)
@@ -197,3 +206,64 @@ def test_demo_responder_contains_the_open_incidents_without_an_override(demo):
     ]
     assert all(not a.override_reason for a in actions)
     assert not leak.timeline.filter(kind="containment", flagged=True).exists()
+
+
+def test_demo_documents_name_the_demo_organisation_and_its_dpo(demo, organisation_file):
+    from reporting.models import Document
+
+    notifications = Document.objects.filter(kind="regulatory_notification")
+    assert notifications.exists()
+    for document in notifications:
+        organisation = document.render_context["organisation"]
+        assert organisation["name"] == "Northwind Financial plc" and "placeholder" not in organisation
+        assert "dpo@northwind.example" in organisation["contact"]
+    assert "Demo organisation: Northwind Financial plc" in demo
+
+
+def test_the_demo_organisation_file_gives_the_next_start_a_real_profile(demo, organisation_file):
+    values = dict(line.split("=", 1) for line in organisation_file.read_text().splitlines()
+                  if line and not line.startswith("#"))
+    with override_settings(**values):
+        profile = organisation_profile()
+    assert not profile.is_placeholder
+    assert profile.name == "Northwind Financial plc" and "Data Protection Officer" in profile.contact
+
+
+def test_a_configured_organisation_is_left_as_it_is(demo, tmp_path):
+    written = tmp_path / "demo-organisation.env"
+    out = io.StringIO()
+    with override_settings(ORGANISATION_NAME="Acme Bank AG", DEMO_ORGANISATION_FILE=str(written)):
+        call_command("seed_demo", stdout=out)
+    assert not written.exists() and "Demo organisation" not in out.getvalue()
+
+
+def test_admin_home_lists_the_users_own_recent_work(demo, client):
+    from html import escape
+
+    from incidents.models import TimelineEvent
+    from inventory.models import InventoryEvent
+
+    def panel_for(user):
+        client.force_login(user)
+        page = client.get("/admin/").content.decode()
+        panel = page[page.index('id="recent-actions-module"'):]
+        return panel[:panel.index("</div>")]
+
+    User = get_user_model()
+    for username in ("responder", "compliance", "legal"):
+        user = User.objects.get(username=username)
+        newest = TimelineEvent.objects.filter(actor=user).latest("at", "id")
+        panel = panel_for(user)
+        assert escape(newest.summary[:100]) in panel, username
+        assert f"/admin/incidents/incident/{newest.incident_id}/change/" in panel
+        assert "None yet" not in panel
+    admin_user = User.objects.get(username="admin")
+    registered = InventoryEvent.objects.filter(actor=admin_user).latest("at", "id")
+    assert escape(registered.summary[:100]) in panel_for(admin_user)
+    assert "None yet" in panel_for(User.objects.get(username="leadership"))  # a read-only role changed nothing
+
+
+def test_audit_trail_verifies_after_seeding(demo):
+    out = io.StringIO()
+    call_command("verify_audit_trail", "--jobs", "1", "--no-record", stdout=out)
+    assert "history chains verify" in out.getvalue()
