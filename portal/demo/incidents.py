@@ -146,7 +146,7 @@ def load_incidents(*, users) -> int:
                 outcome="Scores hidden in the recruiter UI")
         story.move(incident, compliance, "contained", timedelta(minutes=12))
         with story.at(timedelta(hours=3, minutes=5)):
-            _cv_screening_raci(actor=compliance, system=systems["cv-screening"])
+            _cv_screening_raci(actor=compliance, system=systems["cv-screening"], users=users)
         story.move(incident, compliance, "investigating", timedelta(hours=16),
                    note="Waiting for TalentCo's root-cause analysis; re-scoring a sample by hand meanwhile.")
         with story.at(timedelta(hours=2, minutes=30)):
@@ -315,17 +315,15 @@ def _past_incident(incident, story, row, users, system):
             services.action_item_complete(actor=responder, item=item)
 
 
-# The containment RACI that the CV ranker incident showed was missing on the vendor-run CV screening system.
-CV_SCREENING_CONTAINMENT = [("suspend_endpoint", "accountable", None, "Compliance Office"),
-                            ("suspend_endpoint", "responsible", "responder", None),
-                            ("update_guardrail", "responsible", "responder", None)]
+# The containment RACI that the CV ranker incident showed was missing on the vendor-run CV screening system:
+# (activity, role, user or team).
+CV_SCREENING_CONTAINMENT = [("suspend_endpoint", "accountable", ("team", "Compliance Office")),
+                            ("suspend_endpoint", "responsible", ("user", "responder")),
+                            ("update_guardrail", "responsible", ("user", "responder"))]
 
 
-def _cv_screening_raci(*, actor, system):
-    from django.contrib.auth import get_user_model
-
-    for activity, role, username, team_name in CV_SCREENING_CONTAINMENT:
-        assignee = ({"user": get_user_model().objects.get(username=username)} if username
-                    else {"team": Team.objects.get(name=team_name)})
+def _cv_screening_raci(*, actor, system, users):
+    for activity, role, (kind, name) in CV_SCREENING_CONTAINMENT:
+        assignee = {"user": users[name]} if kind == "user" else {"team": Team.objects.get(name=name)}
         if not RaciAssignment.objects.filter(system=system, activity=activity, role=role, **assignee).exists():
             inventory_services.raci_assign(actor=actor, system=system, activity=activity, role=role, **assignee)
