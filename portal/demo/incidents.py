@@ -28,6 +28,11 @@ def _component(name, version=None):
     return (qs.filter(version=version) if version else qs).first()
 
 
+# The runbook phases whose checklist steps are done by the time an incident enters a status.
+PHASES_DONE = {"triaged": ["detect"], "contained": ["triage", "contain"], "recovering": ["investigate"],
+               "review": ["recover"], "closed": ["review"]}
+
+
 class Story:
     """One incident's clock: `at(delta)` moves it on and records the block's writes at that moment."""
 
@@ -39,7 +44,14 @@ class Story:
         return recorded_at(self.now)
 
     def move(self, incident, actor, to, delta, note=""):
-        with self.at(delta):
+        """Enter status `to` after `delta`; the checklist steps of the phases it ends are ticked on the way, evenly
+        spread over the time since the last step."""
+        target = self.now + delta
+        steps = list(incident.checklist.filter(phase__in=PHASES_DONE.get(to, []), done_at=None).order_by("order"))
+        for item in steps:
+            with self.at(delta / (len(steps) + 1)):
+                services.checklist_item_complete(actor=actor, item=item)
+        with self.at(target - self.now):
             services.incident_transition(actor=actor, incident=incident, to=to, at=self.now, note=note)
 
 

@@ -152,6 +152,7 @@ def test_closed_incidents_happened_over_days_in_lifecycle_order(demo):
         times = [events[0].at, *(e.at for e in changes)]
         assert times == sorted(times) and len(set(times)) == len(times), incident.reference
         assert changes[-1].at == incident.closed_at
+        assert not incident.checklist.filter(done_at=None).exists()  # every runbook step ticked on the way
         history = list(incident.history.order_by("history_id").values_list("history_date", flat=True))
         assert history == sorted(history) and history[-1] == incident.closed_at
         opened_at.append(events[0].at)
