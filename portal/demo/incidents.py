@@ -83,7 +83,7 @@ def load_incidents(*, users) -> int:
     created = 0
 
     def open_once(title, *, opened_after=timedelta(minutes=4), **fields):
-        """Open the incident (unless it exists) a few minutes after its detection; its Story, or None."""
+        """Open the incident a few minutes after its detection: (incident, its Story); (None, None) if it exists."""
         nonlocal created
         if Incident.objects.filter(title=title).exists():
             return None, None
