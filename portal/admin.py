@@ -70,6 +70,19 @@ def login(request, extra_context=None):
 
 
 admin.site.login = login
+admin.site.index_template = "admin/portal_index.html"
+
+_admin_index = admin.site.index
+
+
+def index(request, extra_context=None):
+    """The admin home, with the user's own recent work from the portal's timelines (`portal.recent_actions`)."""
+    from portal.recent_actions import recent_actions
+
+    return _admin_index(request, {**(extra_context or {}), "recent_actions": recent_actions(request.user)})
+
+
+admin.site.index = index
 
 
 # --- API tokens ---------------------------------------------------------------------------------------------------

@@ -348,6 +348,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REGULATORY_PROFILE = env.list("REGULATORY_PROFILE", default=[])
 # Bank holidays for the DORA weekend/holiday relief (ISO dates; Member-State holidays are not shipped).
 REGULATORY_BANK_HOLIDAYS = env.list("REGULATORY_BANK_HOLIDAYS", default=[])
+# The demo organisation's profile, which `manage.py seed_demo` writes when the organisation is the placeholder
+# (local use only): read in debug mode for the ORGANISATION_* variables the environment does not set, so the demo's
+# pages and documents name it. Set DEMO_ORGANISATION_FILE empty to read and write none (the tests do).
+DEMO_ORGANISATION_FILE = env.str("DEMO_ORGANISATION_FILE", default=str(BASE_DIR / "var" / "demo-organisation.env")
+                                 if DEBUG else "")
+if DEBUG and DEMO_ORGANISATION_FILE and Path(DEMO_ORGANISATION_FILE).is_file():
+    environ.Env.read_env(DEMO_ORGANISATION_FILE)  # never overwrites a variable the environment sets
 # Who the notifications name as the sender and contact point (GDPR Art. 33(3)(b): DPO or other contact).
 ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Example Organisation")
 ORGANISATION_CONTACT = env.str("ORGANISATION_CONTACT", default="Data Protection Officer, dpo@example.org")

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# The demo organisation file of a local `make run` (var/demo-organisation.env) is neither read nor written.
+os.environ.setdefault("DEMO_ORGANISATION_FILE", "")
 
 from portal.settings import *  # noqa: F403
 

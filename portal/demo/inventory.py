@@ -56,11 +56,12 @@ def load_inventory(*, actor, users) -> dict:
 
     for row in data["systems"]:
         system = AISystem.objects.filter(slug=row["slug"]).first()
-        if system is not None:
-            continue
-        fields = {k: v for k, v in row.items() if k not in ("components", "raci", "escalation", "owner_team")}
-        system = services.ai_system_create(actor=actor, owner_team=teams.get(row.get("owner_team")), **fields)
-        created["systems"] += 1
+        if system is None:
+            fields = {k: v for k, v in row.items() if k not in ("components", "raci", "escalation", "owner_team")}
+            system = services.ai_system_create(actor=actor, owner_team=teams.get(row.get("owner_team")), **fields)
+            created["systems"] += 1
+        # Links, RACI and escalation steps missing from an existing system are added (a demo seeded before the
+        # RACI grew gets it); what exists is left as it is.
         for key, usage, active in row.get("components", []):
             if not SystemComponent.objects.filter(system=system, component=components[key]).exists():
                 services.system_component_attach(actor=actor, system=system, component=components[key],

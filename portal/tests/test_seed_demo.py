@@ -16,6 +16,7 @@ from django.test import override_settings
 from inventory.models import AISystem, RiskClass
 from inventory.selectors import system_readiness_gaps
 from portal.core import roles
+from reporting.profile import DEFAULT_NAME, organisation_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +24,22 @@ PASSWORD = "demo-password-for-tests"
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """What `seed_demo` printed; the demo stays seeded for the module's tests, then is rolled back."""
+def organisation_file(tmp_path_factory):
+    """Where the seed writes the demo organisation (a fresh file; the tests' settings name none)."""
+    return tmp_path_factory.mktemp("demo") / "demo-organisation.env"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, organisation_file):
+    """What `seed_demo` printed; the demo stays seeded for the module's tests, then is rolled back. Seeded as
+    after `make run`: the organisation is the shipped placeholder."""
     out = io.StringIO()
     with django_db_blocker.unblock(), override_settings(DEMO_PASSWORD=PASSWORD):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            call_command("seed_demo", stdout=out)
+            with override_settings(ORGANISATION_NAME=DEFAULT_NAME, DEMO_ORGANISATION_FILE=str(organisation_file)):
+                call_command("seed_demo", stdout=out)
             yield out.getvalue()
         finally:
             transaction.set_rollback(True)
@@ -120,3 +129,142 @@ def test_demo_reporting_has_obligations_in_every_status_documents_and_decisions(
     assert set(DisclosureDecision.objects.values_list("status", flat=True)) >= {"approved", "proposed"}
     for document in Document.objects.all():
         assert document.history.get().history_user.username == "compliance"
+
+
+# --- the demo tells the truth (issue 14, item 5) ----------------------------------------------------------------
+
+LIFECYCLE = ["detected", "triaged", "contained", "investigating", "recovering", "review", "closed"]
+
+
+def test_closed_incidents_happened_over_days_in_lifecycle_order(demo):
+    from datetime import timedelta
+
+    from incidents.models import Incident
+
+    closed = Incident.objects.filter(status="closed")
+    assert closed.count() >= 10
+    opened_at = []
+    for incident in closed:
+        events = list(incident.timeline.order_by("at", "id"))
+        assert events[-1].at - events[0].at > timedelta(days=1), incident.reference
+        changes = [e for e in events if e.kind == "status_change"]
+        assert [e.payload["to"] for e in changes] == LIFECYCLE[1:]
+        times = [events[0].at, *(e.at for e in changes)]
+        assert times == sorted(times) and len(set(times)) == len(times), incident.reference
+        assert changes[-1].at == incident.closed_at
+        assert not incident.checklist.filter(done_at=None).exists()  # every runbook step ticked on the way
+        history = list(incident.history.order_by("history_id").values_list("history_date", flat=True))
+        assert history == sorted(history) and history[-1] == incident.closed_at
+        opened_at.append(events[0].at)
+    assert max(opened_at) - min(opened_at) > timedelta(days=150)  # spread over months, not one seed run
+
+
+def test_demo_reviews_say_what_happened_in_each_incident(demo):
+    from incidents.models import PostIncidentReview
+
+    reviews = list(PostIncidentReview.objects.all())
+    assert len(reviews) >= 10
+    assert len({r.root_cause for r in reviews}) == len(reviews)
+    assert not any("Recorded in the review" in r.root_cause for r in reviews)
+    closed = [r for r in reviews if r.incident.status == "closed"]
+    assert all(r.what_worked and r.lessons and r.incident.review.action_items.exists() for r in closed)
+
+
+def test_monthly_response_times_follow_no_arithmetic_pattern(demo):
+    from itertools import pairwise
+
+    from incidents.metrics import incident_metrics
+    from incidents.models import Incident
+
+    for measure in ("mttd", "mtta", "mttc", "mttr"):
+        values = [incident_metrics(i)[measure] for i in Incident.objects.filter(status="closed")
+                  .exclude(occurred_at=None).order_by("detected_at")]
+        steps = {b - a for a, b in pairwise(values)}
+        assert len(steps) == len(values) - 1, measure  # no constant step between months
+
+
+def test_demo_responder_contains_the_open_incidents_without_an_override(demo):
+    from incidents import services
+    from incidents.models import Incident
+    from inventory.models import Component
+
+    responder = get_user_model().objects.get(username="responder")
+    leak = Incident.objects.get(title="Refund tool leaked other customers' account numbers")
+    injection = Incident.objects.get(title="Indirect prompt injection via knowledge-base article")
+    ranker = Incident.objects.get(title="CV ranker down-ranked applicants over 50")
+    support = AISystem.objects.get(slug="support-assistant")
+    actions = [
+        services.containment_record(actor=responder, incident=leak, kind="disable_tool", target_system=support,
+                                    target_component=Component.objects.get(name="refund-api-tool"),
+                                    description="Refund tool removed from the registry."),
+        services.containment_record(actor=responder, incident=injection, kind="isolate_vector_store",
+                                    target_system=support,
+                                    target_component=Component.objects.get(name="knowledge-base-index")),
+        services.containment_record(actor=responder, incident=injection, kind="update_guardrail",
+                                    target_system=support, description="Block answers quoting KB instructions."),
+        services.containment_record(actor=responder, incident=ranker, kind="suppress_output",
+                                    target_system=AISystem.objects.get(slug="cv-screening")),
+    ]
+    assert all(not a.override_reason for a in actions)
+    assert not leak.timeline.filter(kind="containment", flagged=True).exists()
+
+
+def test_demo_documents_name_the_demo_organisation_and_its_dpo(demo, organisation_file):
+    from reporting.models import Document
+
+    notifications = Document.objects.filter(kind="regulatory_notification")
+    assert notifications.exists()
+    for document in notifications:
+        organisation = document.render_context["organisation"]
+        assert organisation["name"] == "Northwind Financial plc" and "placeholder" not in organisation
+        assert "dpo@northwind.example" in organisation["contact"]
+    assert "Demo organisation: Northwind Financial plc" in demo
+
+
+def test_the_demo_organisation_file_gives_the_next_start_a_real_profile(demo, organisation_file):
+    values = dict(line.split("=", 1) for line in organisation_file.read_text().splitlines()
+                  if line and not line.startswith("#"))
+    with override_settings(**values):
+        profile = organisation_profile()
+    assert not profile.is_placeholder
+    assert profile.name == "Northwind Financial plc" and "Data Protection Officer" in profile.contact
+
+
+def test_a_configured_organisation_is_left_as_it_is(demo, tmp_path):
+    written = tmp_path / "demo-organisation.env"
+    out = io.StringIO()
+    with override_settings(ORGANISATION_NAME="Acme Bank AG", DEMO_ORGANISATION_FILE=str(written)):
+        call_command("seed_demo", stdout=out)
+    assert not written.exists() and "Demo organisation" not in out.getvalue()
+
+
+def test_admin_home_lists_the_users_own_recent_work(demo, client):
+    from html import escape
+
+    from incidents.models import TimelineEvent
+    from inventory.models import InventoryEvent
+
+    def panel_for(user):
+        client.force_login(user)
+        page = client.get("/admin/").content.decode()
+        panel = page[page.index('id="recent-actions-module"'):]
+        return panel[:panel.index("</div>")]
+
+    User = get_user_model()
+    for username in ("responder", "compliance", "legal"):
+        user = User.objects.get(username=username)
+        newest = TimelineEvent.objects.filter(actor=user).latest("at", "id")
+        panel = panel_for(user)
+        assert escape(newest.summary[:100]) in panel, username
+        assert f"/admin/incidents/incident/{newest.incident_id}/change/" in panel
+        assert "None yet" not in panel
+    admin_user = User.objects.get(username="admin")
+    registered = InventoryEvent.objects.filter(actor=admin_user).latest("at", "id")
+    assert escape(registered.summary[:100]) in panel_for(admin_user)
+    assert "None yet" in panel_for(User.objects.get(username="leadership"))  # a read-only role changed nothing
+
+
+def test_audit_trail_verifies_after_seeding(demo):
+    out = io.StringIO()
+    call_command("verify_audit_trail", "--jobs", "1", "--no-record", stdout=out)
+    assert "history chains verify" in out.getvalue()
