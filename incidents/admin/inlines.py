@@ -24,6 +24,7 @@ from incidents.models import (
     RecoveryValidation,
 )
 from portal.core.admin import ConfidentialFieldsAdmin, ServiceInline
+from portal.core.display import moment_text, size_text
 
 
 class IncidentInline(ServiceInline):
@@ -115,7 +116,7 @@ class ChecklistInline(RecordedInline):
 
     @admin.display(description="step")
     def step(self, obj):
-        done = (format_html("<br>Done by {} at {}", _user(obj.done_by), f"{obj.done_at:%Y-%m-%d %H:%M}")
+        done = (format_html("<br>Done by {} at {}", _user(obj.done_by), moment_text(obj.done_at))
                 if obj.done_at else "")
         return format_html('{}. <span class="phase">{}</span>: <strong>{}</strong><br><small>{}</small>{}',
                            obj.order, obj.get_phase_display(), obj.title, obj.guidance, done)
@@ -141,9 +142,9 @@ class ContainmentInline(RecordedInline):
                                     obj.override_reason)
         else:
             authority = obj.authority or "-"
-        reverted = (format_html("<br>Reverted {} by {}: {}", f"{obj.reverted_at:%Y-%m-%d %H:%M}",
+        reverted = (format_html("<br>Reverted {} by {}: {}", moment_text(obj.reverted_at),
                                 _user(obj.reverted_by), obj.revert_reason) if obj.reverted_at else "")
-        performed = f"{obj.performed_at:%Y-%m-%d %H:%M} by {_user(obj.performed_by)}"
+        performed = f"{moment_text(obj.performed_at)} by {_user(obj.performed_by)}"
         return format_html("<strong>{}</strong> on {}<br>Performed {}; authority: {}<br>Outcome: {}{}",
                            obj.get_kind_display(), target, performed, authority, obj.outcome or "-", reverted)
 
@@ -180,8 +181,8 @@ class EvidenceInline(RecordedInline):
         else:
             kept = obj.reference
         digest = format_html('<code style="word-break:break-all">{}</code>', obj.sha256) if obj.sha256 else "-"
-        facts = ", ".join(str(fact) for fact in (obj.content_type, obj.size and f"{obj.size} bytes") if fact)
-        collected = f"{obj.collected_at:%Y-%m-%d %H:%M} by {_user(obj.collected_by)}"
+        facts = ", ".join(str(fact) for fact in (obj.content_type, obj.size and size_text(obj.size)) if fact)
+        collected = f"{moment_text(obj.collected_at)} by {_user(obj.collected_by)}"
         return format_html("<strong>{}</strong><br>{}{}<br>SHA-256: {}<br>Collected {}",
                            obj.title, kept, f" ({facts})" if facts else "", digest, collected)
 
@@ -215,7 +216,7 @@ class RecoveryValidationInline(OpenIncidentOnly, IncidentInline):
     @admin.display(description="signed off")
     def signed_off(self, obj):
         signs = [f"{title} {_user(getattr(obj, f'{role}_signoff_by'))} at "
-                 f"{getattr(obj, f'{role}_signoff_at'):%Y-%m-%d %H:%M}"
+                 f"{moment_text(getattr(obj, f'{role}_signoff_at'))}"
                  for role, title in (("engineering", "engineering:"), ("compliance", "compliance:"))
                  if getattr(obj, f"{role}_signoff_by_id")]
         return "; ".join(signs) or "not yet"
@@ -252,7 +253,7 @@ class ReviewInline(ConfidentialFieldsAdmin, admin.StackedInline):
     def reviewed(self, obj):
         if obj.pk is None:
             return "-"
-        return f"{obj.reviewed_at:%Y-%m-%d %H:%M} by {_user(obj.reviewed_by)}"
+        return f"{moment_text(obj.reviewed_at)} by {_user(obj.reviewed_by)}"
 
     @admin.display(description="action items")
     def action_item_list(self, obj):

@@ -137,8 +137,10 @@ def intermediate(model_admin, request, queryset, *, action, title, form_class, i
 
 
 def when(moment) -> str:
-    """A time as the confirmation pages show it."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
+    """A time as the confirmation pages show it (the portal's one format: 7 Dec 2026 00:47 UTC)."""
+    from portal.core.display import moment_text
+
+    return moment_text(moment) if moment else "-"
 
 
 

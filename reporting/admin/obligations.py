@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portal.core.admin import ConfidentialFieldsAdmin, ServiceModelAdmin
 from portal.core.admin_lists import LargeListAdmin
+from portal.core.display import moment_text
 from portal.core.forms import ServiceModelForm
 from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import selectors, services
@@ -31,12 +32,18 @@ from reporting.admin.base import (
 from reporting.clock import load_regimes
 from reporting.models import DeadlineBoardEntry, DocumentKind, Obligation
 from reporting.profile import organisation_profile
-from reporting.services.documents import PLACEHOLDER_WARNING, obligation_authority, placeholder_refusal
+from reporting.services.documents import (
+    PLACEHOLDER_WARNING,
+    VERIFICATION_LABELS,
+    obligation_authority,
+    placeholder_refusal,
+)
 from reporting.tasks import document_issue_start
+from reporting.wording import code_words, label_words
 
-COMPUTED = ["incident_link", "regime_name", "provision", "stage_name", "recipient", "competent_authority",
+COMPUTED = ["incident_link", "regime_title", "provision", "stage_title", "recipient", "competent_authority",
             "jurisdiction", "rule",
-            "clock_start_event", "clock_starts_at", "due_at", "time_left", "verification", "uncertain", "note",
+            "clock_starts_with", "clock_starts_at", "due_at", "time_left", "rule_checked", "uncertain_text", "note",
             "source", "depends_on", "reference_data_version"]
 RECORDED = ["status", "submitted_at", "submitted_by", "authority_reference", "rationale", "no_longer_applies",
             "documents_issued"]
@@ -202,7 +209,7 @@ class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin
     object_actions = {"issue_notification": "Issue the notification PDF", "mark_submitted": "Mark submitted",
                       "mark_not_applicable": "Mark not applicable", "reopen": "Reopen"}
     primary_object_action = "issue_notification"
-    list_display = ["incident", "regime_name", "stage_name", "jurisdiction", "due_at", "status", uncertain_flag]
+    list_display = ["incident", "regime_title", "stage_title", "jurisdiction", "due_at", "status", uncertain_flag]
     list_filter = ["status", DueFilter, RegimeFilter, "uncertain"]
     sortable_by = ["due_at"]  # the order the list's index serves (reporting.models.Obligation.Meta.indexes)
     ordering_ties = ["due_at", "incident_id", "key"]
@@ -329,6 +336,29 @@ class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin
     def time_left(self, obj):
         return time_left(obj) if obj.status == Obligation.Status.OPEN else "-"
 
+    @admin.display(description="regime")
+    def regime_title(self, obj):
+        return obj.regime_name
+
+    @admin.display(description="stage")
+    def stage_title(self, obj):
+        return obj.stage_name
+
+    @admin.display(description="the clock starts with")
+    def clock_starts_with(self, obj):
+        """The incident's fact that starts the clock, by its label ("Aware at"), not its field name."""
+        if not obj.clock_start_event:
+            return "-"
+        return code_words().get(obj.clock_start_event, label_words(obj.clock_start_event))
+
+    @admin.display(description="how the rule was checked")
+    def rule_checked(self, obj):
+        return VERIFICATION_LABELS.get(obj.verification, obj.verification or "-")
+
+    @admin.display(description="uncertain rule")
+    def uncertain_text(self, obj):
+        return uncertain_flag(obj) or "No: the rule is settled."
+
     @admin.display(description="competent supervisory authority")
     def competent_authority(self, obj):
         authority = obligation_authority(obj)
@@ -340,8 +370,7 @@ class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin
         if not documents:
             return "none yet"
         return format_html_join("\n", '<div><a href="{}">{} v{}</a> ({})</div>', (
-            (reverse("admin:reporting_document_download", args=[d.pk]), d.title, d.version,
-             d.issued_at.strftime("%Y-%m-%d %H:%M UTC"))
+            (reverse("admin:reporting_document_download", args=[d.pk]), d.title, d.version, moment_text(d.issued_at))
             for d in sorted(documents, key=lambda d: -d.version)))
 
 
@@ -350,7 +379,7 @@ class DeadlineBoardAdmin(IssueNotificationMixin, LargeListAdmin, ConfidentialFie
     """Open obligations across incidents, soonest first; overdue and due-within-24-hours filters."""
 
     actions = ["issue_notification"]
-    list_display = ["due", "time_left_display", "incident_link", "regime_name", "stage_name", "jurisdiction",
+    list_display = ["due", "time_left_display", "incident_link", "regime_title", "stage_title", "jurisdiction",
                     "recipient", "rule", uncertain_flag]
     list_display_links = ["due"]
     list_filter = [DueFilter, RegimeFilter, "uncertain"]
@@ -392,9 +421,17 @@ class DeadlineBoardAdmin(IssueNotificationMixin, LargeListAdmin, ConfidentialFie
 
         return redirect("admin:reporting_obligation_simple_history", object_id, version_id)
 
-    @admin.display(description="due (UTC)", ordering="due_at")
+    @admin.display(description="regime")
+    def regime_title(self, obj):
+        return obj.regime_name
+
+    @admin.display(description="stage")
+    def stage_title(self, obj):
+        return obj.stage_name
+
+    @admin.display(description="due", ordering="due_at")
     def due(self, obj):
-        return obj.due_at.strftime("%Y-%m-%d %H:%M") if obj.due_at else "no fixed deadline"
+        return moment_text(obj.due_at) if obj.due_at else "no fixed deadline"
 
     @admin.display(description="time left")
     def time_left_display(self, obj):

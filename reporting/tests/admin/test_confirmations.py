@@ -135,7 +135,7 @@ def test_a_notification_is_not_issued_from_an_obligation_changed_after_the_page_
     page = confirmation(client, OBLIGATIONS, "issue_notification", obligation)
     text = page_text(page)
     for shown in (f"Regulatory notification v1, rendered from version {obligation.version} of the obligation",
-                  obligation.regime_name, obligation.stage_name, f"{obligation.due_at:%Y-%m-%d %H:%M} UTC", "Open"):
+                  obligation.regime_name, obligation.stage_name, moment_text(obligation.due_at), "Open"):
         assert shown in text, shown
     assert f'href="{OBLIGATIONS}" class="button cancel-link">Cancel</a>' in text
     services.obligation_content_update(actor=compliance, obligation=obligation, content={"consequences": "Phishing"},
