@@ -34,6 +34,7 @@ from incidents.sla import SlaState
 from inventory.models import AISystem
 from portal.core.admin import ServiceModelAdmin, ServiceRefused, adopt, changed_values, form_values
 from portal.core.admin_lists import LargeListAdmin
+from portal.core.audit import Source
 
 _NOTICES = "_incident_admin_notices"
 
@@ -316,4 +317,8 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
 
     @admin.display(description="timeline (oldest first)")
     def timeline(self, obj):
-        return render_to_string("incidents/admin/timeline.html", {"events": obj.timeline.all()})
+        sources = dict(Source.CHOICES)
+        events = list(obj.timeline.all())
+        for event in events:
+            event.source_label = sources.get(event.source, event.source)  # "Admin", not "admin"
+        return render_to_string("incidents/admin/timeline.html", {"events": events})

@@ -6,7 +6,7 @@ them to these widgets (`known`), which read nothing when every selected value is
 query otherwise (a form shown again with other values submitted).
 """
 
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from portal.core.widgets import SafeAutocompleteSelect, SafeAutocompleteSelectMultiple
 
 
 class KnownChoicesMixin:
@@ -30,11 +30,11 @@ class KnownChoicesMixin:
         return [(None, options, 0)]
 
 
-class KnownAutocompleteSelect(KnownChoicesMixin, AutocompleteSelect):
+class KnownAutocompleteSelect(KnownChoicesMixin, SafeAutocompleteSelect):
     pass
 
 
-class KnownAutocompleteSelectMultiple(KnownChoicesMixin, AutocompleteSelectMultiple):
+class KnownAutocompleteSelectMultiple(KnownChoicesMixin, SafeAutocompleteSelectMultiple):
     pass
 
 

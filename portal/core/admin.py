@@ -39,6 +39,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from portal.core import confidential
 from portal.core.forms import BoundedJSONFormField, ServiceInlineFormSet, ServiceModelForm, within_input_limits
+from portal.core.widgets import SafeAutocompleteSelect, SafeAutocompleteSelectMultiple
 
 _REFUSAL = "_service_refusal"
 
@@ -403,6 +404,16 @@ class InputLimitsAdmin:
 
     def get_changelist(self, request, **kwargs):
         return BoundedChangeList
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ServiceModelAdmin(InputLimitsAdmin, DeleteRefusalMixin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):

@@ -7,6 +7,9 @@ each record had when the page was shown (a hidden `version_<pk>` input per recor
 changed what and when; the other records proceed.
 """
 
+import functools
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
@@ -34,7 +37,7 @@ def refusal_text(error: ValidationError) -> str:
 def version_shown(request, obj) -> int | None:
     """The version of `obj` the confirmation page showed (its hidden input), or None when none was sent."""
     value = request.POST.get(f"version_{obj.pk}", "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
 
 
 def _linked(model_admin, obj):
@@ -156,9 +159,31 @@ def latest_document_link(documents) -> list:
 
 
 class ReasonForm(forms.Form):
+    """The reason for a corrected version of a document: required when one of the records already has an issued
+    version (`issued`: the records' latest issued version numbers), so the issue is not started to fail."""
+
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False,
                              label="Reason for the correction",
                              help_text="Needed when a version was already issued: the new version supersedes it.")
+
+    def __init__(self, *args, issued=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.issued = [version for version in issued if version]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if self.issued and not reason:
+            raise forms.ValidationError(
+                f"Version {max(self.issued)} was already issued: say what this new version corrects.")
+        return reason
+
+
+def issue_reason_form(kind, subjects):
+    """The ReasonForm for issuing `kind` for the records of `subjects` ("obligation:12", ...)."""
+    from reporting import selectors
+
+    issued = [selectors.document_next_version(kind, subject) - 1 for subject in subjects]
+    return functools.partial(ReasonForm, issued=issued)
 
 
 class NoteForm(forms.Form):

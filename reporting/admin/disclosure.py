@@ -15,12 +15,13 @@ from portal.core.admin import ServiceModelAdmin, adopt
 from portal.core.display import moment_text
 from portal.core.forms import ServiceModelForm
 from portal.core.object_actions import ObjectActionsMixin
+from portal.core.widgets import record_key
 from reporting import selectors, services
 from reporting.admin.base import (
     NoteForm,
-    ReasonForm,
     call,
     intermediate,
+    issue_reason_form,
     latest_document_link,
     run_for_each,
     start_jobs_for_each,
@@ -64,7 +65,8 @@ class DisclosureForm(ServiceModelForm):
             incident = self._incident_id()
             field.queryset = incident_obligations(incident) if incident else Obligation.objects.none()
             field.label_from_instance = obligation_choice
-            field.widget.attrs["data-obligations-url"] = reverse("admin:reporting_disclosuredecision_obligations")
+            widget = getattr(field.widget, "widget", field.widget)  # the select inside the admin's related wrapper
+            widget.attrs["data-obligations-url"] = reverse("admin:reporting_disclosuredecision_obligations")
             field.help_text = ("The obligations of the chosen incident. " if not incident else "") + (
                 "The regulatory obligation this decision is about, if any.")
 
@@ -72,8 +74,7 @@ class DisclosureForm(ServiceModelForm):
         if self.instance.pk:
             return self.instance.incident_id
         value = (self.data.get(self.add_prefix("incident")) if self.is_bound else None) or self.initial.get("incident")
-        value = getattr(value, "pk", value)
-        return int(value) if str(value or "").isdigit() else None
+        return record_key(getattr(value, "pk", value))
 
 
 def decision_shown(decision) -> list[tuple[str, str]]:
@@ -134,10 +135,17 @@ class DisclosureDecisionAdmin(ObjectActionsMixin, ServiceModelAdmin):
         incident = request.GET.get("incident", "").strip()
         if not incident:
             return JsonResponse({"results": []})  # no incident chosen yet
-        if not incident.isdigit():
-            return JsonResponse({"error": "incident: a number is required."}, status=400)
+        if record_key(incident) is None:
+            return JsonResponse({"error": "incident: the number of an incident is required."}, status=400)
         return JsonResponse({"results": [{"id": o.pk, "text": obligation_choice(o)}
-                                         for o in incident_obligations(int(incident))[:500]]})
+                                         for o in incident_obligations(record_key(incident))[:500]]})
+
+    def get_changeform_initial_data(self, request):
+        """The incident and obligation a link named (`?incident=12&obligation=40`); a value that is no record's
+        number is left out rather than shown to the widgets."""
+        initial = super().get_changeform_initial_data(request)
+        return {name: value for name, value in initial.items()
+                if name not in ("incident", "obligation") or record_key(value) is not None}
 
     def get_queryset(self, request):
         # The confirmation pages of the actions show each decision's incident and who decided.
@@ -225,8 +233,10 @@ class DisclosureDecisionAdmin(ObjectActionsMixin, ServiceModelAdmin):
                   permissions=["issue"])
     def issue_record(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="issue_record",
-                                      title="Issue disclosure-decision records", form_class=ReasonForm,
-                                      submit="Issue", describe=record_shown)
+                                      title="Issue disclosure-decision records", submit="Issue",
+                                      form_class=issue_reason_form(DocumentKind.DISCLOSURE_DECISION,
+                                                                   [f"disclosure:{d.pk}" for d in queryset]),
+                                      describe=record_shown)
         if response is not None:
             return response
         return start_jobs_for_each(

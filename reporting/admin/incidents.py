@@ -16,7 +16,7 @@ from incidents.admin import IncidentAdmin
 from incidents.models import Incident
 from portal.core.object_actions import ObjectActionsMixin
 from reporting import selectors
-from reporting.admin.base import ReasonForm, intermediate, latest_document_link, start_jobs_for_each, when
+from reporting.admin.base import intermediate, issue_reason_form, latest_document_link, start_jobs_for_each, when
 from reporting.exports import NotDisclosed, aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
 from reporting.tasks import document_issue_start
@@ -86,7 +86,9 @@ class IncidentReportingAdmin(ObjectActionsMixin, IncidentAdmin):
     @admin.action(description="Issue the post-incident report PDF", permissions=["issue"])
     def issue_post_incident_report(self, request, queryset):
         form, response = intermediate(self, request, queryset, action="issue_post_incident_report",
-                                      title="Issue post-incident reports", form_class=ReasonForm, submit="Issue",
+                                      title="Issue post-incident reports", submit="Issue",
+                                      form_class=issue_reason_form(DocumentKind.POST_INCIDENT_REPORT,
+                                                                   [f"incident:{i.pk}" for i in queryset]),
                                       describe=report_shown,
                                       intro="A PDF is rendered for each incident from its record, review, "
                                             "timeline, obligations and containment as they are now.")

@@ -21,9 +21,9 @@ from portal.core.forms import ServiceModelForm
 from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import selectors, services
 from reporting.admin.base import (
-    ReasonForm,
     call,
     intermediate,
+    issue_reason_form,
     latest_document_link,
     run_for_each,
     start_jobs_for_each,
@@ -185,7 +185,9 @@ class IssueNotificationMixin:
             return None
         form, response = intermediate(
             self, request, queryset.select_related("incident"), action="issue_notification",
-            title="Issue regulatory notifications", form_class=ReasonForm, submit="Issue",
+            title="Issue regulatory notifications", submit="Issue",
+            form_class=issue_reason_form(DocumentKind.REGULATORY_NOTIFICATION,
+                                         [f"obligation:{o.pk}" for o in queryset]),
             describe=notification_shown,
             intro="A PDF is rendered for each obligation from its current facts and content. Where a version was "
                   "issued before, the new one supersedes it and needs the reason.")

@@ -47,6 +47,11 @@ class ChainStatus:
     found_by: Any = None  # the verification run that recorded the break, when a run found it
 
     @property
+    def title(self) -> str:
+        """The history table as a reader names it: "Incident history", "Incident: MITRE ATLAS techniques"."""
+        return chain_title(self.model_label)
+
+    @property
     def state(self) -> str:
         if not self.ok:
             return BROKEN
@@ -152,17 +157,42 @@ def record_chain_status(history_model, rows) -> RecordChainStatus:
     return RecordChainStatus(ok=report.ok, first_break=report.first_break)
 
 
+def chain_title(label: str) -> str:
+    """A history table's label (`incidents.HistoricalIncident`, `incidents.HistoricalIncident_systems`) in words:
+    "Incident history", "Incident: systems"; the label itself when it names no model of the portal."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    from reporting.wording import label_words
+
+    app_label, _, name = label.partition(".")
+    base, _, field_name = name.removeprefix("Historical").partition("_")
+    try:
+        model = apps.get_model(app_label, base)
+    except LookupError:
+        return label
+    record = label_words(model._meta.verbose_name)
+    if not field_name:
+        return f"{record} history"
+    try:
+        field = model._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return label
+    name = str(field.verbose_name)
+    return f"{record}: {name if any(c.isupper() for c in name) else name.lower()}"
+
+
 def overall(statuses: Iterable[ChainStatus]) -> tuple[str, str]:
     """One state and one line for several chains: broken if any is broken, pending if rows of any are left to the
     next verification run."""
     statuses = list(statuses)
     broken = [s for s in statuses if not s.ok]
     if broken:
-        names = ", ".join(s.model_label for s in broken)
+        names = ", ".join(s.title for s in broken)
         return BROKEN, f"BROKEN: {len(broken)} of {len(statuses)} chains fail verification ({names})"
     pending = [s for s in statuses if s.pending]
     if pending:
-        names = ", ".join(s.model_label for s in pending)
+        names = ", ".join(s.title for s in pending)
         return PENDING, (f"no break found; {len(pending)} of {len(statuses)} chains have more rows since their last "
                          f"verified point than a page checks, left to the next verification run ({names})")
     rows = sum(s.rows for s in statuses)

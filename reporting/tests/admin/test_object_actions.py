@@ -156,3 +156,47 @@ def test_the_decision_form_offers_only_the_chosen_incidents_obligations(client_a
     assert response.status_code == 200
     assert "obligation" in response.context["adminform"].form.errors
     assert not DisclosureDecision.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["abc", "\u00b2", "-1", "99999999999999999999", "9223372036854775808"])
+def test_a_typed_incident_that_is_no_record_gets_a_clear_answer_never_a_server_error(client_as, recent, typed):
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    add = reverse("admin:reporting_disclosuredecision_add")
+
+    choices = client.get(reverse("admin:reporting_disclosuredecision_obligations"), {"incident": typed})
+    assert choices.status_code == 400 and "incident" in choices.json()["error"]
+    assert client.get(add, {"incident": typed, "obligation": typed}).status_code == 200
+    posted = client.post(add, {"incident": typed, "obligation": typed, "audience": "regulator",
+                               "decision": "disclose", "rationale": "r", "legal_basis": "b"})
+    assert posted.status_code == 200 and "incident" in posted.context["adminform"].form.errors
+    assert not DisclosureDecision.objects.exists()
+
+
+def test_a_garbled_version_on_a_confirmation_is_refused_as_missing(client_as, recent):
+    obligation = recent.obligations.get(key="gdpr.notification")
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    response = client.post(button(obligation, "mark_submitted"), {
+        "action": "mark_submitted", "_selected_action": [obligation.pk], "apply": "Mark submitted",
+        f"version_{obligation.pk}": "\u00b2", "authority_reference": "X-1"}, follow=True)
+    assert response.status_code == 200
+    (message,) = messages_of(response)
+    assert "version" in message.lower()
+    obligation.refresh_from_db()
+    assert obligation.status == "open"
+
+
+def test_issuing_a_second_version_without_a_reason_is_asked_on_the_confirmation_page(client_as, recent):
+    obligation = recent.obligations.get(key="gdpr.notification")
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    confirm(client, obligation, "issue_notification", "Issue", reason="")
+    assert Document.objects.filter(obligation=obligation).count() == 1
+
+    _page, again = confirm(client, obligation, "issue_notification", "Issue", reason="  ")
+
+    assert again.status_code == 200  # the confirmation page again, with the field's error
+    assert again.context["form"].errors["reason"] == [
+        "Version 1 was already issued: say what this new version corrects."]
+    assert Document.objects.filter(obligation=obligation).count() == 1
+    from portal.core.jobs.models import Job
+
+    assert Job.objects.filter(state="failed").count() == 0

@@ -48,7 +48,7 @@ def test_a_history_row_altered_outside_the_portal_is_named_and_flagged(client_as
     assert [v.history_id for v in trail.versions if v.chain_break] == [row.history_id]
     text = text_of(response)
     assert f"BROKEN: first break at history row #{row.history_id}" in text
-    assert "incidents.HistoricalIncident" in trail.chain_text
+    assert "(Incident history)" in trail.chain_text and "Historical" not in trail.chain_text
     assert "first break of the chain" in text
 
 
@@ -100,3 +100,16 @@ def test_several_chains_make_one_verdict():
     page = chain.ChainStatus("a.A", ok=True, rows=3, head_id=3, head_hash="ab" * 32, rehashed=1)
     assert page.text == ("verified: the 1 row shown recomputed from its values and matching its hash; links of all "
                          "3 rows intact, head row #3")
+
+
+@pytest.mark.parametrize(("label", "title"), [
+    ("incidents.HistoricalIncident", "Incident history"),
+    ("incidents.HistoricalIncident_atlas_techniques", "Incident: MITRE ATLAS techniques"),
+    ("incidents.HistoricalIncident_systems", "Incident: systems"),
+    ("reporting.HistoricalObligation", "Obligation history"),
+    ("nowhere.HistoricalThing", "nowhere.HistoricalThing"),
+])
+def test_a_history_table_is_named_in_words(label, title):
+    from reporting.audit.chain import chain_title
+
+    assert chain_title(label) == title
