@@ -79,8 +79,30 @@ def _issue(*, job, progress):
                      label="Download the PDF")
 
 
+def _issue_described(params):
+    """What a document job was asked: the document, for which record (linked), from which version, and why."""
+    from django.utils.html import format_html
+
+    kind = params.get("kind")
+    _argument, model = TARGETS.get(kind, (None, None))
+    record = model.objects.filter(pk=params.get("record")).first() if model and str(
+        params.get("record", "")).isdigit() else None
+    if record is None:
+        where = "a record that no longer exists"
+    else:
+        opts = model._meta
+        where = format_html('<a href="{}">{}</a>', reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
+                                                           args=[record.pk]), record)
+    rows = [("Document", DocumentKind(kind).label if kind in DocumentKind.values else str(kind)), ("For", where)]
+    if params.get("expected_version"):
+        rows.append(("From", f"version {params['expected_version']} of the record"))
+    if params.get("correction_reason"):
+        rows.append(("Reason for the correction", params["correction_reason"]))
+    return rows
+
+
 DOCUMENT_ISSUE = register(JobKind(name="reporting.document_issue", label="Issuing a document", run=_issue,
-                                  unit="document", viewer_roles=frozenset(roles.ROLES)))
+                                  unit="document", viewer_roles=frozenset(roles.ROLES), describe=_issue_described))
 
 
 def document_issue_start(*, actor, kind, record, correction_reason="", expected_version=None):

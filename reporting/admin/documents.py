@@ -12,6 +12,7 @@ from portal.core.admin import ConfidentialFieldsAdmin
 from portal.core.display import size_text
 from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import services
+from reporting.audit.diff import template_words
 from reporting.models import Document
 
 
@@ -24,10 +25,11 @@ class DocumentAdmin(ObjectActionsMixin, ConfidentialFieldsAdmin, SimpleHistoryAd
     list_filter = ["kind"]
     search_fields = ["incident__reference", "title", "sha256"]
     list_select_related = ["incident", "issued_by", "superseded_by"]
-    readonly_fields = ["incident", "kind", "title", "subject", "version", "download", "sha256", "size_text",
-                       "reference_data_version", "template", "issued_by", "issued_at", "supersedes",
-                       "superseded", "correction_reason", "obligation", "disclosure"]
-    exclude = ["file", "render_context"]
+    # The document's page: what it is, for which record, its file and digest, who issued it when, what it
+    # supersedes; the stored code names (subject, template path) in words.
+    fields = ["title", "kind", "version", "incident", "record", "download", "sha256", "size_text", "issued_by",
+              "issued_at", "supersedes", "superseded", "correction_reason", "layout", "reference_data_version"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False  # documents are issued by actions on obligations, decisions and incidents
@@ -70,6 +72,20 @@ class DocumentAdmin(ObjectActionsMixin, ConfidentialFieldsAdmin, SimpleHistoryAd
             else:
                 self.message_user(request, f"{document}: verified (SHA-256 {document.sha256[:16]}...)",
                                   messages.SUCCESS)
+
+    @admin.display(description="issued for")
+    def record(self, obj):
+        for name in ("obligation", "disclosure"):
+            target = getattr(obj, name)
+            if target is not None:
+                opts = target._meta
+                return format_html('<a href="{}">{}</a>', reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change", args=[target.pk]), target)
+        return "the incident"
+
+    @admin.display(description="layout")
+    def layout(self, obj):
+        return template_words(obj.template) if obj.template else "-"
 
     @admin.display(description="size")
     def size_text(self, obj):

@@ -10,7 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.core.admin import ConfidentialFieldsAdmin
@@ -37,7 +37,7 @@ class JobAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     search_fields = ["kind", "summary", "result_label"]
     change_form_template = "admin/core/job/change_form.html"
     fields = ["what", "state", "progress", "started_by", "source", "created_at", "started_at", "finished_at",
-              "summary", "error", "result", "params", "idempotency_key"]
+              "summary", "error", "result", "asked"]
     readonly_fields = fields
 
     # Every staff user has a job list; it shows the jobs they started and those whose kind their roles may see.
@@ -67,6 +67,21 @@ class JobAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
     @admin.display(description="job", ordering="kind")
     def what(self, obj):
         return obj.label
+
+    @admin.display(description="what it was asked")
+    def asked(self, obj):
+        """The job's parameters in words: the kind's own description (with a link back to its record), else
+        each parameter by its name in words."""
+        from portal.core.jobs.registry import get_kind
+
+        kind = get_kind(obj.kind)
+        params = obj.params if isinstance(obj.params, dict) else {}
+        rows = kind.describe(params) if kind and kind.describe else [
+            (name.replace("_", " ").capitalize(), "-" if value in ("", None) else str(value))
+            for name, value in params.items()]
+        if not rows:
+            return "-"
+        return format_html_join("\n", "<div><strong>{}:</strong> {}</div>", rows)
 
     @admin.display(description="progress")
     def progress(self, obj):

@@ -31,6 +31,9 @@ class JobKind:
     # The roles that may see the job (and its result) besides its starter; superusers see every job.
     viewer_roles: frozenset[str] = field(default_factory=frozenset)
     unit: str = ""
+    # describe(params) -> [(label, text or safe HTML)]: what the job was asked to do, in words, with a link to the
+    # record it works on; without it, the job page lists the parameters by name.
+    describe: Callable | None = None
 
 
 _KINDS: dict[str, JobKind] = {}

@@ -200,3 +200,18 @@ def test_issuing_a_second_version_without_a_reason_is_asked_on_the_confirmation_
     from portal.core.jobs.models import Job
 
     assert Job.objects.filter(state="failed").count() == 0
+
+
+def test_the_job_page_of_an_issued_document_says_what_it_was_asked_and_links_the_record(client_as, recent):
+    from portal.core.jobs.models import Job
+
+    obligation = recent.obligations.get(key="gdpr.notification")
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    confirm(client, obligation, "issue_notification", "Issue", reason="")
+    job = Job.objects.get(kind="reporting.document_issue")
+
+    page = page_text(client.get(reverse("admin:core_job_change", args=[job.pk])))
+
+    assert f'<a href="{page_of(obligation)}">{obligation}</a>' in page
+    assert "Regulatory notification" in page and f"version {obligation.version} of the record" in page
+    assert "idempotency" not in page.lower() and '"kind"' not in page
