@@ -118,6 +118,12 @@ class SubmitForm(forms.Form):
     authority_reference = forms.CharField(required=False, max_length=200, label="Authority's reference",
                                           help_text="The case or receipt number the authority gave, if any.")
 
+    def clean_submitted_at(self):
+        moment = self.cleaned_data["submitted_at"]
+        if moment is not None and moment > timezone.now():
+            raise forms.ValidationError("The submission time cannot be in the future.")
+        return moment
+
 
 class NotApplicableForm(forms.Form):
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), label="Why it does not apply",

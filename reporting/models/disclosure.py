@@ -60,7 +60,10 @@ class DisclosureDecision(models.Model):
         permissions = [("approve_disclosuredecision", "Can approve or return a disclosure decision")]
 
     def __str__(self):
-        return f"{self.get_decision_display()} to {self.get_audience_display().lower()} ({self.incident.reference})"
+        audience = self.get_audience_display()
+        if not audience[:2].isupper():  # "regulator", but "AI Incident Database" as it is named
+            audience = audience[:1].lower() + audience[1:]
+        return f"{self.get_decision_display()} to {audience} ({self.incident.reference})"
 
     @property
     def is_gdpr_33_5_record(self) -> bool:

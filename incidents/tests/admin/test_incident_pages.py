@@ -103,7 +103,7 @@ def test_the_change_page_shows_sla_targets_metrics_readiness_and_the_timeline(cl
     assert "Support bot" in text and "OFF" in text  # the system logs no inferences
     timeline = " ".join(text[text.index('class="incident-timeline"'):].split())
     assert timeline.index("opened: P1") < timeline.index("Detected -> Triaged")  # newest last
-    assert "<td>Detected -> Triaged: Looking at it.</td> <td>responder</td> <td>service</td>" in timeline
+    assert "<td>Detected -> Triaged: Looking at it.</td> <td>responder</td> <td>Service</td>" in timeline
 
 
 def test_the_list_shows_sla_labels_systems_and_commander(client_as, scene):

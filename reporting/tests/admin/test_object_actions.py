@@ -215,3 +215,26 @@ def test_the_job_page_of_an_issued_document_says_what_it_was_asked_and_links_the
     assert f'<a href="{page_of(obligation)}">{obligation}</a>' in page
     assert "Regulatory notification" in page and f"version {obligation.version} of the record" in page
     assert "idempotency" not in page.lower() and '"kind"' not in page
+
+
+def test_a_submission_time_in_the_future_is_a_form_error_on_the_confirmation_page(client_as, recent):
+    obligation = recent.obligations.get(key="gdpr.notification")
+    later = (timezone.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+
+    _page, response = confirm(client_as(roles.COMPLIANCE_OFFICER), obligation, "mark_submitted", "Mark submitted",
+                              submitted_at=later, authority_reference="BfDI-1")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["submitted_at"] == ["The submission time cannot be in the future."]
+    assert 'value="BfDI-1"' in page_text(response)  # what was typed is kept
+    obligation.refresh_from_db()
+    assert obligation.status == "open"
+
+
+def test_a_decision_names_its_audience_as_people_read_it(compliance, recent):
+    decision = services.disclosure_record(actor=compliance, incident=recent, audience="aiid", decision="disclose",
+                                          rationale="r", legal_basis="b", shareable_summary="What happened.")
+    assert str(decision) == f"Disclose to AI Incident Database ({recent.reference})"
+    decision = services.disclosure_record(actor=compliance, incident=recent, audience="regulator",
+                                          decision="disclose", rationale="r", legal_basis="b")
+    assert str(decision) == f"Disclose to regulator ({recent.reference})"

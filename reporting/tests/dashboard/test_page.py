@@ -16,7 +16,8 @@ from reporting.dashboard.presenters import FIGURES
 
 pytestmark = pytest.mark.django_db
 
-CHART_IDS = ["open-by-severity", "open-by-status", "deadlines", "detection-times", "response-times", "mttd-by-class",
+CHART_IDS = ["open-by-severity", "open-by-status", "deadlines", "detection-times", "acknowledge-times",
+             "response-times", "mttd-by-class",
              "mttd-by-source", "track-intent", "risk-classes", "readiness-gaps", "csf-coverage", "atlas-coverage",
              "inference-logs", "on-time-filing"]
 
@@ -123,7 +124,8 @@ def test_the_admin_lists_behind_the_bars_hold_what_the_bars_count(page):
     checked = 0
     for section in response.context["figures"].values():
         for figure in section:
-            if figure.id in ("csf-coverage", "detection-times", "response-times", "mttd-by-class", "mttd-by-source"):
+            if figure.id in ("csf-coverage", "detection-times", "acknowledge-times", "response-times", "mttd-by-class",
+                             "mttd-by-source"):
                 continue  # steps and means: not a count of the records linked
             for row in figure.rows:
                 if figure.id == "deadlines" and row["label"].startswith("Due in 1 to"):
@@ -177,15 +179,17 @@ def test_mttd_has_its_own_chart_and_scale_and_every_line_is_straight(page):
     charts = json.loads(data["body"])
     detection, response_times = charts["detection-times"], charts["response-times"]
     assert [d["label"] for d in detection["datasets"]] == ["MTTD (detect)"]
-    assert [d["label"] for d in response_times["datasets"]] == ["MTTA (acknowledge)", "MTTC (contain)",
-                                                                 "MTTR (recover)"]
+    assert [d["label"] for d in charts["acknowledge-times"]["datasets"]] == ["MTTA (acknowledge)"]
+    assert [d["label"] for d in response_times["datasets"]] == ["MTTC (contain)", "MTTR (recover)"]
     lines = [spec for spec in charts.values() if spec["type"] == "line"]
-    assert len(lines) == 2
+    assert len(lines) == 3
     for spec in lines:
-        assert (spec["tension"], spec["span_gaps"], spec["unit"]) == (0, False, "hours")
+        assert (spec["tension"], spec["span_gaps"]) == (0, False)
         assert spec["label_axis"] == "Month of detection (UTC)"
+    assert [spec["unit"] for spec in lines] == ["hours", "minutes", "hours"]
     assert detection["datasets"][0]["data"][-2] == 3.0  # last month: MTTD 2 h and 4 h
-    assert response_times["datasets"][2]["data"][-2] == 24.0  # and its MTTR
+    assert response_times["datasets"][1]["data"][-2] == 24.0  # and its MTTR
+    assert charts["acknowledge-times"]["datasets"][0]["data"][-2] == 60.0  # MTTA (0.5 h + 1.5 h) / 2, in minutes
 
 
 def test_the_sla_breach_list_names_each_incident_by_reference_and_title(page, incident_scene):

@@ -58,7 +58,7 @@
     if (value === null || value === undefined) {
       return "no data";
     }
-    return (unit === "hours" ? value.toFixed(1) : String(value)) + (unit ? " " + unit : "");
+    return (unit === "hours" || unit === "minutes" ? value.toFixed(1) : String(value)) + (unit ? " " + unit : "");
   }
 
   var LABEL_WIDTH = 30; // characters per line of a horizontal chart's label
@@ -88,7 +88,7 @@
   }
 
   function options(spec) {
-    var countAxis = { beginAtZero: true, ticks: { precision: spec.unit === "hours" ? undefined : 0 } };
+    var countAxis = { beginAtZero: true, ticks: { precision: spec.unit === "hours" || spec.unit === "minutes" ? undefined : 0 } };
     if (spec.unit) {
       countAxis.title = { display: true, text: spec.unit.charAt(0).toUpperCase() + spec.unit.slice(1) };
     }
