@@ -198,9 +198,10 @@ def test_leadership_sees_every_dashboard_chart_drawn_without_console_errors(brow
     assert _console_errors(browser) == []
 
 
-def test_every_admin_list_fits_a_1440_px_screen(browser, demo_portal):
+def _every_admin_list_fits_a_1440_px_screen(browser, demo_portal):
     from selenium.webdriver.common.by import By
 
+    browser.delete_all_cookies()
     _log_in(browser, demo_portal, "admin")  # the superuser: every list of the admin
     lists = sorted({a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#content-main a")
                     if re.fullmatch(r".*/admin/\w+/\w+/", a.get_attribute("href") or "")})
@@ -214,7 +215,7 @@ def test_every_admin_list_fits_a_1440_px_screen(browser, demo_portal):
             browser.save_screenshot(str(ARTIFACTS / f"list-{name[-1]}.png"))
 
 
-def test_responder_files_triages_and_contains_an_incident_on_their_raci_authority(browser, demo_portal):
+def _responder_files_triages_and_contains_an_incident_on_their_raci_authority(browser, demo_portal):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.select import Select
 
@@ -230,6 +231,7 @@ def test_responder_files_triages_and_contains_an_incident_on_their_raci_authorit
     assert held is not None, "the demo responder holds a containment activity on some system"
     system, kind = held.system, kinds[held.activity]
 
+    browser.delete_all_cookies()
     _log_in(browser, demo_portal, "responder")
     browser.get(f"{demo_portal}/admin/incidents/incident/add/")
     browser.find_element(By.NAME, "title").send_keys("Support bot quoting other customers' tickets")
@@ -277,7 +279,7 @@ def test_responder_files_triages_and_contains_an_incident_on_their_raci_authorit
     _checked(browser, "the contained incident's page")
 
 
-def test_compliance_issues_a_gdpr_notification_from_the_obligations_page_and_downloads_it(browser, demo_portal):
+def _compliance_issues_a_gdpr_notification_from_the_obligations_page_and_downloads_it(browser, demo_portal):
     from selenium.webdriver.common.by import By
 
     from reporting.models import Document, Obligation
@@ -288,6 +290,7 @@ def test_compliance_issues_a_gdpr_notification_from_the_obligations_page_and_dow
                   .order_by("due_at").first())
     assert obligation is not None, "the demo data has an open GDPR Art. 33 notification not issued yet"
 
+    browser.delete_all_cookies()
     _log_in(browser, demo_portal, "compliance")
     browser.get(f"{demo_portal}/admin/reporting/obligation/{obligation.pk}/change/")
     _checked(browser, "the obligation's page")
@@ -324,7 +327,7 @@ def test_compliance_issues_a_gdpr_notification_from_the_obligations_page_and_dow
     _checked(browser, "the disclosure decision form")
 
 
-def test_legal_approves_a_decision_from_its_page_and_downloads_the_audit_bundle(browser, demo_portal):
+def _legal_approves_a_decision_from_its_page_and_downloads_the_audit_bundle(browser, demo_portal):
     from selenium.webdriver.common.by import By
 
     from reporting.models import DisclosureDecision
@@ -332,6 +335,7 @@ def test_legal_approves_a_decision_from_its_page_and_downloads_the_audit_bundle(
     decision = DisclosureDecision.objects.filter(status=DisclosureDecision.Status.PROPOSED).order_by("pk").first()
     assert decision is not None, "the demo data has a decision awaiting legal approval"
 
+    browser.delete_all_cookies()
     _log_in(browser, demo_portal, "legal")
     browser.get(f"{demo_portal}/admin/reporting/disclosuredecision/{decision.pk}/change/")
     _checked(browser, "the decision's page")
@@ -358,3 +362,16 @@ def test_legal_approves_a_decision_from_its_page_and_downloads_the_audit_bundle(
     assert "HistoricalIncident" not in browser.find_element(By.ID, "content").text  # tables named in words
     assert _download(browser, link).startswith("%PDF- ")
     assert _console_errors(browser) == []
+
+
+# The tasks run one after another on one seeded portal (seeding takes seconds; the steps do not depend on each other's
+# records, each signs in afresh).
+
+def test_every_admin_list_fits_a_1440_px_screen(browser, demo_portal):
+    _every_admin_list_fits_a_1440_px_screen(browser, demo_portal)
+
+
+def test_responder_compliance_and_legal_do_their_tasks_from_the_records_pages(browser, demo_portal):
+    _responder_files_triages_and_contains_an_incident_on_their_raci_authority(browser, demo_portal)
+    _compliance_issues_a_gdpr_notification_from_the_obligations_page_and_downloads_it(browser, demo_portal)
+    _legal_approves_a_decision_from_its_page_and_downloads_the_audit_bundle(browser, demo_portal)
