@@ -9,6 +9,7 @@ changed what and when; the other records proceed.
 
 import functools
 import re
+import time
 
 from django import forms
 from django.contrib import messages
@@ -88,12 +89,15 @@ def start_jobs_for_each(model_admin, request, queryset, label, start):
     notification v1 issued: Download the PDF"); a refused one names its object and the reason. One job still
     running: its job page, which shows its progress; several: the job list."""
     running = []
-    for obj in queryset:
+    objs = list(queryset)
+    for obj in objs:
         try:
             job, _created = start(obj, version_shown(request, obj))
         except ValidationError as exc:
             model_admin.message_user(request, f"{obj}: {refusal_text(exc)}", messages.ERROR)
             continue
+        if len(objs) == 1:
+            settle(job)  # one document takes a second or two: its result on the record's page, not a job page
         job.refresh_from_db()
         if job.state == JobState.FAILED:
             model_admin.message_user(request, f"{obj}: {job.error}", messages.ERROR)
@@ -111,6 +115,22 @@ def start_jobs_for_each(model_admin, request, queryset, label, start):
             return HttpResponseRedirect(reverse("admin:core_job_change", args=[running[0].pk]))
         return HttpResponseRedirect(reverse("admin:core_job_changelist"))
     return None
+
+
+WAIT_FOR_ONE_JOB_SECONDS = 6.0
+
+
+def settle(job, seconds: float = WAIT_FOR_ONE_JOB_SECONDS, step: float = 0.25) -> None:
+    """Wait up to `seconds` for a job a worker (a thread of this process, or Celery) runs to finish."""
+    from portal.core.jobs.models import Job
+
+    waited = 0.0
+    while waited < seconds:
+        state = Job.objects.filter(pk=job.pk).values_list("state", flat=True).first()
+        if state not in (JobState.QUEUED, JobState.RUNNING):
+            return
+        time.sleep(step)
+        waited += step
 
 
 def intermediate(model_admin, request, queryset, *, action, title, form_class, intro="", submit="Confirm",

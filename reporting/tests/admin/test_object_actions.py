@@ -238,3 +238,32 @@ def test_a_decision_names_its_audience_as_people_read_it(compliance, recent):
     decision = services.disclosure_record(actor=compliance, incident=recent, audience="regulator",
                                           decision="disclose", rationale="r", legal_basis="b")
     assert str(decision) == f"Disclose to regulator ({recent.reference})"
+
+
+def test_one_document_issued_by_a_worker_is_awaited_and_its_result_shown_on_the_records_page(
+    client_as, recent, settings, monkeypatch
+):
+    """With a worker (a thread or Celery) the job is handed over; for one record the page waits for it briefly, so
+    the user stays on the record's page with the link to the PDF instead of being sent to a job page."""
+    from portal.core.jobs.models import Job
+    from portal.core.jobs.services import job_run
+    from reporting.admin import base
+
+    settings.JOBS_EXECUTION = "thread"  # handed over on commit, which a test never reaches: the job stays queued
+    slept = []
+
+    def worker_runs_meanwhile(seconds):  # the worker finishes the job while the page waits
+        slept.append(seconds)
+        job_run(Job.objects.get(kind="reporting.document_issue").pk)
+
+    monkeypatch.setattr(base.time, "sleep", worker_runs_meanwhile)
+    obligation = recent.obligations.get(key="gdpr.notification")
+
+    _page, response = confirm(client_as(roles.COMPLIANCE_OFFICER), obligation, "issue_notification", "Issue",
+                              reason="")
+
+    assert slept and response.status_code == 302 and response.url == page_of(obligation)
+    document = Document.objects.get(obligation=obligation)
+    (message,) = messages_of(response)
+    assert message.endswith(f'<a href="{reverse("admin:reporting_document_download", args=[document.pk])}">'
+                            "Download the PDF</a>")
