@@ -45,6 +45,7 @@ BLAST = ["users_affected", "decisions_affected", "transactions_affected", "expos
          "serious_injuries", "financial_loss", "financial_loss_currency"]
 RESPONSIBILITY = ["responsible_parties", "responsibility_notes", "complete_inference_logs"]
 STAMPED = ["acknowledged_at", "contained_at", "recovered_at", "closed_at"]
+EARLY_STATUSES = ("detected", "triaged")
 
 ADD_FIELDSETS = [
     ("Identity and classification", {"fields": IDENTITY}),
@@ -167,10 +168,16 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
         return [
             ("Identity and classification", {"fields": identity}),
             *lifecycle,
-            ("Timestamps", {"fields": ["occurred_at", "detected_at", "aware_at", *STAMPED]}),
+            ("Timestamps", {"fields": ["occurred_at", "detected_at", "aware_at"]}),
+            # Stamped by the lifecycle when the incident moves; open to correct one.
+            ("Lifecycle times", {"fields": STAMPED, "classes": ["collapse"],
+                                 "description": "Set when the incident moves; change one only to correct it."}),
             ("SLA and response times", {"fields": ["sla_targets", "metrics"]}),
             ("BLAST scope", {"fields": BLAST}),
-            ("Responsibility and evidence readiness", {"fields": [*RESPONSIBILITY, "systems_readiness"]}),
+            # The investigation's questions: folded away while the incident is being triaged and contained.
+            ("Responsibility and evidence readiness", {
+                "fields": [*RESPONSIBILITY, "systems_readiness"],
+                "classes": ["collapse"] if obj.status in EARLY_STATUSES else []}),
             ("Timeline", {"fields": ["timeline"]}),
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]

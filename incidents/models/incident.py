@@ -294,6 +294,8 @@ class SlaNotice(models.Model):
     recipients = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = "SLA notice"
+        verbose_name_plural = "SLA notices"
         constraints = [
             models.UniqueConstraint(fields=["incident", "target", "stage", "due_at"], name="sla_notice_once"),
         ]
