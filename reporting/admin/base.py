@@ -149,6 +149,9 @@ def intermediate(model_admin, request, queryset, *, action, title, form_class, i
         form = form_class()
     records = [{"obj": obj, "version": obj.version, "details": list(describe(obj)) if describe else []}
                for obj in queryset]
+    opts = model_admin.model._meta
+    if len(records) == 1:  # "Approve disclosure decisions" for one: "Approve the disclosure decision"
+        title = title.replace(str(opts.verbose_name_plural), f"the {opts.verbose_name}")
     context = {
         **model_admin.admin_site.each_context(request),
         "title": title, "intro": intro, "form": form, "records": records, "action": action,

@@ -267,3 +267,8 @@ def test_one_document_issued_by_a_worker_is_awaited_and_its_result_shown_on_the_
     (message,) = messages_of(response)
     assert message.endswith(f'<a href="{reverse("admin:reporting_document_download", args=[document.pk])}">'
                             "Download the PDF</a>")
+
+
+def test_the_confirmation_page_of_one_record_is_titled_in_the_singular(client_as, decision):
+    page = client_as(roles.LEGAL_REVIEWER).post(button(decision, "approve"))
+    assert page.context["title"] == "Approve the disclosure decision"
