@@ -119,16 +119,29 @@ def _checked(driver, what):
 
 
 def _choose(driver, field, text):
-    """Pick `text` in the autocomplete (select2) box of the form field named `field`, as a user types and clicks."""
+    """Pick `text` in the autocomplete (select2) box of the form field named `field`, as a user types and clicks.
+    Each keystroke's answer redraws the results: an option redrawn under the click is looked up again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+
+    def offered(d):
+        try:
+            return [o for o in d.find_elements(By.CSS_SELECTOR, ".select2-results__option") if text in o.text]
+        except StaleElementReferenceException:
+            return []
 
     driver.find_element(By.CSS_SELECTOR, f"select[name='{field}'] + .select2 .select2-selection").click()
     search = _wait_for(driver, lambda d: d.find_elements(
         By.CSS_SELECTOR, ".select2-container--open .select2-search__field"), f"the search box of {field}")[0]
     search.send_keys(text[:12])
-    option = _wait_for(driver, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, ".select2-results__option")
-                                          if text in o.text], f"{text} offered in {field}")[0]
-    option.click()
+    for _attempt in range(5):
+        option = _wait_for(driver, offered, f"{text} offered in {field}")[0]
+        try:
+            option.click()
+            return
+        except StaleElementReferenceException:
+            continue
+    pytest.fail(f"{text} in {field} was redrawn under every click")
 
 
 FETCH_DIGEST = """
