@@ -112,11 +112,15 @@ class ObligationForm(ServiceModelForm):
 
 
 class SubmitForm(forms.Form):
-    submitted_at = forms.DateTimeField(required=False, label="Submitted at",
-                                       help_text="When it was submitted to the authority (UTC, e.g. 2026-12-07 "
-                                                 "14:30); empty: now.")
+    submitted_at = forms.DateTimeField(required=False, label="Submitted at")
     authority_reference = forms.CharField(required=False, max_length=200, label="Authority's reference",
                                           help_text="The case or receipt number the authority gave, if any.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()  # the form reads a typed time in the portal's zone
+        self.fields["submitted_at"].help_text = (f"When it was submitted to the authority, in {zone} "
+                                                 "(e.g. 2026-12-07 14:30); empty: now.")
 
     def clean_submitted_at(self):
         moment = self.cleaned_data["submitted_at"]

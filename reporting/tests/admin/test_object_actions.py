@@ -272,3 +272,17 @@ def test_one_document_issued_by_a_worker_is_awaited_and_its_result_shown_on_the_
 def test_the_confirmation_page_of_one_record_is_titled_in_the_singular(client_as, decision):
     page = client_as(roles.LEGAL_REVIEWER).post(button(decision, "approve"))
     assert page.context["title"] == "Approve the disclosure decision"
+
+
+def test_the_submission_time_is_read_in_the_portals_time_zone_and_says_so(client_as, recent, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    obligation = recent.obligations.get(key="gdpr.notification")
+    client = client_as(roles.COMPLIANCE_OFFICER)
+    earlier = timezone.localtime(timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
+
+    page, response = confirm(client, obligation, "mark_submitted", "Mark submitted",
+                             submitted_at=earlier.strftime("%Y-%m-%d %H:%M"))
+
+    assert "in Europe/Berlin" in page_text(page) and response.status_code == 302
+    obligation.refresh_from_db()
+    assert obligation.status == "submitted" and obligation.submitted_at == earlier
