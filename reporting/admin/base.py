@@ -29,9 +29,17 @@ __all__ = ["NoteForm", "ReasonForm", "call", "count_of", "intermediate", "latest
 
 
 def refusal_text(error: ValidationError) -> str:
+    """A service's refusal as one line: each message after the label of the field it concerns ("Shareable
+    summary: ..."); the version's and the record's own messages without a label (they say what they are about)."""
+    from reporting.wording import code_words, label_words
+
+    def prefix(name):
+        if name in ("__all__", "version", "expected_version"):
+            return ""
+        return f"{code_words().get(name, label_words(name))}: "
+
     if hasattr(error, "error_dict"):
-        return " ".join(f"{'' if f == '__all__' else f.replace('_', ' ') + ': '}{m}"
-                        for f, errs in error.error_dict.items() for e in errs for m in e.messages)
+        return " ".join(f"{prefix(f)}{m}" for f, errs in error.error_dict.items() for e in errs for m in e.messages)
     return " ".join(error.messages)
 
 

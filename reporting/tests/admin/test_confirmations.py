@@ -124,7 +124,7 @@ def test_an_approval_posted_without_the_versions_shown_approves_nothing(client_a
         DECISIONS, {"action": "approve", "_selected_action": [decision.pk], "apply": "Approve", "note": ""},
         follow=True)
     (message,) = messages_of(response)
-    assert "version:" in message and "you read" in message
+    assert "Give the version of" in message and "you read" in message and "version:" not in message
     assert DisclosureDecision.objects.get(pk=decision.pk).status == "proposed"
 
 
