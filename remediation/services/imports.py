@@ -260,7 +260,10 @@ def affected_records_import(*, actor, incident: Incident, path, fmt: str | None 
         return result
     if errors:
         result.rejects_path = Path(rejects_path) if rejects_path else path.with_name(f"{path.stem}.rejects.csv")
-        write_rejects(result.rejects_path, errors)
+        try:
+            write_rejects(result.rejects_path, errors)
+        except OSError as exc:
+            raise FileError(f"Cannot write the rejects file {result.rejects_path}: {exc.strerror or exc}") from None
     _write(result, actor=actor, incident=incident, path=path, fmt=fmt, data=data, good=good)
     return result
 
