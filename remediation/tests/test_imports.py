@@ -179,3 +179,12 @@ def test_the_format_option_overrides_the_extension(compliance, incident, tmp_pat
     path = tmp_path / "records.txt"
     path.write_text('{"external_id": "a", "kind": "person"}\n', encoding="utf-8")
     assert _import(compliance, incident, path, fmt="jsonl").created == 1
+
+
+def test_a_row_with_too_few_values_is_a_bad_row_and_a_non_utf8_file_is_refused(compliance, incident, tmp_path):
+    result = _import(compliance, incident, csv_file(tmp_path, "a,decision", "b,person,,,,,,"))
+    assert [str(e) for e in result.errors] == ["line 2: 2 values for 8 columns"]
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"external_id,kind\n\xe9,person\n")
+    with pytest.raises(FileError, match="not UTF-8"):
+        _import(compliance, incident, path)
