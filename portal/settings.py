@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "inventory",
     "incidents",
     "reporting",
+    "remediation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+"""Writes to the remediation ledger: moving a record through its states, importing records from a file."""
+
+from remediation.services.imports import ImportResult, RowError, affected_records_import, parse_rows
+from remediation.services.moves import affected_record_move
+
+__all__ = ["ImportResult", "RowError", "affected_record_move", "affected_records_import", "parse_rows"]
