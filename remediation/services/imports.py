@@ -27,6 +27,7 @@ from incidents.services import record_event
 from inventory.models import AISystem, Component
 from portal.core import inputs
 from portal.core.history import history_of_created
+from portal.core.spreadsheet import cell
 from remediation.models import AffectedRecord, AffectedRecordImport, ContactChannel, Kind
 from remediation.services.moves import require_worker
 from remediation.states import State
@@ -232,7 +233,8 @@ def write_rejects(path: Path, errors: list[RowError]) -> None:
             cells = ["" if values.get(c) is None else str(values.get(c)) for c in COLUMNS]
             if "line" in values and not any(cells):
                 cells[0] = str(values["line"])
-            writer.writerow([str(c).replace(inputs.NUL, "\\u0000")
+            # The rejects echo the input: cells a spreadsheet shows as text, never evaluates.
+            writer.writerow([cell(str(c).replace(inputs.NUL, "\\u0000"))
                              for c in (error.line, error.reason, *cells)])
 
 

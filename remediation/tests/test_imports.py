@@ -188,3 +188,10 @@ def test_a_row_with_too_few_values_is_a_bad_row_and_a_non_utf8_file_is_refused(c
     path.write_bytes(b"external_id,kind\n\xe9,person\n")
     with pytest.raises(FileError, match="not UTF-8"):
         _import(compliance, incident, path)
+
+
+def test_the_rejects_file_never_hands_a_spreadsheet_a_formula(compliance, incident, tmp_path):
+    path = csv_file(tmp_path, '=HYPERLINK("http://evil.example"),loan,,,,,,', "ok,person,,,,,,")
+    result = _import(compliance, incident, path, skip_invalid=True)
+    rejects = result.rejects_path.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in rejects and ",=HYPERLINK" not in rejects

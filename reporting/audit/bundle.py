@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from portal.core.auditchain import checkpoints
+from portal.core.spreadsheet import cell
 from reporting.audit import diff, selectors
 from reporting.pdf import render_pdf
 from reporting.services.documents import incident_context
@@ -108,8 +109,7 @@ def incident_bundle(incident: Incident, *, generated_by, checkpoint: checkpoints
 
 def _cell(value) -> str:
     """A CSV cell that a spreadsheet shows as text, never evaluates (no leading formula character)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return cell("" if value is None else str(value))
 
 
 def _change_line(change: dict) -> str:

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC
 
+from portal.core.spreadsheet import cell
 from reporting.dashboard.presenters import MEASURE_LABELS
 from reporting.dashboard.selectors import DashboardMetrics
 
@@ -26,17 +27,9 @@ LIVE_SERIES = frozenset({("csf_coverage", "runbooks")})
 
 def is_summarised(metric: str, series: str) -> bool:
     return metric in SUMMARISED and (metric, series) not in LIVE_SERIES
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value) -> str:
     """A text cell a spreadsheet will not evaluate as a formula; numbers as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return cell(value)
 
 
 def metric_rows(m: DashboardMetrics) -> Iterator[tuple]:
