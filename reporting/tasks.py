@@ -81,18 +81,13 @@ def _issue(*, job, progress):
 
 def _issue_described(params):
     """What a document job was asked: the document, for which record (linked), from which version, and why."""
-    from django.utils.html import format_html
+    from portal.core.display import admin_link
 
     kind = params.get("kind")
     _argument, model = TARGETS.get(kind, (None, None))
     record = model.objects.filter(pk=params.get("record")).first() if model and str(
         params.get("record", "")).isdigit() else None
-    if record is None:
-        where = "a record that no longer exists"
-    else:
-        opts = model._meta
-        where = format_html('<a href="{}">{}</a>', reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
-                                                           args=[record.pk]), record)
+    where = admin_link(record) if record is not None else "a record that no longer exists"
     rows = [("Document", DocumentKind(kind).label if kind in DocumentKind.values else str(kind)), ("For", where)]
     if params.get("expected_version"):
         rows.append(("From", f"version {params['expected_version']} of the record"))

@@ -87,3 +87,18 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
     """`number` and the noun that agrees with it: "1 deadline", "2 deadlines", "1 SLA breach" / "2 SLA breaches"
     (`plural` for a noun that does not take an s). Only the noun's last word changes: "1 open incident"."""
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def admin_url(obj) -> str:
+    """The admin page of a record."""
+    from django.urls import reverse
+
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def admin_link(obj, text=None):
+    """The record as a link to its admin page, named `text` or as the record reads."""
+    from django.utils.html import format_html
+
+    return format_html('<a href="{}">{}</a>', admin_url(obj), obj if text is None else text)

@@ -83,8 +83,8 @@ class ObjectActionsMixin:
         return response if response is not None else HttpResponseRedirect(self._object_url(obj.pk))
 
     def _object_url(self, object_id):
-        opts = self.model._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+        return reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
+                       args=[object_id])
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["object_buttons"] = self.object_buttons(request, obj) if change else []

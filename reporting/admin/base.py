@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from portal.core.admin import call
+from portal.core.display import admin_link, counted
 from portal.core.jobs.models import JobState
 
 __all__ = ["NoteForm", "ReasonForm", "call", "count_of", "intermediate", "latest_document_link", "refusal_text",
@@ -49,15 +50,13 @@ def version_shown(request, obj) -> int | None:
     return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
 
 
-def _linked(model_admin, obj):
+def _linked(obj):
     """The record as a link to its page in the admin, named with its incident's reference."""
-    opts = model_admin.model._meta
     text = str(obj)
     incident = getattr(obj, "incident", None)
     if incident is not None and incident.reference not in text:
         text = f"{incident.reference} {text}"
-    return format_html('<a href="{}">{}</a>', reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
-                                                      args=[obj.pk]), text)
+    return admin_link(obj, text)
 
 
 def _report_done(model_admin, request, label, done):
@@ -65,7 +64,7 @@ def _report_done(model_admin, request, label, done):
     if not done:
         return
     if len(done) <= 5:
-        message = format_html("{}: {}.", label, format_html_join("; ", "{}", ((_linked(model_admin, obj),)
+        message = format_html("{}: {}.", label, format_html_join("; ", "{}", ((_linked(obj),)
                                                                          for obj in done)))
     else:
         message = f"{label}: {count_of(len(done), model_admin.model)}."
@@ -75,7 +74,7 @@ def _report_done(model_admin, request, label, done):
 def count_of(number: int, model) -> str:
     """"1 disclosure decision", "12 disclosure decisions": a count that agrees in number."""
     opts = model._meta
-    return f"{number} {opts.verbose_name if number == 1 else opts.verbose_name_plural}"
+    return counted(number, str(opts.verbose_name), str(opts.verbose_name_plural))
 
 
 def run_for_each(model_admin, request, queryset, label, fn):

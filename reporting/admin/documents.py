@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.core.admin import ConfidentialFieldsAdmin
-from portal.core.display import size_text
+from portal.core.display import admin_link, size_text
 from portal.core.object_actions import ObjectActionsMixin, ObjectButton
 from reporting import services
 from reporting.audit.diff import template_words
@@ -78,9 +78,7 @@ class DocumentAdmin(ObjectActionsMixin, ConfidentialFieldsAdmin, SimpleHistoryAd
         for name in ("obligation", "disclosure"):
             target = getattr(obj, name)
             if target is not None:
-                opts = target._meta
-                return format_html('<a href="{}">{}</a>', reverse(
-                    f"admin:{opts.app_label}_{opts.model_name}_change", args=[target.pk]), target)
+                return admin_link(target)
         return "the incident"
 
     @admin.display(description="layout")

@@ -174,6 +174,19 @@ def notification_shown(obligation) -> list[tuple[str, str]]:
             *obligation_shown(obligation)]
 
 
+class ObligationNames:
+    """The regime and stage by their names (the model's `regime` and `stage` are codes), for the obligation's
+    page, its list and the deadline board."""
+
+    @admin.display(description="regime")
+    def regime_title(self, obj):
+        return obj.regime_name
+
+    @admin.display(description="stage")
+    def stage_title(self, obj):
+        return obj.stage_name
+
+
 UNCERTAIN_TITLE = "The rule's interpretation or application is uncertain: confirm the deadline with counsel."
 
 
@@ -215,7 +228,7 @@ class IssueNotificationMixin:
 
 
 @admin.register(Obligation)
-class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin):
+class ObligationAdmin(ObjectActionsMixin, ObligationNames, IssueNotificationMixin, LargeListAdmin, ServiceModelAdmin):
     form = ObligationForm
     actions = ["issue_notification", "mark_submitted", "mark_not_applicable", "reopen"]
     object_actions = {"issue_notification": "Issue the notification PDF", "mark_submitted": "Mark submitted",
@@ -348,14 +361,6 @@ class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin
     def time_left(self, obj):
         return time_left(obj) if obj.status == Obligation.Status.OPEN else "-"
 
-    @admin.display(description="regime")
-    def regime_title(self, obj):
-        return obj.regime_name
-
-    @admin.display(description="stage")
-    def stage_title(self, obj):
-        return obj.stage_name
-
     @admin.display(description="the clock starts with")
     def clock_starts_with(self, obj):
         """The incident's fact that starts the clock, by its label ("Aware at"), not its field name."""
@@ -387,7 +392,8 @@ class ObligationAdmin(ObjectActionsMixin, IssueNotificationMixin, LargeListAdmin
 
 
 @admin.register(DeadlineBoardEntry)
-class DeadlineBoardAdmin(IssueNotificationMixin, LargeListAdmin, ConfidentialFieldsAdmin, SimpleHistoryAdmin):
+class DeadlineBoardAdmin(ObligationNames, IssueNotificationMixin, LargeListAdmin, ConfidentialFieldsAdmin,
+                         SimpleHistoryAdmin):
     """Open obligations across incidents, soonest first; overdue and due-within-24-hours filters."""
 
     actions = ["issue_notification"]
@@ -432,14 +438,6 @@ class DeadlineBoardAdmin(IssueNotificationMixin, LargeListAdmin, ConfidentialFie
         from django.shortcuts import redirect
 
         return redirect("admin:reporting_obligation_simple_history", object_id, version_id)
-
-    @admin.display(description="regime")
-    def regime_title(self, obj):
-        return obj.regime_name
-
-    @admin.display(description="stage")
-    def stage_title(self, obj):
-        return obj.stage_name
 
     @admin.display(description="due", ordering="due_at")
     def due(self, obj):
