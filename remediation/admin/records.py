@@ -1,0 +1,1 @@
+"""The affected records of incidents in the admin."""
