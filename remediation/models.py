@@ -48,6 +48,11 @@ class AffectedRecord(models.Model):
     state_changed_at = models.DateTimeField()
     state_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", help_text="Who re-reviews it: the record is in their queue.")
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                      help_text="When a service last changed the record; empty while it is as "
+                                                "imported or created (then its state's time stands for it).")
     import_batch = models.ForeignKey("remediation.AffectedRecordImport", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="records",
                                      help_text="The import that brought the record in, if any.")
@@ -65,6 +70,7 @@ class AffectedRecord(models.Model):
         indexes = [
             models.Index(fields=["incident", "state"], name="affected_record_state"),
             models.Index(fields=["incident", "kind"], name="affected_record_kind"),
+            models.Index(fields=["reviewer", "state"], name="affected_record_queue"),
         ]
 
     def __str__(self):
