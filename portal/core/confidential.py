@@ -27,6 +27,11 @@ CONFIDENTIAL: Mapping[str, Mapping[str, frozenset[str]]] = {
         # Counsel's privileged legal analysis, kept apart from the shareable summary.
         "privileged_analysis": frozenset({roles.COMPLIANCE_OFFICER, roles.LEGAL_REVIEWER}),
     },
+    "remediation.affectedrecord": {
+        # A pseudonymous reference to a person is still personal data (GDPR Recital 26): read by those who
+        # remediate and notify, and by counsel; not by leadership or the auditor, who need the counts and states.
+        "subject_ref": frozenset({roles.COMPLIANCE_OFFICER, roles.INCIDENT_RESPONDER, roles.LEGAL_REVIEWER}),
+    },
 }
 
 _ROLES_CACHE = "_confidential_roles"

@@ -38,6 +38,7 @@ from inventory.models import AISystem, InventoryEvent
 from inventory.tests.factories import make_small_inventory
 from portal.core import roles, tokens
 from portal.core import tasks as core_tasks
+from remediation import services as remediation_services
 from reporting import services as reporting_services
 from reporting.models import DocumentKind
 from reporting.tests.factories import breach_incident
@@ -218,7 +219,12 @@ def build_scene(users):
     SlaNotice.objects.create(incident=incident, target="acknowledge", stage="breached", due_at=timezone.now())
     core_tasks.audit_checkpoint()  # a job started by the schedule, with a result file
     _axes_records()
+    affected = remediation_services.affected_record_create(
+        actor=compliance, incident=incident, kind="person", external_id="applicant-1", subject_ref="subject-1",
+        jurisdiction="DE", contact_channel="email")
+    imported = _affected_records_import(compliance, incident)
     return SimpleNamespace(
+        affected=affected, affected_import=imported,
         users=users, inventory=inventory, system=inventory.system, incident=incident, evidence=evidence,
         review=review, obligation=obligation, decision=decision, document=document, token=token, legal=legal,
         step=checklist_item(incident, actor=admin, order=100),
@@ -229,6 +235,17 @@ def build_scene(users):
         action=incident_services.action_item_add(actor=admin, review=review, description="Add a filter",
                                                  owner=admin, due_on=review.reviewed_at.date()),
     )
+
+
+def _affected_records_import(actor, incident):
+    """An import of two affected records from a small CSV file."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "affected.csv"
+        path.write_text("external_id,kind,jurisdiction\nloan-1,decision,FR\nloan-2,decision,FR\n", encoding="utf-8")
+        return remediation_services.affected_records_import(actor=actor, incident=incident, path=path).record
 
 
 def _axes_records():

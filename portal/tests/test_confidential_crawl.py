@@ -51,6 +51,7 @@ from portal.tests.test_access_matrix import (
     outcome,
     url_patterns,
 )
+from remediation import services as remediation_services
 from reporting import services as reporting_services
 from reporting.models import DisclosureDecision, Document, DocumentKind
 from reporting.pdf import canonical_json
@@ -61,7 +62,8 @@ RUN = secrets.token_hex(4)
 
 # Who may read each confidential field: the crawl's own copy of the declaration, so that widening a clearance is a
 # deliberate change here too. A field declared in the kernel without an entry here fails the crawl.
-CLEARED = {("reporting.disclosuredecision", "privileged_analysis"): {CO, LR, SU}}
+CLEARED = {("reporting.disclosuredecision", "privileged_analysis"): {CO, LR, SU},
+           ("remediation.affectedrecord", "subject_ref"): {CO, IR, LR, SU}}
 
 # Answers that never carry a confidential value, whoever asks: bundles, issued documents, exports, metrics.
 NEVER = {"audit:incident_bundle_csv", "audit:incident_bundle_pdf", "audit:incident_bundle_zip", "document-download",
@@ -113,7 +115,23 @@ def _write_disclosure_analyses(scene):
     return [s1, s2, s3, s4, s5]
 
 
-WRITERS = {("reporting.disclosuredecision", "privileged_analysis"): _write_disclosure_analyses}
+def _write_subject_refs(scene):
+    """Two affected records of the scene's incident with a pseudonymous subject each; the first moved once, so its
+    history holds its value twice."""
+    users = scene.users
+    s6, s7 = Sentinel(6), Sentinel(7)
+    first = remediation_services.affected_record_create(
+        actor=users[CO], incident=scene.incident, kind="person", external_id="crawl-1", subject_ref=s6,
+        jurisdiction="DE", contact_channel="email")
+    remediation_services.affected_record_move(actor=users[IR], record=first, to="under_re_review",
+                                              expected_version=first.version)
+    remediation_services.affected_record_create(actor=users[CO], incident=scene.incident, kind="decision",
+                                                external_id="crawl-2", subject_ref=s7)
+    return [s6, s7]
+
+
+WRITERS = {("reporting.disclosuredecision", "privileged_analysis"): _write_disclosure_analyses,
+           ("remediation.affectedrecord", "subject_ref"): _write_subject_refs}
 
 
 # --- clients ------------------------------------------------------------------------------------------------------
