@@ -35,10 +35,11 @@ def affected_record_move(*, actor, record: AffectedRecord, to: str, expected_ver
         raise ValidationError({"state": problem}, code="not_allowed")
     before = locked.state
     locked.state, locked.state_changed_by, locked.state_changed_at = to, actor, timezone.now()
+    locked.updated_at = locked.state_changed_at
     locked.note = (note or "").strip()
     locked.version += 1
     save_tracked(locked, actor=actor, update_fields=["state", "state_changed_by", "state_changed_at", "note",
-                                                     "version"])
+                                                     "updated_at", "version"])
     summary = (f"Affected {locked.get_kind_display().lower()} {locked.external_id}: "
                f"{states.label(before)} → {states.label(to)}")
     record_event(locked.incident, TimelineEvent.Kind.UPDATED, actor=actor, summary=summary,

@@ -114,3 +114,11 @@ def test_a_move_leaves_a_timeline_event_on_the_incident(compliance):
 def test_pure_refusal_allows_listed_moves_and_names_unknown_targets():
     assert states.refusal(State.REVERSED, State.REDRESS_OFFERED) is None
     assert states.refusal(State.CLOSED, "reopened") == "A closed record is final; it cannot move to 'reopened'."
+
+
+def test_a_move_stamps_the_records_last_change(compliance):
+    record = affected_record(compliance)
+    assert record.updated_at is None
+    affected_record_move(actor=compliance, record=record, to=State.UNDER_RE_REVIEW, expected_version=1)
+    record.refresh_from_db()
+    assert record.updated_at == record.state_changed_at
