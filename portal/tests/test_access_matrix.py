@@ -158,6 +158,10 @@ EXPECTED = {
     **admin_model("reporting_obligation", view=READERS, simple_history=True, **REFERENCE),
     # The deadline board is a view of the obligations: its change and history pages send to the obligation's.
     **admin_model("reporting_deadlineboardentry", view=READERS, simple_history=True, **REFERENCE),
+    # The remediation ledger's imports: every role reads the list (read-only, with history); the add page is the
+    # upload that starts an import job, for the ledger's workers (compliance officers and incident responders).
+    **admin_model("remediation_affectedrecordimport", view=READERS, add=INCIDENT_WRITERS, delete=NOBODY,
+                  simple_history=True),
     # --- the governance dashboard: leadership, compliance and legal
     "dashboard:index": allow(CO, LR, LE, SU),
     "dashboard:metrics_csv": allow(CO, LR, LE, SU),
@@ -216,6 +220,7 @@ def build_scene(users):
     reporting_services.regulatory_facts_update(actor=compliance, incident=incident, nis2_entity=True)
     token, _ = tokens.api_token_create(actor=admin, user=responder, name="Datadog", scopes=["alert_intake"])
     SlaNotice.objects.create(incident=incident, target="acknowledge", stage="breached", due_at=timezone.now())
+    _affected_records_import(compliance, incident)
     core_tasks.audit_checkpoint()  # a job started by the schedule, with a result file
     _axes_records()
     return SimpleNamespace(
@@ -229,6 +234,19 @@ def build_scene(users):
         action=incident_services.action_item_add(actor=admin, review=review, description="Add a filter",
                                                  owner=admin, due_on=review.reviewed_at.date()),
     )
+
+
+def _affected_records_import(actor, incident):
+    """One import of affected records (the ledger's list of imports)."""
+    import tempfile
+    from pathlib import Path
+
+    from remediation.services import affected_records_import
+    from remediation.tests.factories import csv_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        affected_records_import(actor=actor, incident=incident,
+                                path=csv_file(Path(folder), "loan-1,decision,subj-1,DE,email,,,"))
 
 
 def _axes_records():
