@@ -89,3 +89,13 @@ def test_the_job_page_names_the_incident_and_the_file_and_links_the_ledger_for_t
     assert incident.reference in text and "records.csv" in text and ledger_url(incident.pk) in text
     assert "1 of 1 rows" in text
     assert client_as(roles.AUDITOR).get(reverse("admin:core_job_change", args=[job.pk])).status_code == 403
+
+
+def test_the_same_file_for_the_same_incident_while_its_job_is_queued_gives_that_job(compliance, incident, settings):
+    settings.JOBS_EXECUTION = "thread"  # handed over on commit, which a test never reaches: the job stays queued
+    first, created = _start(compliance, incident, "a,decision,,,,,,")
+    again, created_again = _start(compliance, incident, "a,decision,,,,,,")
+    other, created_other = _start(compliance, incident, "a,decision,,,,,,", skip_invalid=True)
+    assert (created, created_again, created_other) == (True, False, True)
+    assert again.pk == first.pk != other.pk
+    assert len(_inputs(settings)) == 2  # the repeated upload is not kept
