@@ -78,10 +78,10 @@ def test_every_bad_row_is_written_to_the_rejects_file_named_in_the_error(complia
 
 def test_the_command_prints_how_far_it_got_unless_quiet(compliance, tmp_path, capsys, monkeypatch):
     from remediation.management.commands import import_affected_records
-    from remediation.services import imports
+    from remediation.services.imports import staging
 
     monkeypatch.setattr(import_affected_records, "PROGRESS_SECONDS", 0)
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 2)
     incident = open_incident(compliance)
     path = csv_file(tmp_path, *(f"r-{n},decision,,,,,," for n in range(3)))
     _run(incident.reference, path, "--user", compliance.username)

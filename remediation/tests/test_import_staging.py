@@ -14,8 +14,8 @@ from incidents.tests.factories import open_incident
 from inventory.tests.factories import AISystemFactory, ComponentFactory
 from remediation.models import AffectedRecord, AffectedRecordImport
 from remediation.services import affected_records_import
-from remediation.services import imports as service
-from remediation.services.imports import FileError
+from remediation.services.imports import FileError, service, staging
+from remediation.services.imports import rows as reading
 from remediation.tests.factories import CSV_HEADER, affected_record, csv_file, jsonl_file
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_on_postgresql_the_rows_are_copied_into_a_staging_table_and_written_by_o
 
 @sqlite_only
 def test_on_sqlite_the_rows_are_staged_in_batches(compliance, incident, tmp_path, monkeypatch):
-    monkeypatch.setattr(service, "BATCH", 4)
+    monkeypatch.setattr(staging, "BATCH", 4)
     path = csv_file(tmp_path, *(f"r-{n},decision,,,,,," for n in range(10)))
     result, statements = _statements(compliance, incident, path)
     assert result.created == 10
@@ -118,7 +118,7 @@ def test_only_the_first_bad_rows_are_kept_in_memory_and_all_go_to_the_rejects_fi
 
 def test_the_file_is_read_in_chunks_hashed_as_read_and_split_characters_and_line_ends_survive(
         compliance, incident, tmp_path, monkeypatch):
-    monkeypatch.setattr(service, "READ_BYTES", 5)
+    monkeypatch.setattr(reading, "READ_BYTES", 5)
     path = tmp_path / "records.jsonl"
     path.write_bytes(b'{"external_id": "K\xc3\xb6ln-1", "kind": "person"}\r\n'
                      b'{"external_id": "\xe2\x82\xac-2", "kind": "person"}\r'
@@ -132,7 +132,7 @@ def test_the_file_is_read_in_chunks_hashed_as_read_and_split_characters_and_line
 
 def test_bytes_that_are_not_utf8_deep_in_the_file_refuse_it_naming_the_byte(compliance, incident, tmp_path,
                                                                             monkeypatch):
-    monkeypatch.setattr(service, "READ_BYTES", 16)
+    monkeypatch.setattr(reading, "READ_BYTES", 16)
     path = tmp_path / "records.csv"
     body = (CSV_HEADER + "a,person,,,,,,\n").encode()
     path.write_bytes(body + b"b\xff,person,,,,,,\n")
@@ -143,7 +143,7 @@ def test_bytes_that_are_not_utf8_deep_in_the_file_refuse_it_naming_the_byte(comp
 
 def test_an_overlong_json_line_is_a_bad_row_and_an_overlong_csv_line_refuses_the_file(compliance, incident, tmp_path,
                                                                                       monkeypatch):
-    monkeypatch.setattr(service, "MAX_LINE_CHARS", 90)
+    monkeypatch.setattr(reading, "MAX_LINE_CHARS", 90)
     path = jsonl_file(tmp_path, {"external_id": "a" * 100, "kind": "person"}, {"external_id": "b", "kind": "person"})
     result = _import(compliance, incident, path, skip_invalid=True)
     assert [str(e) for e in result.errors] == ["line 1: the line is longer than 90 characters"]
@@ -162,7 +162,7 @@ def test_a_ragged_row_a_bad_json_line_and_an_unknown_key_are_bad_rows_with_one_l
 
 
 def test_progress_is_reported_in_rows_read(compliance, incident, tmp_path, monkeypatch):
-    monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 2)
     calls = []
     path = csv_file(tmp_path, *(f"r-{n},decision,,,,,," for n in range(5)))
     _import(compliance, incident, path, progress=lambda done, total: calls.append((done, total)))
