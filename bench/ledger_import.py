@@ -156,7 +156,7 @@ def main():
         env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
         env["MIGRATION_DATABASE_URL"] = os.environ.get("BENCH_MIGRATION_DATABASE_URL", "")
     else:
-        scratch = f"bench_ledger_{os.getpid()}"
+        scratch = f"bench_ledger_import_{os.getpid()}"
         pg_admin(owner, f'CREATE DATABASE "{scratch}"')
         env["DATABASE_URL"], env["MIGRATION_DATABASE_URL"] = with_database(runtime, scratch), with_database(
             owner, scratch)
