@@ -340,6 +340,8 @@ EVIDENCE_ALLOWED_TYPES = env.list("EVIDENCE_ALLOWED_TYPES", default=[
     "image/jpeg", "application/zip", "application/gzip",
 ])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Affected-record files uploaded in the admin (CSV or JSON Lines; a million rows is about 100 MB): size limit.
+REMEDIATION_IMPORT_MAX_BYTES = env.int("REMEDIATION_IMPORT_MAX_BYTES", default=256 * 1024 * 1024)
 
 # Regulatory reporting.
 # The organisation's standing facts, the defaults of every incident's regulatory facts (comma-separated, any of

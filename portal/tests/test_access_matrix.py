@@ -159,6 +159,10 @@ EXPECTED = {
     **admin_model("reporting_obligation", view=READERS, simple_history=True, **REFERENCE),
     # The deadline board is a view of the obligations: its change and history pages send to the obligation's.
     **admin_model("reporting_deadlineboardentry", view=READERS, simple_history=True, **REFERENCE),
+    # The remediation ledger's imports: every role reads the list (read-only, with history); the add page is the
+    # upload that starts an import job, for the ledger's workers (compliance officers and incident responders).
+    **admin_model("remediation_affectedrecordimport", view=READERS, add=INCIDENT_WRITERS, delete=NOBODY,
+                  simple_history=True),
     # --- the governance dashboard: leadership, compliance and legal
     "dashboard:index": allow(CO, LR, LE, SU),
     "dashboard:metrics_csv": allow(CO, LR, LE, SU),

@@ -66,3 +66,26 @@ def test_skip_invalid_says_where_the_rejects_are(compliance, tmp_path, capsys):
     _run(incident.reference, path, "--skip-invalid", "--rejects", tmp_path / "rej.csv", "--user", compliance.username)
     out = capsys.readouterr().out
     assert "1 invalid rows skipped" in out and f"The invalid rows are in {tmp_path / 'rej.csv'}." in out
+
+
+def test_every_bad_row_is_written_to_the_rejects_file_named_in_the_error(compliance, tmp_path, capsys):
+    incident = open_incident(compliance)
+    path = csv_file(tmp_path, *(f"r-{n},loan,,,,,," for n in range(60)))
+    with pytest.raises(CommandError, match=f"60 bad row.* all of them in {tmp_path / 'records.rejects.csv'}"):
+        _run(incident.reference, path, "--user", compliance.username)
+    assert len((tmp_path / "records.rejects.csv").read_text(encoding="utf-8").splitlines()) == 61
+
+
+def test_the_command_prints_how_far_it_got_unless_quiet(compliance, tmp_path, capsys, monkeypatch):
+    from remediation.management.commands import import_affected_records
+    from remediation.services.imports import staging
+
+    monkeypatch.setattr(import_affected_records, "PROGRESS_SECONDS", 0)
+    monkeypatch.setattr(staging, "PROGRESS_EVERY", 2)
+    incident = open_incident(compliance)
+    path = csv_file(tmp_path, *(f"r-{n},decision,,,,,," for n in range(3)))
+    _run(incident.reference, path, "--user", compliance.username)
+    assert capsys.readouterr().out.splitlines()[:2] == [f"{incident.reference}: 2 of about 3 rows read",
+                                                        f"{incident.reference}: 3 of about 3 rows read"]
+    _run(open_incident(compliance).reference, path, "--user", compliance.username, "--verbosity", "0")
+    assert "rows read," in capsys.readouterr().out.splitlines()[0]  # the summary only

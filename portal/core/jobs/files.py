@@ -5,7 +5,7 @@ import re
 import uuid
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
 from portal.core.jobs.registry import JobFailed
@@ -21,13 +21,23 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:120] or "file"
 
 
-def save_input(name: str, content: bytes) -> str:
-    return storage().save(f"inputs/{uuid.uuid4().hex}-{_safe(name)}", ContentFile(content))
+def _file(content: bytes | File) -> File:
+    """Bytes, or a file (an upload, an open file) copied in chunks: a large file is never held in memory."""
+    return content if isinstance(content, File) else ContentFile(content)
 
 
-def save_result(job, name: str, content: bytes, *, folder: str = "") -> str:
+def save_input(name: str, content: bytes | File) -> str:
+    return storage().save(f"inputs/{uuid.uuid4().hex}-{_safe(name)}", _file(content))
+
+
+def save_result(job, name: str, content: bytes | File, *, folder: str = "") -> str:
     """Keep a file a job made, under `results/<job id>/` (or `results/<folder>/` before the job row exists)."""
-    return storage().save(f"results/{folder or job.pk}/{_safe(name)}", ContentFile(content))
+    return storage().save(f"results/{folder or job.pk}/{_safe(name)}", _file(content))
+
+
+def local_path(name: str) -> str:
+    """Where a kept file is on this machine's disk (JOB_RESULT_DIR is a directory every process shares)."""
+    return storage().path(name)
 
 
 def read(name: str) -> bytes:

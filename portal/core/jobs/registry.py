@@ -19,7 +19,12 @@ class JobResult:
 
 
 class JobFailed(Exception):
-    """A job that cannot be done, with the reason in words for the user (no traceback is logged for it)."""
+    """A job that cannot be done, with the reason in words for the user (no traceback is logged for it); `result`
+    can still offer a file or a link (e.g. the rejected rows of an import that wrote nothing)."""
+
+    def __init__(self, message: str = "", *, result: JobResult | None = None):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass(frozen=True)

@@ -115,11 +115,14 @@ def live_progress(job: Job) -> tuple[int, int | None]:
 
 
 def job_finish(*, job: Job, result: JobResult | None = None, error: str = "") -> Job:
-    """Close a job: failed with `error` in words, or succeeded with `result`."""
+    """Close a job: failed with `error` in words (and the file or link of `result`, if given), or succeeded with
+    `result`."""
     job.finished_at = timezone.now()
     if error:
         job.state = JobState.FAILED
         job.error = error[:2000]
+        if result is not None:  # a failure that still offers a file or a link
+            job.result_url, job.result_label, job.result_file = result.url, result.label[:200], result.file
     else:
         result = result or JobResult()
         job.state = JobState.SUCCEEDED
@@ -159,7 +162,7 @@ def job_run(job_id: int) -> Job | None:
                                                                                        total=total))
     except JobFailed as exc:
         logger.warning("Job %s (%s) failed: %s", job.pk, job.kind, exc)
-        return job_finish(job=job, error=str(exc))
+        return job_finish(job=job, error=str(exc), result=exc.result)
     except ValidationError as exc:
         logger.warning("Job %s (%s) refused: %s", job.pk, job.kind, _words(exc))
         return job_finish(job=job, error=_words(exc))

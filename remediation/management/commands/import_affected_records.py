@@ -3,10 +3,12 @@
 ledger"; ADR 0013).
 
 Every row is checked first. A bad row stops the import (nothing written) and is reported as one line with its
-line number, column and reason (the first 50, then a count); `--skip-invalid` writes the good rows and the bad ones
-to a rejects CSV (next to the file, or `--rejects PATH`).
+line number, column and reason (the first 50, then a count); every bad row is written to a rejects CSV (next to the
+file, or `--rejects PATH`), and `--skip-invalid` writes the good rows. The file is streamed (ADR 0013); while it is
+read the command prints how far it got every few seconds (not with --verbosity 0).
 """
 
+import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from remediation.services import affected_records_import
 from remediation.services.imports import FileError
 
 SHOWN_ERRORS = 50
+PROGRESS_SECONDS = 5.0
 
 
 class Command(BaseCommand):
@@ -30,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "jsonl"], help="Overrides the format the extension names.")
         parser.add_argument("--skip-invalid", action="store_true",
                             help="Write the good rows and put the bad ones in a rejects CSV.")
-        parser.add_argument("--rejects", help="Where --skip-invalid writes the bad rows (default: FILE.rejects.csv).")
+        parser.add_argument("--rejects", help="Where the bad rows are written (default: FILE.rejects.csv).")
         parser.add_argument("--user", help="Acting user (default: the PORTAL_USER environment variable).")
 
     def handle(self, *args, incident, file, format, skip_invalid, rejects, user, **options):
@@ -42,7 +45,8 @@ class Command(BaseCommand):
         try:
             with audit_source(Source.COMMAND):
                 result = affected_records_import(actor=actor, incident=found, path=path, fmt=format,
-                                                 skip_invalid=skip_invalid, rejects_path=rejects)
+                                                 skip_invalid=skip_invalid, rejects_path=rejects,
+                                                 progress=self._progress(found, options["verbosity"]))
         except FileError as exc:
             raise CommandError(f"Nothing imported: {exc}") from exc
         except OSError as exc:
@@ -52,10 +56,10 @@ class Command(BaseCommand):
         if not result.written:
             for error in result.errors[:SHOWN_ERRORS]:
                 self.stderr.write(str(error))
-            if (hidden := len(result.errors) - SHOWN_ERRORS) > 0:
+            if (hidden := result.error_count - SHOWN_ERRORS) > 0:
                 self.stderr.write(f"... and {hidden} more bad rows")
-            raise CommandError(f"Nothing imported: {len(result.errors)} bad row(s) in {path.name} "
-                               "(--skip-invalid writes the good rows).")
+            raise CommandError(f"Nothing imported: {result.error_count} bad row(s) in {path.name}, all of them in "
+                               f"{result.rejects_path} (--skip-invalid writes the good rows).")
         record = result.record
         self.stdout.write(self.style.SUCCESS(
             f"{found.reference}: {record.created} affected records added from {path.name} ({result.rows_read} rows "
@@ -63,6 +67,21 @@ class Command(BaseCommand):
             f"SHA-256 {record.sha256})."))
         if result.rejects_path:
             self.stdout.write(f"The invalid rows are in {result.rejects_path}.")
+
+    def _progress(self, incident, verbosity):
+        """Prints "N of about M rows read" every few seconds while the file is read."""
+        if not verbosity:
+            return None
+        last = time.monotonic()
+
+        def progress(done, total):
+            nonlocal last
+            if time.monotonic() - last >= PROGRESS_SECONDS:
+                last = time.monotonic()
+                self.stdout.write(f"{incident.reference}: {done:,} of about {total:,} rows read")
+                self.stdout.flush()
+
+        return progress
 
     def _incident(self, text: str) -> Incident:
         query = Incident.objects.filter(reference=text)
