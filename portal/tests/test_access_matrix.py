@@ -159,6 +159,11 @@ EXPECTED = {
     **admin_model("reporting_obligation", view=READERS, simple_history=True, **REFERENCE),
     # The deadline board is a view of the obligations: its change and history pages send to the obligation's.
     **admin_model("reporting_deadlineboardentry", view=READERS, simple_history=True, **REFERENCE),
+    # The remediation ledger: compliance officers and responders work it (add a record; moves and queues are the
+    # list's actions and the record page's buttons); the other roles read it; nobody deletes a record.
+    **admin_model("remediation_affectedrecord", view=READERS, add=INCIDENT_WRITERS, delete=NOBODY,
+                  simple_history=True),
+    "admin:remediation_affectedrecord_object_action": allow(*INCIDENT_WRITERS),  # a move: for those who work it
     # --- the governance dashboard: leadership, compliance and legal
     "dashboard:index": allow(CO, LR, LE, SU),
     "dashboard:metrics_csv": allow(CO, LR, LE, SU),

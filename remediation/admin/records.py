@@ -15,7 +15,7 @@ reviewers, leadership and the auditor read it (the pseudonymous subject only for
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -82,6 +82,20 @@ class AffectedRecordAddForm(ServiceModelForm):
             self.fields["reviewer"].label_from_instance = person
         if "jurisdiction" in self.fields:
             self.fields["jurisdiction"].help_text = "Two letters (ISO 3166-1 alpha-2), e.g. DE."
+
+    def clean_jurisdiction(self):
+        return (self.cleaned_data.get("jurisdiction") or "").strip().upper()
+
+    def _post_clean(self):
+        """The model's check of a duplicate external id, said on the external id's field."""
+        super()._post_clean()
+        duplicate = AffectedRecord._meta.constraints[0].violation_error_message
+        general = self._errors.get(NON_FIELD_ERRORS)
+        if general and duplicate in general:
+            general.data = [error for error in general.as_data() if duplicate not in error.messages]
+            if not general:
+                del self._errors[NON_FIELD_ERRORS]
+            self.add_error("external_id", duplicate)
 
 
 def _bounded_count(queryset) -> str:
