@@ -36,7 +36,7 @@ from remediation.services.bulk import MAX_NOTE, predecessors
 from remediation.tasks import bulk_change_start
 
 AS_OF = "as_of"
-NAMED_SHOWN = 100
+NAMED_SHOWN = 200  # rows ticked on pages of 50 (the list); more are selected by a filter
 
 
 def records_counted(number: int) -> str:
