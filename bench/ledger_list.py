@@ -121,10 +121,10 @@ def load_records(owner_url, count, ids):
               FROM generate_series(1, {count}) AS i) AS g,
         LATERAL (SELECT random() + 0 * g.i AS k, random() AS j, random() AS c, random() AS o, random() AS s,
                         random() AS st, random() AS t, random() AS v, random() AS m) AS r
-    """
+    """  # noqa: S608  # numbers and fixed words of this script only
     with psycopg.connect(owner_url, autocommit=True) as conn:
         conn.execute("SELECT setseed(0.42)")
-        conn.execute(sql)  # nosec B608  # noqa: S608  # numbers and fixed words of this script only
+        conn.execute(sql)  # nosec B608
         conn.execute("VACUUM ANALYZE remediation_affectedrecord")
 
 
@@ -195,10 +195,14 @@ def measure(runtime_url, ids, *, repeat, warmup):
                 assert response.status_code == 200, (response.status_code, response.content[:500])
 
             def floor(where=where):
-                raw.execute(FLOOR_SQL.format(where=where, limit=PAGE + 1)).fetchall()  # nosec B608 # noqa: S608
+                raw.execute(FLOOR_SQL.format(where=where, limit=PAGE + 1)).fetchall()  # nosec B608
 
             queries = []
-            with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+            def counted(execute, sql, *args, queries=queries):
+                queries.append(sql)
+                return execute(sql, *args)
+
+            with connection.execute_wrapper(counted):
                 page()  # (the connection is opened and closed per request, as CONN_MAX_AGE=0 does)
             median, p95 = timed(page, repeat=repeat, warmup=warmup)
             floor_median, floor_p95 = timed(floor, repeat=repeat, warmup=warmup)

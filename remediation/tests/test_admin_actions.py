@@ -15,9 +15,12 @@ from portal.core.jobs.models import Job, JobState
 from remediation.models import AffectedRecord
 from remediation.services import affected_record_move
 from remediation.states import State
-from remediation.tests.test_admin_ledger import AU, CO, IR, LE, LIST, LR, ledger  # noqa: F401  # the fixture
+from remediation.tests import test_admin_ledger
+from remediation.tests.test_admin_ledger import AU, CO, IR, LE, LIST, LR
 
 pytestmark = pytest.mark.django_db
+
+ledger = test_admin_ledger.ledger  # the list's scene: two incidents, records in several states and queues
 
 CHANGE = "admin:remediation_affectedrecord_change"
 
@@ -78,7 +81,7 @@ def test_the_confirmation_names_the_ticked_records_that_cannot_move_and_offers_n
 def test_a_tick_list_without_the_versions_shown_changes_nothing(client_as, ledger):
     row = ledger.record(ledger.incident, "loan-1")
     response = client_as(CO).post(reverse(LIST), {"action": "move_to_upheld", helpers.ACTION_CHECKBOX_NAME: [row.pk],
-                                                  "select_across": "0", "index": "0", "version_%d" % row.pk: "x"})
+                                                  "select_across": "0", "index": "0", f"version_{row.pk}": "x"})
 
     assert response.status_code == 302
     assert "did not say which version" in " ".join(str(m) for m in response.wsgi_request._messages)
@@ -97,7 +100,7 @@ def test_select_all_changes_every_record_the_filter_matches_as_seen_in_a_job(cli
     page = confirm.content.decode()
     assert "<strong>1</strong> will move to reversed" in page
     assert "1 changed by someone since the list was shown: left alone" in page
-    assert "incident: %d; state: under re-review" % ledger.incident.pk in page
+    assert f"incident: {ledger.incident.pk}; state: under re-review" in page
 
     done = list_post(client, query, "move_to_reversed", page_rows, across=True, as_of=seen, apply="1", note="batch")
 
