@@ -28,7 +28,7 @@ from django.contrib.admin.views.main import ERROR_FLAG, IS_POPUP_VAR, SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from incidents.models import Incident
 from inventory.models import AISystem, Component
@@ -44,6 +44,7 @@ from remediation.states import State
 
 AFTER, BEFORE = "after", "before"
 CHOICES_SHOWN = 100  # incidents, components and imports offered in the sidebar (the selected one always)
+RECENT_RECORDS = 1_000  # the newest records whose incidents the incident filter offers
 
 
 # --- the filters -----------------------------------------------------------------------------------------------
@@ -62,10 +63,12 @@ class IncidentFilter(LedgerFilter):
     title, parameter_name, key = "incident", "incident__id__exact", "incident"
 
     def lookups(self, request, model_admin):
-        # The incidents of the newest imports (a small table), and the one selected (the incident page's link).
+        # The incidents of the newest imports and of the newest records (small reads of an index), and the one
+        # selected (the incident page's link): never a DISTINCT over the whole ledger.
         imported = AffectedRecordImport.objects.order_by("-created_at").values("incident_id")[:CHOICES_SHOWN]
-        chosen = _id(self.value())
-        rows = Incident.objects.filter(pk__in=imported) | Incident.objects.filter(pk=chosen or 0)
+        recent = AffectedRecord.objects.order_by("-pk").values("incident_id")[:RECENT_RECORDS]
+        chosen = _id(self.value()) or 0
+        rows = Incident.objects.filter(Q(pk__in=imported) | Q(pk__in=recent) | Q(pk=chosen))
         return [(str(pk), reference) for pk, reference in rows.order_by("-pk").values_list("pk", "reference")]
 
 

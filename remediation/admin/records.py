@@ -125,6 +125,9 @@ class AffectedRecordAdmin(ObjectActionsMixin, ServiceModelAdmin):
     autocomplete_fields = ["incident", "component"]
     ordering = ["id"]
 
+    class Media:
+        css = {"all": ["remediation/admin/ledger.css"]}
+
     # --- the list -------------------------------------------------------------------------------------------
 
     def get_changelist(self, request, **kwargs):
