@@ -58,11 +58,13 @@ clean:
 # BENCH_PG_RUNTIME_URL); every variable is listed in bench/scale.py. It also runs the older focused benchmarks once
 # per database and adds their output (BENCH_PARTS=none skips them); `make bench-parts` runs them alone: blast radius
 # on growing graphs, the audit chain's append and verify, a 25,000-component AIBOM import (a throw-away SQLite file,
-# or BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL; AIBOM_COMPONENTS=N), and a 1,000,000-row import of affected
+# or BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL; AIBOM_COMPONENTS=N), a 1,000,000-row import of affected
 # records beside a bare COPY of the same file (PostgreSQL: a throw-away database made by BENCH_PG_OWNER_URL, or
-# BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL; LEDGER_ROWS=N).
+# BENCH_DATABASE_URL / BENCH_MIGRATION_DATABASE_URL; LEDGER_ROWS=N), and the ledger's admin list at 1,000,000
+# affected records on PostgreSQL (bench/ledger_list.py: a scratch database; LEDGER_RECORDS=N).
 AIBOM_COMPONENTS ?= 25000
 LEDGER_ROWS ?= 1000000
+LEDGER_RECORDS ?= 1000000
 bench: venv
 	BENCH_AIBOM_COMPONENTS=$(AIBOM_COMPONENTS) $(PY) bench/scale.py
 
@@ -72,6 +74,7 @@ bench-parts: venv
 	$(PY) bench/audit_chain.py
 	$(PY) bench/aibom_import.py --components $(AIBOM_COMPONENTS) --reimport
 	$(PY) bench/ledger_import.py --rows $(LEDGER_ROWS)
+	$(PY) bench/ledger_list.py --records $(LEDGER_RECORDS)
 
 # Chart.js for the governance dashboard, vendored (no CDN): the UMD build and its licence from the npm registry,
 # checked against the registry's SHA-512 integrity. `make vendor-chartjs CHARTJS_VERSION=4.x.y` to move on. The

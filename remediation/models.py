@@ -67,10 +67,17 @@ class AffectedRecord(models.Model):
             models.UniqueConstraint(fields=["incident", "external_id"], name="affected_record_unique_external_id",
                                     violation_error_message="This incident already lists that external id."),
         ]
+        # The ledger's list reads pages in id order (keyset) under its filters: each index ends on the id, so a
+        # filtered page is one range read (remediation.admin.ledger_list); the last one serves the search by an
+        # external id's beginning (LIKE 'x%') on PostgreSQL.
         indexes = [
-            models.Index(fields=["incident", "state"], name="affected_record_state"),
+            models.Index(fields=["incident", "state", "id"], name="affected_record_state"),
             models.Index(fields=["incident", "kind"], name="affected_record_kind"),
-            models.Index(fields=["reviewer", "state"], name="affected_record_queue"),
+            models.Index(fields=["reviewer", "state", "id"], name="affected_record_queue"),
+            models.Index(fields=["incident", "id"], name="affected_record_incident_id"),
+            models.Index(fields=["reviewer", "id"], name="affected_record_reviewer_id"),
+            models.Index(fields=["state", "id"], name="affected_record_state_id"),
+            models.Index(fields=["external_id"], name="affected_record_ext_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):

@@ -7,7 +7,8 @@ A filter is a dict of these keys, each a text value as a query string gives it:
 - jurisdiction: a two-letter code; contact_channel: one of its values;
 - system: an AI system's id; component: a component's id (the system version that produced the record);
 - reviewer: a user's id, "me" (the acting user's queue) or "none" (records nobody reviews yet);
-- import_batch: an import's id; external_id: the exact identifier in the source system.
+- import_batch: an import's id; external_id: the exact identifier in the source system; external_id_prefix: the
+  identifiers that start with it (the admin list's search).
 
 `clean_filters` refuses an unknown key or a bad value naming the key; `ledger_records` gives the queryset.
 """
@@ -21,7 +22,7 @@ from remediation.models import AffectedRecord, ContactChannel, Kind
 from remediation.states import State
 
 KEYS = ("incident", "state", "kind", "jurisdiction", "contact_channel", "system", "component", "reviewer",
-        "import_batch", "external_id")
+        "import_batch", "external_id", "external_id_prefix")
 _CHOICES = {"state": State.values, "kind": Kind.values, "contact_channel": ContactChannel.values}
 _IDS = ("incident", "system", "component", "import_batch")
 MAX_ID = 2**63 - 1
@@ -89,6 +90,8 @@ def filter_q(clean: Mapping) -> Q:
             q &= Q(**{f"{key}__in": value}) if len(value) > 1 else Q(**{key: value[0]})
         elif key in _IDS or key == "reviewer":
             q &= Q(**{f"{key}_id": value}) if value is not None else Q(**{f"{key}__isnull": True})
+        elif key == "external_id_prefix":
+            q &= Q(external_id__startswith=value)
         else:
             q &= Q(**{key: value})
     return q

@@ -163,6 +163,11 @@ EXPECTED = {
     # upload that starts an import job, for the ledger's workers (compliance officers and incident responders).
     **admin_model("remediation_affectedrecordimport", view=READERS, add=INCIDENT_WRITERS, delete=NOBODY,
                   simple_history=True),
+    # The remediation ledger: compliance officers and responders work it (add a record; moves and queues are the
+    # list's actions and the record page's buttons); the other roles read it; nobody deletes a record.
+    **admin_model("remediation_affectedrecord", view=READERS, add=INCIDENT_WRITERS, delete=NOBODY,
+                  simple_history=True),
+    "admin:remediation_affectedrecord_object_action": allow(*INCIDENT_WRITERS),  # a move: for those who work it
     # --- the governance dashboard: leadership, compliance and legal
     "dashboard:index": allow(CO, LR, LE, SU),
     "dashboard:metrics_csv": allow(CO, LR, LE, SU),
