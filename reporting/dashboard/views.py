@@ -44,7 +44,7 @@ def dashboard(request):
         "filed_url": links.filed_obligations(),
         "on_time_share": presenters.percent(metrics.on_time_filing["share"]),
         "remediation": [{**row, "url": links.incident(row["pk"]), "records_url": links.ledger_records(row["pk"]),
-                         "done_percent": presenters.percent(row["done_share"]),
+                         "done_percent": f"{row['done'] * 100 // row['total']}%",  # as the report: 100% = all
                          "states": [{**state, "url": links.ledger_records(row["pk"], state["key"])}
                                     for state in row["states"]]}
                         for row in metrics.remediation],
