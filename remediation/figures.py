@@ -30,6 +30,9 @@ KIND_FIGURES = {
     Kind.TRANSACTION: "transactions_affected",
     Kind.ACCOUNT: "accounts_affected",
 }
+# The key of the timeline event a change of one record leaves on its incident (`affected_record_move`, a record
+# added by hand): the post-incident report counts these instead of listing each.
+RECORD_EVENT_KEY = "affected_record"
 # Where a record's remediation is done: the person was told the outcome, or the record was closed.
 DONE_STATES = (State.NOTIFIED, State.CLOSED)
 _CACHE = "_ledger_breakdown"

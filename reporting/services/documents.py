@@ -359,14 +359,16 @@ def _validation(validation) -> dict | None:
 
 
 def remediation_context(incident: Incident) -> dict | None:
-    """The remediation ledger's totals: records by state (zeros included) and the share notified or closed; None
-    when the ledger lists no record of the incident."""
+    """The remediation ledger's totals: records by state (zeros included), the share notified or closed, and how
+    many timeline events of single records the report's timeline leaves out; None when the ledger lists no record
+    of the incident."""
     counts = ledger.incident_state_counts(incident)
     if not counts.total:
         return None
     percent = counts.done * 100 // counts.total  # rounded down: 100% only when every record is done
+    record_events = incident.timeline.filter(payload__has_key=ledger.RECORD_EVENT_KEY).count()
     return {"total": f"{counts.total:,}", "states": [[label, f"{n:,}"] for _, label, n in counts.states],
-            "done": f"{counts.done:,}", "done_share": f"{percent}%"}
+            "done": f"{counts.done:,}", "done_share": f"{percent}%", "record_events": f"{record_events:,}"}
 
 
 def post_incident_context(incident: Incident) -> dict:
@@ -391,8 +393,11 @@ def post_incident_context(incident: Incident) -> dict:
             "owasp": [str(r) for r in incident.owasp_risks.order_by("pk")],
         },
         "recovery_validation": _validation(validation),
+        # A ledger's record-by-record changes are counted in the remediation section, not listed here (they can
+        # be thousands); each is in the record's history and the audit bundle.
         "timeline": [{"at": _iso(e.at), "kind": e.get_kind_display(), "summary": e.summary, "actor": _name(e.actor)}
-                     for e in incident.timeline.select_related("actor").order_by("at", "pk")],
+                     for e in incident.timeline.exclude(payload__has_key=ledger.RECORD_EVENT_KEY)
+                     .select_related("actor").order_by("at", "pk")],
         "obligations": [{"regime_name": o.regime_name, "stage_name": o.stage_name, "jurisdiction": o.jurisdiction,
                          "due_at": _iso(o.due_at), "status": o.get_status_display(),
                          "submitted_at": _iso(o.submitted_at), "authority_reference": o.authority_reference}

@@ -45,6 +45,10 @@ def test_the_post_incident_report_context_has_the_ledger_totals_only_when_it_lis
         "identified": "4", "under re-review": "0", "upheld": "0", "reversed": "0", "redress offered": "0",
         "redress accepted": "0", "redress declined": "2", "notified": "1", "closed": "0"}
     assert ["Transactions affected", "7 (counted in the remediation ledger)"] in context["blast"]
+    # The 3 + 2 * 4 moves are counted, not listed: the timeline keeps the import and the incident's own events.
+    assert context["remediation"]["record_events"] == "11"
+    assert not [e for e in context["timeline"] if e["summary"].startswith("Affected transaction")]
+    assert [e for e in context["timeline"] if e["summary"].startswith("Affected records imported")]
     assert documents.TEMPLATES["post_incident_report"] == "reporting/pdf/v3/post_incident_report.html"
 
 

@@ -197,6 +197,7 @@ def test_the_post_incident_report_counts_from_the_remediation_ledger_and_gives_i
     assert "Remediation of the affected records" in text
     assert "Records in the remediation ledger 43" in text and "Notified or closed 2 (4%)" in text
     assert "Identified 41" in text and "Closed 2" in text and "Redress offered 0" in text
+    assert "Changes of single records 6: counted here" in text and "Affected decision" not in text
 
 
 def test_the_audit_bundle_shows_whole_head_hashes_and_counts_every_chain(documents):
