@@ -2,7 +2,7 @@
 
 Where the remediation ledger lists records of a kind for the incident (decisions, people, transactions, accounts),
 the figure that kind feeds is the ledger's count, computed when it is read; the hand-entered figure is kept as it
-was entered, shown as overridden, and used again only for kinds the ledger does not list (ADR 0014). `incidents`
+was entered, shown as overridden, and used again only for kinds the ledger does not list (ADR 0015). `incidents`
 knows no ledger: the app keeping one registers its readers here at start-up (`register_ledger`), and without one
 every figure is the hand-entered one.
 

@@ -13,7 +13,7 @@ class RemediationConfig(AppConfig):
         for model in (AffectedRecord, AffectedRecordImport):
             register_label(model, "incident__reference", "on incidents")
 
-        # The incident's BLAST figures count the ledger's records (`remediation.figures`, ADR 0014).
+        # The incident's BLAST figures count the ledger's records (`remediation.figures`, ADR 0015).
         from remediation import figures
 
         figures.register()

@@ -1,4 +1,4 @@
-"""What the rest of the portal reads from the remediation ledger: counts, aggregated in the database (ADR 0014).
+"""What the rest of the portal reads from the remediation ledger: counts, aggregated in the database (ADR 0015).
 
 - `KIND_FIGURES`: which BLAST figure of the incident each kind of record feeds. `incidents.blast` shows the
   ledger's count instead of the hand-entered figure where the ledger lists records of that kind; `register()`
@@ -23,7 +23,7 @@ from remediation.states import State
 
 # The BLAST figure each kind of record counts for. A person is a user affected (the EU AI Act notification's
 # "persons affected" reads the same figure); an account has no hand-entered figure of its own: it is shown
-# beside the others when the ledger lists accounts. The data subjects of a breach are not fed (see ADR 0014).
+# beside the others when the ledger lists accounts. The data subjects of a breach are not fed (see ADR 0015).
 KIND_FIGURES = {
     Kind.PERSON: "users_affected",
     Kind.DECISION: "decisions_affected",

@@ -1,5 +1,5 @@
 """What the remediation ledger feeds in reporting: a notification's counts read the ledger like the incident's page,
-the post-incident report gets the ledger's totals, and the regulatory clock reads no ledger count (ADR 0014)."""
+the post-incident report gets the ledger's totals, and the regulatory clock reads no ledger count (ADR 0015)."""
 
 import pytest
 
