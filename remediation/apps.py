@@ -12,3 +12,8 @@ class RemediationConfig(AppConfig):
         # How these records are named when a delete of a user they name is refused (`portal.core.users`).
         for model in (AffectedRecord, AffectedRecordImport):
             register_label(model, "incident__reference", "on incidents")
+
+        # The incident's BLAST figures count the ledger's records (`remediation.figures`, ADR 0015).
+        from remediation import figures
+
+        figures.register()

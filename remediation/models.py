@@ -53,7 +53,8 @@ class AffectedRecord(models.Model):
                                          db_index=False)
     note = models.TextField(blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", db_index=False, help_text="Who re-reviews it: the record is in their queue.")
+                                 related_name="+", db_index=False,
+                                 help_text="Who re-reviews it: the record is in their queue.")
     updated_at = models.DateTimeField(null=True, blank=True, editable=False,
                                       help_text="When a service last changed the record; empty while it is as "
                                                 "imported or created (then its state's time stands for it).")

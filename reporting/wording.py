@@ -16,7 +16,7 @@ ACRONYMS = {"sla": "SLA", "sha256": "SHA-256", "raci": "RACI", "url": "URL", "ap
             "nydfs": "NYDFS", "eu": "EU", "cn": "CN"}
 CODE_NAME = re.compile(r"\b[A-Za-z][a-z0-9]*(?:_[A-Za-z0-9]+)+\b")
 # The apps whose names are looked up, in the order a name found in several takes its label from.
-APPS = ("incidents", "reporting", "inventory", "core")
+APPS = ("incidents", "reporting", "inventory", "remediation", "core")
 
 
 def label_words(name) -> str:

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incidents import selectors, services, sla
+from incidents import blast, selectors, services, sla
 from incidents.admin.display import duration, sla_label
 from incidents.admin.inlines import (
     INLINES,
@@ -113,6 +113,28 @@ def _in_context(error: ValidationError, what: str) -> ValidationError:
     return ValidationError([f"{what}: {message}" for message in error.messages])
 
 
+def blast_fields(obj) -> list[str]:
+    """The BLAST fieldset of an incident's page: a figure the remediation ledger counts is shown read-only, from the
+    ledger (`ledger_<figure>`), in place of its hand-entered field; accounts follow transactions when the ledger
+    lists some."""
+    from_ledger = {figure.name for figure in blast.blast_figures(obj) if figure.from_ledger}
+    fields = []
+    for name in BLAST:
+        fields.append(f"ledger_{name}" if name in from_ledger else name)
+        if name == "transactions_affected" and "accounts_affected" in from_ledger:
+            fields.append("ledger_accounts_affected")
+    return fields
+
+
+def _ledger_figure(name, label):
+    @admin.display(description=label)
+    def show(self, obj):
+        figure = blast.blast_figure(obj, name)
+        return (figure and blast.figure_text(figure)) or "-"
+
+    return show
+
+
 def _has_review(incident) -> bool:
     return hasattr(incident, "review")  # the page's incident is read with its review (get_object)
 
@@ -154,6 +176,12 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
         except (Incident.DoesNotExist, ValidationError, ValueError):
             return None
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly += [name for name in blast_fields(obj) if name.startswith("ledger_")]
+        return readonly
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ADD_FIELDSETS
@@ -173,7 +201,7 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
             ("Lifecycle times", {"fields": STAMPED, "classes": ["collapse"],
                                  "description": "Set when the incident moves; change one only to correct it."}),
             ("SLA and response times", {"fields": ["sla_targets", "metrics"]}),
-            ("BLAST scope", {"fields": BLAST}),
+            ("BLAST scope", {"fields": blast_fields(obj)}),
             # The investigation's questions: folded away while the incident is being triaged and contained.
             ("Responsibility and evidence readiness", {
                 "fields": [*RESPONSIBILITY, "systems_readiness"],
@@ -290,6 +318,11 @@ class IncidentAdmin(LargeListAdmin, ServiceModelAdmin):
             _call("incident_note", actor=request.user, incident=obj, text=note)
 
     # --- what the pages show ----------------------------------------------------------------------------
+
+    ledger_users_affected = _ledger_figure("users_affected", "Users affected")
+    ledger_decisions_affected = _ledger_figure("decisions_affected", "Decisions affected")
+    ledger_transactions_affected = _ledger_figure("transactions_affected", "Transactions affected")
+    ledger_accounts_affected = _ledger_figure("accounts_affected", "Accounts affected")
 
     @admin.display(description="SLA", ordering="sla_next_due_at")
     def sla(self, obj):

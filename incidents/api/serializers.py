@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents import sla
+from incidents import blast, sla
 from incidents.api.preconditions import VERSION_HELP
 from incidents.api.response_serializers import (
     ChecklistItemSerializer,
@@ -111,6 +111,30 @@ def sla_targets(incident, now=None) -> list[dict]:
     return rows
 
 
+class BlastFigureSerializer(serializers.Serializer):
+    value = serializers.IntegerField(allow_null=True, help_text="The figure in force (null: not known).")
+    source = serializers.ChoiceField(
+        choices=[(blast.LEDGER, "Counted in the remediation ledger"), (blast.ENTERED, "Entered by hand")],
+        allow_null=True, help_text="ledger: the count of the incident's affected records of this kind, which "
+                                   "replaces any hand-entered figure; entered: the hand-entered figure; null: none.")
+    entered = serializers.IntegerField(allow_null=True, help_text="The hand-entered figure (the writable field of "
+                                                                  "the same name), overridden when source is ledger.")
+
+
+class BlastFiguresSerializer(serializers.Serializer):
+    users_affected = BlastFigureSerializer(help_text="People affected (the ledger's person records).")
+    decisions_affected = BlastFigureSerializer(help_text="The ledger's decision records.")
+    transactions_affected = BlastFigureSerializer(help_text="The ledger's transaction records.")
+    accounts_affected = BlastFigureSerializer(help_text="The ledger's account records (no hand-entered figure).")
+
+
+def blast_figures_data(incident) -> dict:
+    shown = {figure.name: figure for figure in blast.blast_figures(incident)}
+    empty = {"value": None, "source": None, "entered": None}
+    return {name: ({"value": f.value, "source": f.source, "entered": f.entered} if (f := shown.get(name)) else empty)
+            for name, _, _ in blast.FIGURES}
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     """One incident with all its facts, SLA targets, response times, timeline and response records."""
 
@@ -128,6 +152,11 @@ class IncidentDetailSerializer(IncidentSerializer):
     sla = serializers.SerializerMethodField(help_text="The acknowledge, contain and resolve targets.")
     metrics = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField(help_text="Statuses `.../transition/` may move to.")
+    blast_figures = serializers.SerializerMethodField(help_text=(
+        "The users, decisions, transactions and accounts affected as the incident's page and documents show them: "
+        "where the remediation ledger lists records of a kind, their count (source `ledger`), which overrides the "
+        "hand-entered `users_affected`, `decisions_affected` or `transactions_affected`; else the hand-entered "
+        "figure."))
     timeline = TimelineEventSerializer(many=True, read_only=True)
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     containment_actions = ContainmentActionSerializer(many=True, read_only=True)
@@ -142,11 +171,16 @@ class IncidentDetailSerializer(IncidentSerializer):
             "users_affected", "decisions_affected", "transactions_affected", "exposure_started_at",
             "exposure_ended_at", "scope", "personal_data_involved", "data_subjects_affected", "jurisdictions",
             "harms", "deaths", "serious_injuries", "financial_loss", "financial_loss_currency",
-            "responsible_parties", "responsibility_notes", "complete_inference_logs", "allowed_transitions", "sla",
+            "responsible_parties", "responsibility_notes", "complete_inference_logs", "blast_figures",
+            "allowed_transitions", "sla",
             "metrics", "timeline", "checklist", "containment_actions", "evidence", "recovery_validations", "review",
         ]
         read_only_fields = [*IncidentSerializer.Meta.read_only_fields, "acknowledge_due_at", "contain_due_at",
                             "resolve_due_at"]
+
+    @extend_schema_field(BlastFiguresSerializer)
+    def get_blast_figures(self, incident):
+        return blast_figures_data(incident)
 
     @extend_schema_field(SlaTargetSerializer(many=True))
     def get_sla(self, incident):

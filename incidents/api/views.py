@@ -18,7 +18,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from incidents import selectors, services
+from incidents import blast, selectors, services
 from incidents.api import filters, serializers
 from incidents.api.preconditions import etag, expected_version
 from incidents.models import (
@@ -67,13 +67,13 @@ def _detail_queryset():
     """The incident query of the detail, its expressions resolved once per process (a queryset is cloned, never
     changed, by the filter applied to it)."""
     queryset = selectors.with_sla_state(Incident.objects.select_related("commander", "review__reviewed_by"))
-    return json_sets.annotate(queryset, RESPONSE_RECORDS)
+    return blast.with_ledger_figures(json_sets.annotate(queryset, RESPONSE_RECORDS))
 
 
 def incident_for_detail(reference: str) -> Incident:
     """The incident with everything the detail shows, or 404, in two queries: the incident with its commander,
-    review and every kind of response record, then the sets it names (systems, components, taxonomies,
-    jurisdictions)."""
+    review, every kind of response record and its ledger counts (`incidents.blast`), then the sets it names
+    (systems, components, taxonomies, jurisdictions)."""
     incident = get_object_or_404(_detail_queryset(), reference=reference)
     json_sets.attach(incident, RESPONSE_RECORDS)
     selectors.incident_named_sets(incident)

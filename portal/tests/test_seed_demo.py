@@ -268,3 +268,20 @@ def test_audit_trail_verifies_after_seeding(demo):
     out = io.StringIO()
     call_command("verify_audit_trail", "--jobs", "1", "--no-record", stdout=out)
     assert "history chains verify" in out.getvalue()
+
+
+def test_the_demo_ledger_of_the_credit_drift_is_worked_through_varied_states(demo):
+    from incidents import blast
+    from incidents.models import Incident
+    from remediation.models import AffectedRecord, AffectedRecordImport
+    from remediation.states import State
+
+    incident = Incident.objects.get(title="Credit model drift after bureau format change")
+    records = AffectedRecord.objects.filter(incident=incident)
+    assert records.count() == 360 and incident.is_open
+    assert set(records.values_list("state", flat=True)) == set(State.values)  # every state shown
+    assert AffectedRecordImport.objects.get(incident=incident).created == 360
+    moved = records.exclude(state=State.IDENTIFIED)
+    assert all(r.history.first().history_user.username in ("responder", "compliance") for r in moved)
+    decisions = blast.blast_figure(incident, "decisions_affected")
+    assert (decisions.value, decisions.source, decisions.entered) == (300, "ledger", 1800)

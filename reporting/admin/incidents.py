@@ -15,8 +15,10 @@ from django.template.loader import render_to_string
 from incidents.admin import IncidentAdmin
 from incidents.models import Incident
 from portal.core.object_actions import ObjectActionsMixin
+from remediation import figures as ledger
 from reporting import selectors
 from reporting.admin.base import intermediate, issue_reason_form, latest_document_link, start_jobs_for_each, when
+from reporting.dashboard.links import ledger_records
 from reporting.exports import NotDisclosed, aiid_submission
 from reporting.models import DisclosureDecision, Document, DocumentKind, Obligation
 from reporting.tasks import document_issue_start
@@ -61,13 +63,27 @@ class IncidentReportingAdmin(ObjectActionsMixin, IncidentAdmin):
         return obj
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "regulatory_reporting"]
+        return [*super().get_readonly_fields(request, obj), "regulatory_reporting", "remediation_ledger"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
+        if ledger.incident_state_counts(obj).total:  # shown only when the ledger lists records of the incident
+            at = next(i for i, (name, _) in enumerate(fieldsets) if name == "BLAST scope") + 1
+            fieldsets = [*fieldsets[:at], ("Remediation ledger", {"fields": ["remediation_ledger"]}),
+                         *fieldsets[at:]]
         return [*fieldsets[:-2], ("Regulatory reporting", {"fields": ["regulatory_reporting"]}), *fieldsets[-2:]]
+
+    @admin.display(description="affected records by state")
+    def remediation_ledger(self, obj):
+        counts = ledger.incident_state_counts(obj)
+        return render_to_string("reporting/admin/incident_remediation.html", {
+            "counts": counts, "total_url": ledger_records(obj.pk),
+            "states": [{"label": label, "count": n, "url": ledger_records(obj.pk, state)}
+                       for state, label, n in counts.states],
+            "done_percent": counts.done * 100 // counts.total if counts.total else None,
+        })
 
     @admin.display(description="obligations, documents and disclosure decisions")
     def regulatory_reporting(self, obj):

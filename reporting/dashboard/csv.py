@@ -1,6 +1,7 @@
 """The dashboard's figures as CSV: one row per metric and series point.
 
-Columns: metric (which figure), series (which line or bar group), key (the stored value or period: a severity,
+Columns: metric (which figure), series (which line or bar group; for the remediation progress, the incident's
+reference), key (the stored value or period: a severity,
 a status, a month YYYY-MM, a risk class, a CSF function or ATLAS tactic id, a regime, an incident class, a detection
 source, track/intent; "all" for a total), label (its readable name), value
 (a number; empty where there is none, e.g. a month without the timestamps a mean needs), unit, as_of (UTC): when the
@@ -21,7 +22,7 @@ HEADER = ["metric", "series", "key", "label", "value", "unit", "as_of"]
 # Metrics read from the summaries; CSF coverage counts its runbooks live.
 SUMMARISED = frozenset({"response_times_by_month", "csf_coverage", "atlas_coverage", "inference_logs",
                         "time_to_submission", "on_time_filing", "mttd_by_incident_class", "mttd_by_detection_source",
-                        "incidents_by_track_and_intent"})
+                        "incidents_by_track_and_intent", "remediation_progress"})
 LIVE_SERIES = frozenset({("csf_coverage", "runbooks")})
 
 
@@ -82,6 +83,12 @@ def metric_rows(m: DashboardMetrics) -> Iterator[tuple]:
     for row in m.track_intent:
         yield "incidents_by_track_and_intent", "incidents", row["key"], row["label"], row["incidents"], "incidents"
         yield "incidents_by_track_and_intent", "open incidents", row["key"], row["label"], row["open"], "incidents"
+    for row in m.remediation:  # series: the open incident's reference
+        yield "remediation_progress", row["reference"], "all", "All records", row["total"], "records"
+        for state in row["states"]:
+            yield "remediation_progress", row["reference"], state["key"], state["label"], state["count"], "records"
+        yield ("remediation_progress", row["reference"], "done_share", "Share notified or closed", row["done_share"],
+               "ratio")
 
 
 def metrics_csv(m: DashboardMetrics) -> str:

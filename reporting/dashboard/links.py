@@ -128,3 +128,13 @@ def runbook_steps_of_csf_function(function: str) -> str:
 
 def csf_categories_of_function(function: str) -> str:
     return changelist("incidents_csfcategory", function__id__exact=function)
+
+
+# --- remediation ------------------------------------------------------------------------------------------------
+
+
+def ledger_records(incident_id, state: str | None = None) -> str:
+    """The remediation ledger's admin list of an incident's records (in a state): `incident__id__exact` and
+    `state__exact`, the admin's own filters on the ledger list."""
+    query = {"incident__id__exact": incident_id, **({"state__exact": state} if state else {})}
+    return f"{reverse('admin:index')}remediation/affectedrecord/?{urlencode(query)}"

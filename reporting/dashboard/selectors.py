@@ -7,6 +7,9 @@ function and ATLAS tactic, inference logs, time to submission; their direct quer
 reference the summary tests compare with (ADR 0012). The breakdowns (on-time filing per regime, MTTD by incident
 class and by detection source, incidents by track and intent) are summarised too, from `breakdowns`.
 
+The remediation progress of the open incidents is summarised too (the ledger's records by state); the incidents'
+references are read live, so an incident closed since the rebuild drops out at once.
+
 Every function runs a fixed number of queries (one, at most two) whatever the number of incidents, systems or
 obligations; Python only reshapes the grouped rows (at most one per severity, status, month, risk class, CSF function
 or ATLAS tactic), never the records themselves.
@@ -47,6 +50,7 @@ from incidents.sla import SlaState
 from inventory.models import AISystem, Lifecycle, RiskClass
 from inventory.selectors import system_list
 from portal.core.choices import Severity
+from remediation import figures as ledger
 from reporting.models import Obligation
 
 COUNTED_STATUSES = tuple(s for s in Status.values if s != Status.DISMISSED)
@@ -344,6 +348,34 @@ def median_time_to_submission_direct() -> dict:
     return {"submitted": submitted, "median_hours": hours(median)}
 
 
+# --- 8. remediation --------------------------------------------------------------------------------------------
+
+
+def remediation_figure(progress: dict[int, dict[str, int]]) -> list[dict]:
+    """[{pk, reference, title, total, states: [{key, label, count}], done, done_share}] for the incidents of
+    `progress` ({incident id: {state: count}}) that are open now, the most records first. One query (the
+    incidents' references and titles); none when no incident has records."""
+    if not progress:
+        return []
+    incidents = Incident.objects.filter(pk__in=list(progress), status__in=OPEN_STATUSES).order_by().values_list(
+        "pk", "reference", "title")
+    rows = []
+    for pk, reference, title in incidents:
+        counts = ledger.state_counts(progress[pk])
+        rows.append({"pk": pk, "reference": reference, "title": title, "total": counts.total, "done": counts.done,
+                     "done_share": counts.done_share,
+                     "states": [{"key": key, "label": label, "count": n} for key, label, n in counts.states]})
+    return sorted(rows, key=lambda row: (-row["total"], row["reference"]))
+
+
+def remediation_progress_direct() -> list[dict]:
+    """The reference for the summarised figure (`summaries.Summaries.remediation`)."""
+    progress: dict[int, dict[str, int]] = {}
+    for incident_id, state, n in ledger.open_incident_progress():
+        progress.setdefault(incident_id, {})[state] = n
+    return remediation_figure(progress)
+
+
 # --- all of them ------------------------------------------------------------------------------------------------
 
 
@@ -369,6 +401,7 @@ class DashboardMetrics:
     mttd_by_class: list
     mttd_by_source: list
     track_intent: list
+    remediation: list
 
     @property
     def open_incidents(self) -> int:
@@ -401,4 +434,5 @@ def dashboard_metrics(now: datetime | None = None) -> DashboardMetrics:
         mttd_by_class=summaries.mttd_by("incident_class"),
         mttd_by_source=summaries.mttd_by("detection_source"),
         track_intent=summaries.track_intent(),
+        remediation=remediation_figure(summaries.remediation()),
     )

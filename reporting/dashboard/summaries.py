@@ -8,7 +8,9 @@ incident or submitted obligation) and none changes what anybody must do in the n
 - incidents by completeness of their inference logs;
 - the median time from clock start to regulatory submission;
 - the on-time filing rate, the mean time to detect by incident class and by detection source, and the incidents by
-  track and intent (`reporting.dashboard.breakdowns`).
+  track and intent (`reporting.dashboard.breakdowns`);
+- the remediation ledger's records of each open incident by state (a GROUP BY over the ledger, which holds
+  thousands to millions of records per incident).
 The live figures (open incidents, SLA breaches, deadlines, inventory, runbook coverage) stay in `selectors`, each a
 query an index or a small table serves. ADR 0012 says why, how fresh each is and how it is kept right.
 
@@ -28,6 +30,7 @@ from django.utils import timezone
 
 from incidents.metrics import MEASURES
 from incidents.models import ChecklistItem, Incident
+from remediation import figures as ledger
 from reporting.dashboard import breakdowns, selectors
 from reporting.models import DashboardSummaryRow, DashboardSummaryState
 
@@ -42,6 +45,7 @@ LOG_KEYS = ("incidents", "complete", "incomplete", "unknown")
 FILING, FILING_ON_TIME = "filing_submitted", "filing_on_time"
 MTTD_BY = {"incident_class": "mttd_class", "detection_source": "mttd_source"}
 TRACK_INTENT, TRACK_INTENT_OPEN = "track_intent", "track_intent_open"
+REMEDIATION = "remediation"  # key: "<incident id>/<state>"
 
 
 def _month_key(value: datetime) -> str:
@@ -111,10 +115,16 @@ def _breakdown_rows(using):
     return rows
 
 
+def _remediation_rows(using):
+    """The ledger's records of each open incident by state: one GROUP BY (`remediation.figures`)."""
+    return [(REMEDIATION, f"{incident_id}/{state}", n, None)
+            for incident_id, state, n in ledger.open_incident_progress(using)]
+
+
 def compute(now: datetime, using: str = "default") -> list[tuple[str, str, int, timedelta | None]]:
     """(figure, key, count, duration) of every summarised figure, read from the source tables now."""
     return [*_csf_rows(using), *_atlas_rows(using), *_response_rows(now, using), *_log_rows(using),
-            *_submission_rows(using), *_breakdown_rows(using)]
+            *_submission_rows(using), *_breakdown_rows(using), *_remediation_rows(using)]
 
 
 def rebuild(now: datetime | None = None, *, using: str = "default") -> DashboardSummaryState:
@@ -204,6 +214,14 @@ class Summaries:
         """As `breakdowns.mttd_direct(field_name)`: by incident class or by detection source."""
         return breakdowns.mttd_figure(field_name, ((code, n, mean)
                                                    for code, (n, mean) in self._get(MTTD_BY[field_name]).items()))
+
+    def remediation(self) -> dict[int, dict[str, int]]:
+        """{incident id: {state: count}}, as `remediation.figures.open_incident_progress()` grouped."""
+        progress: dict[int, dict[str, int]] = {}
+        for key, (count, _) in self._get(REMEDIATION).items():
+            incident_id, state = key.split("/", 1)
+            progress.setdefault(int(incident_id), {})[state] = count
+        return progress
 
     def track_intent(self) -> list[dict]:
         """As `breakdowns.track_intent_direct()`."""

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from incidents.lifecycle import Status
 from portal.core.choices import Severity
+from remediation.states import State
 from reporting.dashboard import csv, links, presenters, selectors
 from reporting.dashboard.access import dashboard_access
 
@@ -42,6 +43,12 @@ def dashboard(request):
         "median_submission": presenters.hours_text(metrics.submission["median_hours"]),
         "filed_url": links.filed_obligations(),
         "on_time_share": presenters.percent(metrics.on_time_filing["share"]),
+        "remediation": [{**row, "url": links.incident(row["pk"]), "records_url": links.ledger_records(row["pk"]),
+                         "done_percent": f"{row['done'] * 100 // row['total']}%",  # as the report: 100% = all
+                         "states": [{**state, "url": links.ledger_records(row["pk"], state["key"])}
+                                    for state in row["states"]]}
+                        for row in metrics.remediation],
+        "remediation_states": [state.label for state in State],
         "measure_labels": presenters.MEASURE_LABELS,
         "summary_minutes": presenters.summary_minutes(),
     }

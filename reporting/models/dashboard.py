@@ -25,9 +25,9 @@ class DashboardSummaryState(models.Model):
 class DashboardSummaryRow(models.Model):
     """One point of a summarised figure: `figure` (csf_incidents, atlas_incidents, atlas_technique,
     response_incidents, response_mttd ... response_mttr, inference_logs, submission, filing_submitted,
-    filing_on_time, mttd_class, mttd_source, track_intent, track_intent_open), `key` (a CSF function, an ATLAS
-    tactic, "tactic technique", a month YYYY-MM, a regime, an incident class, a detection source, "track/intent",
-    ...), a `count` and, for a mean or a median, its `duration`.
+    filing_on_time, mttd_class, mttd_source, track_intent, track_intent_open, remediation), `key` (a CSF function,
+    an ATLAS tactic, "tactic technique", a month YYYY-MM, a regime, an incident class, a detection source,
+    "track/intent", "incident id/ledger state", ...), a `count` and, for a mean or a median, its `duration`.
     `as_of` repeats the state's, so the page reads every row and its time in one query."""
 
     figure = models.CharField(max_length=40)

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from incidents import blast as blast_figures
 from incidents.metrics import incident_metrics
 from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
@@ -28,6 +29,7 @@ from portal.core import confidential, roles
 from portal.core.concurrency import check_version
 from portal.core.display import moment_text
 from portal.core.history import save_tracked
+from remediation import figures as ledger
 from reporting import authorities, clock
 from reporting.clock.evaluator import EVENT_LABELS
 from reporting.clock.regimes import location_groups
@@ -50,13 +52,14 @@ LEGACY_BREACH_SOURCES = {
 BREACH_REGIMES = ("gdpr", "uk_gdpr")
 PLACEHOLDER_WARNING = (f"Example organisation: not for submission. The notifying organisation is the placeholder "
                        f"'{DEFAULT_NAME}'; set ORGANISATION_NAME (and ORGANISATION_CONTACT, ORGANISATION_COUNTRY).")
-# Layout 2 (what the reader needs first, the portal's own facts last). A document keeps the template it was issued
-# with (`Document.template`): the layout-1 files (reporting/pdf/*.html, document.css) are frozen, so documents issued
-# with them still re-render to the same bytes.
+# Layout 2 (what the reader needs first, the portal's own facts last); layout 3 of the post-incident report adds
+# the remediation ledger's totals. A document keeps the template it was issued with (`Document.template`): the
+# files of earlier layouts (reporting/pdf/*.html, document.css; reporting/pdf/v2/post_incident_report.html) are
+# frozen, so documents issued with them still re-render to the same bytes.
 TEMPLATES = {
     DocumentKind.REGULATORY_NOTIFICATION: "reporting/pdf/v2/notification.html",
     DocumentKind.DISCLOSURE_DECISION: "reporting/pdf/v2/disclosure_decision.html",
-    DocumentKind.POST_INCIDENT_REPORT: "reporting/pdf/v2/post_incident_report.html",
+    DocumentKind.POST_INCIDENT_REPORT: "reporting/pdf/v3/post_incident_report.html",
 }
 # Short names of the kinds in a document's reference (`AIIR-2026-0004/decision-1/v1`).
 REFERENCE_KINDS = {
@@ -143,9 +146,9 @@ def _source_value(incident, source: str, organisation: dict):
         "incident.class": incident.get_incident_class_display(),
         "incident.harms": [_harm_label(h) for h in incident.harms or []] or None,
         "incident.deaths": str(incident.deaths), "incident.serious_injuries": str(incident.serious_injuries),
-        "incident.users_affected": _count(incident.users_affected),
+        "incident.users_affected": _figure(incident, "users_affected"),
         "incident.data_subjects_affected": _count(incident.data_subjects_affected),
-        "incident.decisions_affected": _count(incident.decisions_affected),
+        "incident.decisions_affected": _figure(incident, "decisions_affected"),
         "incident.jurisdictions": [str(j) for j in incident.jurisdictions.all()] or None,
         "incident.systems": [f"{s.name}: {s.purpose}" if getattr(s, "purpose", "") else s.name
                              for s in systems] or None,
@@ -166,6 +169,13 @@ def _source_value(incident, source: str, organisation: dict):
 
 def _count(value):
     return None if value is None else f"{value:,}"
+
+
+def _figure(incident, name):
+    """A BLAST count as the incident's page shows it: from the remediation ledger where it lists records of that
+    kind, saying so (`incidents.blast`)."""
+    figure = blast_figures.blast_figure(incident, name)
+    return figure and blast_figures.figure_text(figure)
 
 
 def _labels(values, choices) -> list[str]:
@@ -321,9 +331,8 @@ def _blast(incident: Incident) -> list[list[str]]:
     loss = (f"{incident.financial_loss:,} {incident.financial_loss_currency}".strip()
             if incident.financial_loss is not None else "Not known")
     return [
-        ["Users affected", _count(incident.users_affected) or "Not known"],
-        ["Decisions affected", _count(incident.decisions_affected) or "Not known"],
-        ["Transactions affected", _count(incident.transactions_affected) or "Not known"],
+        *([figure.label, blast_figures.figure_text(figure) or "Not known"]
+          for figure in blast_figures.blast_figures(incident)),
         ["Exposure window", exposure],
         ["Scope", incident.get_scope_display()],
         ["Personal data involved", _yes_no(incident.personal_data_involved)],
@@ -349,6 +358,19 @@ def _validation(validation) -> dict | None:
     }
 
 
+def remediation_context(incident: Incident) -> dict | None:
+    """The remediation ledger's totals: records by state (zeros included), the share notified or closed, and how
+    many timeline events of single records the report's timeline leaves out; None when the ledger lists no record
+    of the incident."""
+    counts = ledger.incident_state_counts(incident)
+    if not counts.total:
+        return None
+    percent = counts.done * 100 // counts.total  # rounded down: 100% only when every record is done
+    record_events = incident.timeline.filter(payload__has_key=ledger.RECORD_EVENT_KEY).count()
+    return {"total": f"{counts.total:,}", "states": [[label, f"{n:,}"] for _, label, n in counts.states],
+            "done": f"{counts.done:,}", "done_share": f"{percent}%", "record_events": f"{record_events:,}"}
+
+
 def post_incident_context(incident: Incident) -> dict:
     review = getattr(incident, "review", None)
     metrics = incident_metrics(incident)
@@ -365,13 +387,17 @@ def post_incident_context(incident: Incident) -> dict:
         },
         "metrics": {name: _duration(value) for name, value in metrics.items()},
         "blast": _blast(incident),
+        "remediation": remediation_context(incident),
         "classification": {
             "atlas": [str(t) for t in incident.atlas_techniques.order_by("pk")],
             "owasp": [str(r) for r in incident.owasp_risks.order_by("pk")],
         },
         "recovery_validation": _validation(validation),
+        # A ledger's record-by-record changes are counted in the remediation section, not listed here (they can
+        # be thousands); each is in the record's history and the audit bundle.
         "timeline": [{"at": _iso(e.at), "kind": e.get_kind_display(), "summary": e.summary, "actor": _name(e.actor)}
-                     for e in incident.timeline.select_related("actor").order_by("at", "pk")],
+                     for e in incident.timeline.exclude(payload__has_key=ledger.RECORD_EVENT_KEY)
+                     .select_related("actor").order_by("at", "pk")],
         "obligations": [{"regime_name": o.regime_name, "stage_name": o.stage_name, "jurisdiction": o.jurisdiction,
                          "due_at": _iso(o.due_at), "status": o.get_status_display(),
                          "submitted_at": _iso(o.submitted_at), "authority_reference": o.authority_reference}

@@ -21,6 +21,7 @@ from portal.core.audit import Source, audit_source
 from portal.demo.clock import recorded_at
 from portal.demo.incidents import load_incidents
 from portal.demo.inventory import load_inventory
+from portal.demo.remediation import load_ledger
 from portal.demo.reporting import load_reporting
 from reporting.profile import organisation_profile
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
                 created = load_inventory(actor=users["admin"], users=users)
             created["incidents"] = load_incidents(users=users)
             created["incidents with regulatory facts"] = load_reporting(users=users)
+            created["affected records in the remediation ledger"] = load_ledger(users=users)
 
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(f"Demo data: created {len(new_users)} users, {summary}.")

@@ -15,9 +15,11 @@ from incidents import services as incident_services
 from incidents.lifecycle import Status
 from incidents.models import AtlasTechnique, OwaspRisk
 from incidents.tests.factories import advance, signed_validation
+from incidents.tests.ledger import import_records, move_to
 from portal.core import roles
 from portal.core.auditchain import checkpoints
 from portal.tests.factories import make_role_users
+from remediation.states import State
 from reporting import services
 from reporting.audit import bundle
 from reporting.models import DocumentKind
@@ -38,7 +40,7 @@ def _issue(actor, kind, **record):
         return handle.read()
 
 
-def _scene():
+def _scene(tmp):
     users = make_role_users()
     compliance, legal = users[roles.COMPLIANCE_OFFICER], users[roles.LEGAL_REVIEWER]
     responder = users[roles.INCIDENT_RESPONDER]
@@ -93,6 +95,9 @@ def _scene():
         privileged_analysis="Counsel's view of the exposure, never in a document.")
     decision = services.disclosure_approve(actor=legal, decision=decision, expected_version=decision.version,
                                            note="Approved: the notice may go out once the DPO has signed it.")
+    # The remediation ledger lists the decisions the leak touched: 40, two of them closed; and three accounts.
+    records = import_records(responder, incident, tmp, decision=40, account=3)
+    move_to(responder, records[:2], State.CLOSED)
     incident.refresh_from_db()
     pdfs = {
         "late notification": _issue(compliance, DocumentKind.REGULATORY_NOTIFICATION, obligation=late),
@@ -114,7 +119,7 @@ def documents(django_db_setup, django_db_blocker, tmp_path_factory, audit_signin
     with django_db_blocker.unblock(), override_settings(
             MEDIA_ROOT=tmp / "media", AUDIT_CHECKPOINT_DIR=str(tmp / "checkpoints"), PDF_RENDER_ISOLATION="inline",
             AUDIT_SIGNING_KEY_FILE=str(audit_signing_key_file)), transaction.atomic():
-        scene = _scene()
+        scene = _scene(tmp)
         transaction.set_rollback(True)
     return scene
 
@@ -181,6 +186,18 @@ def test_the_post_incident_report_has_detection_blast_classification_validation_
     assert "Functional tests Passed" in text
     assert "Engineering sign-off Rafael Responder" in text and "Compliance sign-off Clara Compliance" in text
     assert "Reviewed by Clara Compliance" in text
+
+
+def test_the_post_incident_report_counts_from_the_remediation_ledger_and_gives_its_totals(documents):
+    text = documents.texts["post-incident report"]
+
+    assert "Decisions affected 40 (counted in the remediation ledger; replaces the hand-entered 0)" in text
+    assert "Accounts affected 3 (counted in the remediation ledger)" in text
+    assert "Users affected 1,200" in text  # the ledger lists no person: the hand-entered figure stands
+    assert "Remediation of the affected records" in text
+    assert "Records in the remediation ledger 43" in text and "Notified or closed 2 (4%)" in text
+    assert "Identified 41" in text and "Closed 2" in text and "Redress offered 0" in text
+    assert "Changes of single records 6: counted here" in text and "Affected decision" not in text
 
 
 def test_the_audit_bundle_shows_whole_head_hashes_and_counts_every_chain(documents):
