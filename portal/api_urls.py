@@ -33,6 +33,7 @@ urlpatterns = [
     path("v1/", include("inventory.api.urls")),
     path("v1/", include("incidents.api.urls")),
     path("v1/", include("reporting.api.urls")),
+    path("v1/", include("remediation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=SIGNED_IN), name="schema"),
     path(
         "docs/",
