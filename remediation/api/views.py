@@ -243,7 +243,11 @@ class AffectedRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         if unknown := sorted(set(body) - set(arguments)):
             raise exceptions.ValidationError({unknown[0]: ["Not a field of a bulk change."]})
         if isinstance(arguments.get("filters"), dict):
-            arguments["filters"] = _incident_by_reference(arguments["filters"])
+            try:  # a bad filter is named inside `filters`: {"filters": {"state": [...]}}
+                arguments["filters"] = _incident_by_reference(arguments["filters"])
+                selectors.clean_filters(arguments["filters"], actor=request.user)
+            except DjangoValidationError as exc:
+                raise exceptions.ValidationError({"filters": exc.message_dict}) from exc
         try:
             if arguments.get("records") is not None or "filters" not in arguments:
                 result = affected_records_bulk_change(actor=request.user, **arguments)
