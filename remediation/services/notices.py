@@ -154,9 +154,14 @@ def affected_records_notice_sent(*, actor, incident: Incident, records, sent_at=
         if unchannelled:
             raise ValidationError({"records": f"{', '.join(unchannelled)} have no contact channel: they were not in "
                                               "the notice file; nothing was changed."})
-    result = affected_records_bulk_change(actor=actor, action="move", to=State.NOTIFIED, records=records,
-                                          note=note or f"Notice to individuals sent "
-                                                       f"{sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+    try:
+        result = affected_records_bulk_change(actor=actor, action="move", to=State.NOTIFIED, records=records,
+                                              note=note or f"Notice to individuals sent "
+                                                           f"{sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "state" in exc.error_dict:  # the named records cannot move to notified
+            raise ValidationError({"records": exc.error_dict["state"]}) from exc
+        raise
     summary = (f"Notice to individuals recorded as sent at {sent_at.astimezone(UTC).isoformat(timespec='minutes')}: "
                f"{result.changed:,} affected record{'s' if result.changed != 1 else ''} moved to notified")
     if obligation is not None:
