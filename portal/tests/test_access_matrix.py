@@ -197,6 +197,16 @@ EXPECTED = {
         "obligation-reopen", "obligation-submit", "disclosure-decision-approve", "disclosure-decision-return")},
     # Token authentication only: a session is refused whatever its role (see test_api_tokens).
     "alert-intake": allow(),
+    # The remediation ledger: every role reads it and its exports (subject_ref only for the cleared roles, see the
+    # crawl); moves and bulk changes are POST-only (compliance officers and responders: remediation/tests/test_api*);
+    # a bulk change's status is for its starter and the ledger's workers, as its job page is.
+    **{name: allow(*READERS) for name in (
+        "affected-record-list", "affected-record-detail", "affected-record-export-csv",
+        "affected-record-export-jsonl")},
+    "affected-record-bulk-job": allow(CO, IR, SU),
+    # The notice to individuals: POST-only, for compliance officers (remediation/tests/test_exports_notice.py).
+    **{name: posts_only(*READERS) for name in (
+        "affected-record-move", "affected-record-bulk", "incident-notice-export", "incident-notice-sent")},
 }
 
 
@@ -279,7 +289,19 @@ PK_BY_SEGMENT = {
     "checklist": lambda s: s.step, "containment": lambda s: s.containment, "evidence": lambda s: s.evidence,
     "validations": lambda s: s.validation, "action-items": lambda s: s.action, "obligations": lambda s: s.obligation,
     "documents": lambda s: s.document, "disclosure-decisions": lambda s: s.decision,
+    "affected-records": lambda s: s.affected, "bulk": lambda s: _bulk_change_job(s),
 }
+
+
+def _bulk_change_job(scene):
+    """A filtered bulk change of the scene's ledger started by the compliance officer (a job, made once)."""
+    if not hasattr(scene, "bulk_job"):
+        from remediation.tasks import bulk_change_start
+
+        scene.bulk_job, _ = bulk_change_start(
+            actor=scene.users[CO], action="assign", reviewer=None, filters={"incident": str(scene.incident.pk)},
+            as_of=timezone.now())
+    return scene.bulk_job
 
 
 # Query strings a pattern needs to do its work (without them it refuses the request as malformed).
@@ -464,6 +486,15 @@ WRITE_CHECKS = [
     ("API: return a disclosure decision", "post", lambda s: f"/api/v1/disclosure-decisions/{s.decision.pk}/return/",
      lambda s, c: {"note": "Name the legal basis precisely.", "version": _version(s.decision)},
      {**allow(LR), SU: None}),
+    ("API: add an affected record", "post", lambda s: "/api/v1/affected-records/",
+     lambda s, c: {"incident": s.incident.reference, "kind": "person", "external_id": f"added-by-{c}"},
+     allow(CO, IR, SU)),
+    ("API: bulk change of named affected records", "post", lambda s: "/api/v1/affected-records/bulk/",
+     lambda s, c: {"action": "assign", "reviewer": None,
+                   "records": [{"id": s.affected.pk, "version": _version(s.affected)}]}, allow(CO, IR, SU)),
+    ("API: export the notice file to individuals", "post",
+     lambda s: f"/api/v1/incidents/{s.incident.reference}/individual-notice/export/", lambda s, c: {},
+     allow(CO, SU)),
     ("API: alert intake with a session", "post", lambda s: "/api/v1/alerts/", lambda s, c: {}, allow()),
     ("admin: revoke API tokens", "post", lambda s: "/admin/core/apitoken/",
      lambda s, c: {"action": "revoke", "_selected_action": [s.token.pk]}, {**allow(), SU: None}),

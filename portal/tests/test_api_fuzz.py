@@ -32,9 +32,13 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 def build_scene(users):
     from types import SimpleNamespace
 
+    from django.utils import timezone
+
     from incidents import services as incident_services
     from incidents.tests.factories import open_incident
     from inventory.tests.factories import make_small_inventory
+    from remediation import services as remediation_services
+    from remediation.tasks import bulk_change_start
     from reporting import services as reporting_services
 
     compliance = users[roles.COMPLIANCE_OFFICER]
@@ -47,7 +51,13 @@ def build_scene(users):
         legal_basis="GDPR Art. 33")
     _, key = api_token_create(actor=compliance, user=compliance, name="fuzz",
                               scopes=["read", "write", "alert_intake"])
-    return SimpleNamespace(inventory=inventory, incident=incident, evidence=evidence, decision=decision, key=key)
+    affected = remediation_services.affected_record_create(
+        actor=compliance, incident=incident, kind="person", external_id="applicant-1", subject_ref="subject-1",
+        jurisdiction="DE", contact_channel="email")
+    bulk_job, _ = bulk_change_start(actor=compliance, action="assign", reviewer=None,
+                                    filters={"incident": str(incident.pk)}, as_of=timezone.now())
+    return SimpleNamespace(inventory=inventory, incident=incident, evidence=evidence, decision=decision, key=key,
+                           affected=affected, bulk_job=bulk_job)
 
 
 def path_values(path, scene):
@@ -59,6 +69,7 @@ def path_values(path, scene):
         "escalation-steps": scene.inventory.step.pk, "jurisdictions": "DE", "incidents": scene.incident.reference,
         "evidence": scene.evidence.pk, "disclosure-decisions": scene.decision.pk,
         "obligations": getattr(scene.incident.obligations.first(), "pk", 1),
+        "affected-records": scene.affected.pk, "bulk": scene.bulk_job.pk,
     }
     values = {}
     for segment, name in re.findall(r"([\w-]+)/\{(\w+)\}", path):

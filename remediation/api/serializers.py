@@ -29,6 +29,19 @@ class StateField(serializers.ChoiceField):
         super().__init__(choices=State.choices, **kwargs)
 
 
+@extend_schema_field(enum_schema(Kind), component_name="AffectedRecordKindEnum")
+class KindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Kind.choices, **kwargs)
+
+
+@extend_schema_field({**enum_schema(ContactChannel), "enum": ["", *ContactChannel.values]},
+                     component_name="AffectedRecordContactChannelEnum")
+class ContactChannelField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=ContactChannel.choices, **kwargs)
+
+
 def _id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
@@ -39,6 +52,8 @@ class AffectedRecordSerializer(ConfidentialFieldsSerializer, ModelSerializer):
     incident = serializers.CharField(source="incident.reference", read_only=True, help_text=REFERENCE_HELP)
     system = serializers.CharField(source="system.slug", read_only=True, default=None, allow_null=True,
                                    help_text="Slug of the AI system that produced the record.")
+    kind = KindField(read_only=True)
+    contact_channel = ContactChannelField(read_only=True, allow_blank=True)
     state = StateField(read_only=True)
     state_changed_by_username = username_field("state_changed_by")
     reviewer_username = username_field("reviewer")
@@ -61,13 +76,13 @@ class AffectedRecordCreateSerializer(serializers.Serializer):
     """A record added by hand to an incident's ledger (in the state identified)."""
 
     incident = serializers.CharField(max_length=40, help_text=REFERENCE_HELP)
-    kind = serializers.ChoiceField(choices=Kind.choices)
+    kind = KindField()
     external_id = serializers.CharField(max_length=200, help_text="The identifier in the source system.")
     subject_ref = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                         help_text="A pseudonymous reference to the person concerned.")
     jurisdiction = serializers.CharField(max_length=2, required=False, allow_blank=True,
                                          help_text="A two-letter country code, e.g. DE.")
-    contact_channel = serializers.ChoiceField(choices=ContactChannel.choices, required=False, allow_blank=True)
+    contact_channel = ContactChannelField(required=False, allow_blank=True)
     occurred_at = MomentField(required=False, allow_null=True)
     system = serializers.CharField(max_length=100, required=False, allow_null=True,
                                    help_text="Slug of the AI system that produced the record.")

@@ -282,13 +282,16 @@ class BulkJobView(APIView):
     permission_classes = [RoleModelPermissions]
 
     @extend_schema(summary="The status of a bulk change", responses={200: serializers.BulkJobSerializer,
+                                                                      **FORBIDDEN,
                                                                       404: OpenApiResponse(description="No such bulk "
-                                                                                           "change you may see.")},
+                                                                                           "change.")},
                    description="Its state, progress in records and, once finished, what it did or why it failed.")
     def get(self, request, pk):
         job = Job.objects.filter(pk=pk, kind=BULK_CHANGE.name).first() if pk <= selectors.MAX_ID else None
-        if job is None or not job_visible_to(job, request.user):
-            raise exceptions.NotFound("No bulk change with this id that you may see.")
+        if job is None:
+            raise exceptions.NotFound("No bulk change with this id.")
+        if not job_visible_to(job, request.user):  # as on the job's page in the admin
+            raise exceptions.PermissionDenied("A bulk change is shown to its starter and the ledger's workers.")
         return Response(job_status(request, job))
 
 
