@@ -130,7 +130,9 @@ def with_notice_actions(base):
 
         def object_action_applies(self, request, obj, name):
             if name in ("export_notice_file", "record_notice_sent"):
-                return notice_records(obj).exists()
+                if not hasattr(obj, "_people_to_notify"):  # one query for both buttons
+                    obj._people_to_notify = notice_records(obj).exists()
+                return obj._people_to_notify
             return super().object_action_applies(request, obj, name)
 
         @admin.action(description="Export the notice file to individuals (GDPR Art. 34 mail merge)",

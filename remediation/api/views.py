@@ -68,12 +68,13 @@ FILTERS_NOTE = ("Filters (the admin's list and the bulk changes use the same): "
 def _incident_by_reference(raw: dict) -> dict:
     """`incident` given as a reference (AIIR-2026-0001) becomes the incident's id; an id stays as it is."""
     value = raw.get("incident")
-    if isinstance(value, str) and value.strip() and not value.strip().isdigit():
-        pk = Incident.objects.filter(reference=value.strip()[:40]).values_list("pk", flat=True).first()
+    text = value.strip() if isinstance(value, str) else ""
+    if text and not text.isdigit() and text.isascii() and text.isprintable() and len(text) <= 40:
+        pk = Incident.objects.filter(reference=text).values_list("pk", flat=True).first()
         if pk is None:
-            raise DjangoValidationError({"incident": f"No incident with the reference {value.strip()[:40]!r}."})
+            raise DjangoValidationError({"incident": f"No incident with the reference {text!r}."})
         raw = {**raw, "incident": str(pk)}
-    return raw
+    return raw  # anything else is refused by `clean_filters`, naming `incident`
 
 
 def query_filters(request) -> dict:

@@ -90,7 +90,8 @@ def test_the_filters_are_the_selectors_and_the_incident_may_be_named_by_referenc
     ("?state=lost", "state"), ("?kind=person,robot", "kind"), ("?incident=AIIR-1999-0001", "incident"),
     ("?incident=99999999999999999999999", "incident"), ("?system=-1", "system"), ("?jurisdiction=DEU", "jurisdiction"),
     ("?reviewer=someone", "reviewer"), ("?subject_ref=subject-secret", "subject_ref"), ("?colour=red", "colour"),
-    ("?external_id=a%00b", "external_id"), ("?cursor=not-a-cursor", "cursor"), ("?page=2", "page"),
+    ("?external_id=a%00b", "external_id"), ("?incident=AIIR%00-1", "incident"), ("?incident=" + "A" * 300, "incident"),
+    ("?cursor=not-a-cursor", "cursor"), ("?page=2", "page"),
 ])
 def test_a_bad_filter_is_a_400_naming_the_parameter(client_for, record, query, parameter):
     assert parameter in field_errors(client_for("compliance").get(LIST + query))
