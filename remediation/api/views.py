@@ -243,6 +243,7 @@ class AffectedRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                                                      "records") if key in body}
         if unknown := sorted(set(body) - set(arguments)):
             raise exceptions.ValidationError({unknown[0]: ["Not a field of a bulk change."]})
+        arguments["action"] = body.get("action")  # missing: refused by the service, naming `action`
         if isinstance(arguments.get("filters"), dict):
             try:  # a bad filter is named inside `filters`: {"filters": {"state": [...]}}
                 arguments["filters"] = _incident_by_reference(arguments["filters"])
@@ -354,6 +355,7 @@ class NoticeExportView(IncidentNoticeView):
         "recorded on the incident's timeline (who, how many, the filter). Compliance officers only."))
     def post(self, request, reference=None):
         incident = self.incident()
+        _json_body(request)  # no body is needed; a malformed one is refused (400) before anything is recorded
         affected_records_notice_export(actor=request.user, incident=incident)
         return exports.notice_file(notice_records(incident), filename=f"{incident.reference}-notice-mail-merge.csv")
 

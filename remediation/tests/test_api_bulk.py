@@ -110,6 +110,8 @@ def test_a_filtered_change_leaves_records_changed_after_as_of_alone(client_for, 
 @pytest.mark.parametrize(("body", "named"), [
     ({"action": "move", "to": "lost", "records": [{"id": 1, "version": 1}]}, "to"),
     ({"action": "delete", "records": [{"id": 1, "version": 1}]}, "action"),
+    ({"records": [{"id": 1, "version": 1}]}, "action"),
+    ({"as_of": "9999-12-31T23:59:59Z"}, "action"),
     ({"action": "move", "to": "upheld", "records": [{"id": "x", "version": 1}]}, "records"),
     ({"action": "move", "to": "upheld", "records": [{"id": 2**70, "version": 1}]}, "records"),
     ({"action": "move", "to": "upheld", "records": []}, "records"),

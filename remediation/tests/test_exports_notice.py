@@ -123,6 +123,13 @@ def test_the_mail_merge_export_needs_a_write_token_and_is_post_only(client_for, 
         == 404
 
 
+def test_a_malformed_body_refuses_the_export_before_anything_is_recorded(client_for, incident, ledger):
+    deep = "[" * 2000 + "]" * 2000
+    response = client_for("compliance").post(export_url(incident), deep, content_type="application/json")
+    assert response.status_code == 400
+    assert not TimelineEvent.objects.filter(incident=incident, payload__notice_export__isnull=False).exists()
+
+
 def _file_records(client, incident):
     return [{"id": int(row["record_id"]), "version": int(row["version"])}
             for row in read_csv(client.post(export_url(incident)))]
