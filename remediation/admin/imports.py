@@ -22,6 +22,7 @@ from incidents.models import Incident
 from portal.core import inputs
 from portal.core.admin import ConfidentialFieldsAdmin
 from portal.core.display import moment_text, person, size_text
+from portal.core.jobs import JobFailed
 from remediation.models import AffectedRecordImport
 from remediation.services.imports import FORMATS
 from remediation.tasks import affected_records_import_start, ledger_url
@@ -156,6 +157,8 @@ class AffectedRecordImportAdmin(ConfidentialFieldsAdmin, SimpleHistoryAdmin):
                     skip_invalid=data["skip_invalid"])
             except ValidationError as exc:
                 form.add_error(None, exc)
+            except JobFailed as exc:  # nowhere to keep the file (JOB_RESULT_DIR unset): said on the form
+                form.add_error(None, str(exc))
             else:
                 return HttpResponseRedirect(reverse("admin:core_job_change", args=[job.pk]))
         context = {**self.admin_site.each_context(request), "title": "Import affected records", "form": form,

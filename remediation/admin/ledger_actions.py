@@ -76,9 +76,22 @@ def versions_shown(request, ids) -> tuple[list[tuple[int, int]], list[int]]:
     return pairs, missing
 
 
+def _record_id(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,19}", value) and 0 < int(value) <= selectors.MAX_ID else None
+
+
 def _selected_ids(request) -> list[int]:
-    return [int(v) for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-            if re.fullmatch(r"[0-9]{1,18}", v.strip())]
+    return [pk for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if (pk := _record_id(v)) is not None]
+
+
+def selection_refusal(request) -> str:
+    """Why the ticked rows posted are refused (a value that is not a record id: the list only posts ids), before
+    Django filters by them (a query with such a value fails); "" when they are ids."""
+    bad = [v for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if _record_id(v) is None]
+    if not bad:
+        return ""
+    return f"Nothing was changed: {bad[0][:40]!r} is not a record id (a positive whole number). Reload the list."
 
 
 def _refusal(error: ValidationError) -> str:

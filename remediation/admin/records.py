@@ -14,7 +14,7 @@ reviewers, leadership and the auditor read it (the pseudonymous subject only for
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -30,7 +30,7 @@ from portal.core.object_actions import ObjectActionsMixin
 from portal.core.pagination import EXACT_COUNT_BELOW
 from portal.core.widgets import record_key
 from remediation import states
-from remediation.admin.ledger_actions import ledger_bulk_action
+from remediation.admin.ledger_actions import ledger_bulk_action, selection_refusal
 from remediation.admin.ledger_list import (
     FILTERS,
     PARAMETERS,
@@ -132,6 +132,13 @@ class AffectedRecordAdmin(ObjectActionsMixin, ServiceModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return LedgerChangeList
+
+    def response_action(self, request, queryset):
+        """A ticked row that is not a record id is refused with a message before Django filters by it."""
+        if refusal := selection_refusal(request):
+            self.message_user(request, refusal, messages.ERROR)
+            return None
+        return super().response_action(request, queryset)
 
     def get_search_results(self, request, queryset, search_term):
         return queryset, False  # the search is the filter's external_id_prefix (remediation.selectors)

@@ -261,3 +261,18 @@ def test_the_job_of_a_filtered_change_is_on_its_page_for_the_workers(client_as, 
     assert "4 affected records put in responder" in page
     assert AffectedRecord.objects.filter(incident=ledger.incident, reviewer=ledger.users[IR]).count() == 4
     assert roles.COMPLIANCE_OFFICER
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "99999999999999999999", "9223372036854775808", "1\x00"])
+def test_a_ticked_row_that_is_not_a_record_id_is_refused_with_a_message(client_as, ledger, value):
+    row = ledger.record(ledger.incident, "loan-1")
+    for extra in ({"index": "0"}, {"apply": "1"}):
+        response = client_as(CO).post(reverse(LIST), {"action": "move_to_upheld", "select_across": "0",
+                                                      helpers.ACTION_CHECKBOX_NAME: [str(row.pk), value],
+                                                      f"version_{row.pk}": str(row.version), **extra})
+
+        assert response.status_code == 302
+        message = " ".join(str(m) for m in response.wsgi_request._messages)
+        assert "Nothing was changed" in message and "is not a record id" in message
+    row.refresh_from_db()
+    assert row.state == State.UNDER_RE_REVIEW and row.version == 1

@@ -121,3 +121,14 @@ def test_the_list_of_imports_runs_a_constant_number_of_queries(client_as, compli
     one = queries()
     imports(4)
     assert AffectedRecordImport.objects.count() == 5 and queries() == one
+
+
+def test_an_upload_with_nowhere_to_keep_the_file_is_refused_on_the_form(client_as, incident, settings):
+    settings.JOB_RESULT_DIR = ""  # production without the variable set
+
+    response = _post(client_as(roles.INCIDENT_RESPONDER), incident)
+
+    assert response.status_code == 200
+    assert _errors(response) == {"__all__": ["JOB_RESULT_DIR is not set: the portal has nowhere to keep the files "
+                                             "of jobs."]}
+    assert not Job.objects.exists() and not AffectedRecordImport.objects.exists()

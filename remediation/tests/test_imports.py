@@ -195,3 +195,26 @@ def test_the_rejects_file_never_hands_a_spreadsheet_a_formula(compliance, incide
     result = _import(compliance, incident, path, skip_invalid=True)
     rejects = result.rejects_path.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in rejects and ",=HYPERLINK" not in rejects
+
+
+def test_a_lone_surrogate_in_a_json_line_is_a_bad_row_written_escaped_to_the_rejects(compliance, incident, tmp_path):
+    path = tmp_path / "records.jsonl"
+    path.write_text('{"external_id": "ok-1", "kind": "person"}\n{"external_id": "\\ud800x", "kind": "person"}\n',
+                    encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+
+    result = _import(compliance, incident, path, skip_invalid=True, rejects_path=rejects)
+
+    assert (result.created, result.error_count) == (1, 1)
+    assert "external_id: not valid Unicode text" in str(result.errors[0])
+    assert "\\ud800x" in rejects.read_text(encoding="utf-8")
+
+
+def test_a_csv_header_naming_a_column_twice_is_refused(compliance, incident, tmp_path):
+    path = tmp_path / "records.csv"
+    path.write_text("external_id,kind,kind\nloan-1,decision,person\n", encoding="utf-8")
+
+    with pytest.raises(FileError, match="'kind' appear more than once"):
+        _import(compliance, incident, path)
+
+    assert not AffectedRecord.objects.exists() and not AffectedRecordImport.objects.exists()

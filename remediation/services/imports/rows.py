@@ -138,6 +138,8 @@ def csv_rows(lines: Lines):
     if unknown := [name for name in header if name not in COLUMNS]:
         raise FileError(f"line 1: unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
                         f"{', '.join(COLUMNS)}.")
+    if repeated := sorted({name for name in header if header.count(name) > 1}):
+        raise FileError(f"line 1: the column(s) {', '.join(map(repr, repeated))} appear more than once.")
     if missing := [name for name in REQUIRED if name not in header]:
         raise FileError(f"line 1: the header lacks the column(s) {', '.join(missing)}.")
     width = len(header)

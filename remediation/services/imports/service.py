@@ -53,7 +53,8 @@ class Rejects:
     def write(self, line, reason, values) -> None:
         if self.writer is None:
             try:
-                self.handle = self.path.open("w", newline="", encoding="utf-8")
+                # A lone surrogate (JSON's "\ud800") is refused as a value and written escaped, as read.
+                self.handle = self.path.open("w", newline="", encoding="utf-8", errors="backslashreplace")
             except OSError as exc:
                 raise FileError(f"Cannot write the rejects file {self.path}: {exc.strerror or exc}") from None
             self.writer = csv.writer(self.handle)
