@@ -103,15 +103,48 @@ def ledger_records(clean: Mapping, queryset=None):
     return queryset.filter(filter_q(clean))
 
 
+def _names(clean: Mapping) -> dict:
+    """The words for the ids a filter names: the incident's reference, the reviewer's name, the system's name, the
+    component's name and version, the import's file (one query each, only for the ids present)."""
+    from django.contrib.auth import get_user_model
+
+    from incidents.models import Incident
+    from inventory.models import AISystem, Component
+    from portal.core.display import person
+    from remediation.models import AffectedRecordImport
+
+    names = {}
+    if clean.get("incident"):
+        names["incident"] = Incident.objects.filter(pk=clean["incident"]).values_list("reference", flat=True).first()
+    if clean.get("reviewer"):
+        names["reviewer"] = person(get_user_model().objects.filter(pk=clean["reviewer"]).first()) or None
+    if clean.get("system"):
+        names["system"] = AISystem.objects.filter(pk=clean["system"]).values_list("name", flat=True).first()
+    if clean.get("component"):
+        component = Component.objects.filter(pk=clean["component"]).values("name", "version").first()
+        names["component"] = (f"{component['name']} {component['version']}".strip() if component else None)
+    if clean.get("import_batch"):
+        names["import_batch"] = AffectedRecordImport.objects.filter(pk=clean["import_batch"]).values_list(
+            "file_name", flat=True).first()
+    return names
+
+
+LABELS = {"import_batch": "import", "external_id_prefix": "external id beginning with"}
+
+
 def describe_filters(clean: Mapping) -> str:
-    """The filter in words, for a job's page and a timeline event: "state: identified; reviewer: none"."""
+    """The filter in words, for a confirmation, a job's page and a timeline event:
+    "incident: AIIR-2026-0001; state: identified, under re-review; reviewer: none"."""
     if not clean:
         return "every affected record"
+    names = _names(clean)
     parts = []
     for key, value in clean.items():
         if isinstance(value, tuple):
             value = ", ".join(State(v).label if key == "state" else v for v in value)
         elif value is None:
             value = "none"
-        parts.append(f"{key.replace('_', ' ')}: {value}")
+        elif names.get(key):
+            value = f"{names[key]} (id {value})" if key != "incident" else names[key]
+        parts.append(f"{LABELS.get(key, key.replace('_', ' '))}: {value}")
     return "; ".join(parts)

@@ -26,6 +26,7 @@ from remediation import selectors, states
 from remediation.services import affected_records_import
 from remediation.services.bulk import affected_records_bulk_change, check_request
 from remediation.services.imports import FileError
+from remediation.services.imports.service import import_counts
 from remediation.services.moves import WORKERS, require_worker
 
 SHOWN_REASONS = 5
@@ -75,11 +76,11 @@ def _import(*, job, progress):
                         "the rejects file; upload the file again with \"skip invalid rows\" to write the good ones.",
                         result=JobResult(file=kept, label=f"The {bad} (CSV)"))
     record = result.record
-    summary = (f"{record.created:,} affected records added to {incident.reference} from {record.file_name} "
-               f"({result.rows_read:,} rows read, {record.duplicates_skipped:,} duplicates skipped, "
-               f"{record.invalid_rows:,} invalid rows skipped; SHA-256 {record.sha256}).")
+    summary = (f"Affected records added to {incident.reference} from {record.file_name}: "
+               f"{import_counts(record, result.rows_read)}; SHA-256 {record.sha256}.")
     if kept:
-        return JobResult(summary=f"{summary} The {bad} skipped are in the rejects file.", file=kept,
+        are = "is" if result.error_count == 1 else "are"
+        return JobResult(summary=f"{summary} The {bad} skipped {are} in the rejects file.", file=kept,
                          label=f"The {bad} skipped (CSV)")
     return JobResult(summary=summary, url=ledger_url(incident.pk),
                      label=f"The affected records of {incident.reference}")

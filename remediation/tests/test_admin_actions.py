@@ -100,7 +100,7 @@ def test_select_all_changes_every_record_the_filter_matches_as_seen_in_a_job(cli
     page = confirm.content.decode()
     assert "<strong>1</strong> will move to reversed" in page
     assert "1 changed by someone since the list was shown: left alone" in page
-    assert f"incident: {ledger.incident.pk}; state: under re-review" in page
+    assert f"incident: {ledger.incident.reference}; state: under re-review" in page
 
     done = list_post(client, query, "move_to_reversed", page_rows, across=True, as_of=seen, apply="1", note="batch")
 

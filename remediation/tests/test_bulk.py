@@ -165,7 +165,10 @@ def test_filters_select_by_several_states_and_the_system_version(compliance, inc
     AffectedRecord.objects.filter(pk=b.pk).update(state=State.UPHELD)
     clean = selectors.clean_filters({"state": "identified,upheld", "component": str(component.pk)})
     assert list(selectors.ledger_records(clean)) == [a]
-    assert selectors.describe_filters(clean) == f"state: identified, upheld; component: {component.pk}"
+    assert selectors.describe_filters(clean) == (
+        f"state: identified, upheld; component: {f'{component.name} {component.version}'.strip()} (id {component.pk})")
+    words = selectors.describe_filters(selectors.clean_filters({"incident": str(incident.pk), "reviewer": "none"}))
+    assert words == f"incident: {incident.reference}; reviewer: none"
 
 
 def test_the_states_a_record_can_move_from_follow_the_moves():

@@ -20,7 +20,8 @@ def test_the_command_imports_and_says_what_it_did(compliance, tmp_path, capsys):
     incident = open_incident(compliance)
     _run(incident.reference, csv_file(tmp_path, "a,decision,,,,,,", "a,decision,,,,,,"), "--user", compliance.username)
     out = capsys.readouterr().out
-    assert f"{incident.reference}: 1 affected records added from records.csv (2 rows read, 1 duplicates skipped" in out
+    assert (f"{incident.reference}: affected records added from records.csv: 2 rows read, 1 added, 1 duplicate "
+            "skipped") in out
     assert AffectedRecord.objects.count() == 1
 
 
@@ -48,7 +49,7 @@ def test_bad_input_exits_non_zero_with_the_lines_and_no_traceback(compliance, tm
     assert err.splitlines()[:2] == [
         "line 2: kind: 'loan' is not one of decision, account, transaction, person",
         "line 3: occurred_at: must be between 1970-01-01 and 2200-12-31 (UTC); 9999-01-01T00:00:00+00:00 is not"]
-    assert "CommandError: Nothing imported: 2 bad row(s) in records.csv" in err
+    assert "CommandError: Nothing imported: 2 bad rows in records.csv" in err
     assert "Traceback" not in err
 
 
@@ -65,7 +66,7 @@ def test_skip_invalid_says_where_the_rejects_are(compliance, tmp_path, capsys):
     path = csv_file(tmp_path, "ok,decision,,,,,,", "bad,loan,,,,,,")
     _run(incident.reference, path, "--skip-invalid", "--rejects", tmp_path / "rej.csv", "--user", compliance.username)
     out = capsys.readouterr().out
-    assert "1 invalid rows skipped" in out and f"The invalid rows are in {tmp_path / 'rej.csv'}." in out
+    assert "1 invalid row skipped" in out and f"The invalid rows are in {tmp_path / 'rej.csv'}." in out
 
 
 def test_every_bad_row_is_written_to_the_rejects_file_named_in_the_error(compliance, tmp_path, capsys):

@@ -38,8 +38,8 @@ def test_the_job_imports_with_its_progress_and_links_the_incidents_ledger(compli
     job.refresh_from_db()
     assert created and job.state == JobState.SUCCEEDED
     assert job.progress_text == "3 of 3 rows (100 %)"
-    assert job.summary.startswith(f"2 affected records added to {incident.reference} from records.csv (3 rows "
-                                  "read, 1 duplicates skipped, 0 invalid rows skipped; SHA-256 ")
+    assert job.summary.startswith(f"Affected records added to {incident.reference} from records.csv: 3 rows read, "
+                                  "2 added, 1 duplicate skipped, 0 invalid rows skipped; SHA-256 ")
     assert job.result_url == f"/admin/remediation/affectedrecord/?incident__id__exact={incident.pk}"
     assert job.result_url == ledger_url(incident.pk) and not job.result_file
     record = AffectedRecordImport.objects.get()
@@ -66,7 +66,7 @@ def test_bad_rows_fail_the_job_in_words_with_every_bad_row_as_a_file(compliance,
 def test_skip_invalid_writes_the_good_rows_and_offers_the_rejects(compliance, incident):
     job, _ = _start(compliance, incident, "ok,decision,,,,,,", "bad,loan,,,,,,", skip_invalid=True)
     job.refresh_from_db()
-    assert job.state == JobState.SUCCEEDED and "1 affected records added" in job.summary
+    assert job.state == JobState.SUCCEEDED and "1 added" in job.summary and "The 1 bad row skipped is in" in job.summary
     assert job.result_file.endswith("records.rejects.csv") and job.result_label == "The 1 bad row skipped (CSV)"
     assert incident.affected_records.get().external_id == "ok"
 

@@ -17,8 +17,10 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents.models import Incident
 from inventory.management.commands.import_aibom import acting_user
 from portal.core.audit import Source, audit_source
+from portal.core.display import counted
 from remediation.services import affected_records_import
 from remediation.services.imports import FileError
+from remediation.services.imports.service import import_counts
 
 SHOWN_ERRORS = 50
 PROGRESS_SECONDS = 5.0
@@ -58,13 +60,13 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             if (hidden := result.error_count - SHOWN_ERRORS) > 0:
                 self.stderr.write(f"... and {hidden} more bad rows")
-            raise CommandError(f"Nothing imported: {result.error_count} bad row(s) in {path.name}, all of them in "
+            bad = counted(result.error_count, "bad row")
+            raise CommandError(f"Nothing imported: {bad} in {path.name}, all of them in "
                                f"{result.rejects_path} (--skip-invalid writes the good rows).")
         record = result.record
         self.stdout.write(self.style.SUCCESS(
-            f"{found.reference}: {record.created} affected records added from {path.name} ({result.rows_read} rows "
-            f"read, {record.duplicates_skipped} duplicates skipped, {record.invalid_rows} invalid rows skipped; "
-            f"SHA-256 {record.sha256})."))
+            f"{found.reference}: affected records added from {path.name}: {import_counts(record, result.rows_read)}; "
+            f"SHA-256 {record.sha256}."))
         if result.rejects_path:
             self.stdout.write(f"The invalid rows are in {result.rejects_path}.")
 

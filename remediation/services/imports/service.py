@@ -137,9 +137,19 @@ def _write(cursor, result: ImportResult, *, actor, incident, name, fmt) -> None:
     AffectedRecordImport.objects.filter(pk=record.pk).update(created=created, duplicates_skipped=good - created)
     history_of_created(record, actor=actor)
     record_event(incident, TimelineEvent.Kind.UPDATED, actor=actor,
-                 summary=(f"Affected records imported from {record.file_name}: {record.created} added, "
-                          f"{record.duplicates_skipped} duplicates skipped, {record.invalid_rows} invalid rows "
-                          "skipped"),
+                 summary=f"Affected records imported from {record.file_name}: {import_counts(record)}",
                  payload={"affected_record_import": record.pk, "sha256": record.sha256, "created": record.created,
                           "duplicates_skipped": record.duplicates_skipped, "invalid_rows": record.invalid_rows})
     result.record, result.created, result.duplicates_skipped = record, record.created, record.duplicates_skipped
+
+
+def _n(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def import_counts(record, rows_read: int | None = None) -> str:
+    """An import's counts in words: "1,200 added, 1 duplicate skipped, 0 invalid rows skipped" (with the rows read
+    first when given)."""
+    read = f"{_n(rows_read, 'row')} read, " if rows_read is not None else ""
+    return (f"{read}{record.created:,} added, {_n(record.duplicates_skipped, 'duplicate')} skipped, "
+            f"{_n(record.invalid_rows, 'invalid row')} skipped")
