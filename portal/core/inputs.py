@@ -179,11 +179,22 @@ def depth_beyond(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def _object(pairs: list) -> dict:
+    """A JSON object whose keys are all different: a repeated key is ambiguous (parsers disagree on which value
+    wins), so it is refused rather than silently resolved."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise JSONInputError(f"the key {repeated[:60]!r} appears twice in one object", path=repeated[:60])
+    return value
+
+
 def json_loads(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int | None = None,
                allow_nul: bool = False) -> Any:
     """`json.loads` within the limits: raise `JSONInputError` (a ValueError) saying what is wrong, never
     RecursionError or an integer-conversion error. NUL characters in strings or keys are refused unless
-    `allow_nul`."""
+    `allow_nul`. An object naming a key twice is refused."""
     if max_bytes is not None and len(text) > max_bytes:
         raise JSONInputError(f"the JSON is larger than {max_bytes:,} bytes")
     if isinstance(text, bytes | bytearray):
@@ -193,7 +204,8 @@ def json_loads(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH, max_bytes:
             raise JSONInputError(f"the JSON is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     too_deep = f"the JSON is nested more than {max_depth} levels deep"
     try:
-        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant,
+                           object_pairs_hook=_object)
     except RecursionError:
         raise JSONInputError(too_deep) from None
     except JSONInputError:

@@ -117,3 +117,13 @@ def test_services_check_every_date_they_are_given_naming_each():
                              due_on=date(1900, 1, 1), title="not a date")
     assert set(caught.value.message_dict) == {"detected_at", "due_on"}
     inputs.check_moments(at=None, detected_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1, "a": 2}', '[{"x": {"k": 1, "k": 1}}]'])
+def test_json_naming_a_key_twice_in_one_object_is_refused_naming_the_key(text):
+    with pytest.raises(inputs.JSONInputError, match=r"the key '(a|k)' appears twice in one object"):
+        inputs.json_loads(text)
+
+
+def test_json_with_the_same_key_in_different_objects_is_read():
+    assert inputs.json_loads('[{"a": 1}, {"a": 2}]') == [{"a": 1}, {"a": 2}]

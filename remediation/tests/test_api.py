@@ -262,3 +262,12 @@ def test_a_read_token_lists_and_a_write_token_is_needed_to_move(client_for, reco
     assert moved.status_code == 200
     latest = AffectedRecord.objects.get(pk=record.pk).history.order_by("-history_id").first()
     assert latest.history_user == role_users[roles.INCIDENT_RESPONDER]
+
+
+def test_a_body_naming_a_field_twice_is_refused_and_adds_nothing(client_for, incident):
+    body = (f'{{"incident": "{incident.reference}", "kind": "decision", "external_id": "a-1", '
+            '"external_id": "a-2"}')
+    response = client_for("compliance").post(LIST, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "appears twice" in str(response.json())
+    assert not AffectedRecord.objects.exists()

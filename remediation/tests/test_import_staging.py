@@ -175,3 +175,16 @@ def test_a_few_thousand_rows_with_repeats_are_counted_exactly(compliance, incide
     assert (result.rows_read, result.created, result.duplicates_skipped) == (3000, 2500, 500)
     assert incident.affected_records.get(external_id="r-7").subject_ref == "subj-7"
     assert AffectedRecord.objects.filter(import_batch=result.record).count() == 2500
+
+
+def test_a_json_line_naming_a_column_twice_is_a_bad_row_with_its_line(compliance, tmp_path):
+    from incidents.tests.factories import open_incident
+    from remediation.services import affected_records_import
+    from remediation.tests.factories import jsonl_file
+
+    incident = open_incident(compliance)
+    path = jsonl_file(tmp_path, {"external_id": "ok", "kind": "decision"},
+                      '{"external_id": "J8", "kind": "decision", "external_id": "J9"}')
+    result = affected_records_import(actor=compliance, incident=incident, path=path)
+    assert not result.written
+    assert [str(error) for error in result.errors] == ["line 2: the key 'external_id' appears twice in one object"]
