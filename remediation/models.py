@@ -1,16 +1,28 @@
 """Affected records of an incident and the imports that brought them in (ADR 0013)."""
 
+import re
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents.models import Incident
 from inventory.models import AISystem, Component
+from portal.core import inputs
 from portal.core.history import RegulatedHistory
 from portal.core.inputs import validate_moment_range
 from remediation.states import State
 
-jurisdiction_code = RegexValidator(r"^[A-Z]{2}$", "A two-letter country code (ISO 3166-1 alpha-2), e.g. DE.")
+JURISDICTION = re.compile(r"^[A-Z]{2}$")
+
+
+def validate_jurisdiction(value: str) -> None:
+    """A two-letter country code, and not one ISO 3166-1 lacks that people commonly use (UK: GB): the rule of the
+    admin, the API and `affected_record_create` alike (an import checks its rows with the same pattern and hint)."""
+    if not JURISDICTION.match(value):
+        raise ValidationError("A two-letter country code (ISO 3166-1 alpha-2), e.g. DE.", code="invalid")
+    if hint := inputs.iso_3166_hint(value):
+        raise ValidationError(f"{value!r}{hint}.", code="invalid")
 
 
 class Kind(models.TextChoices):
@@ -39,7 +51,7 @@ class AffectedRecord(models.Model):
     external_id = models.CharField(max_length=200, help_text="The identifier in the source system.")
     subject_ref = models.CharField(max_length=200, blank=True,
                                    help_text="A pseudonymous reference to the person concerned.")
-    jurisdiction = models.CharField(max_length=2, blank=True, validators=[jurisdiction_code])
+    jurisdiction = models.CharField(max_length=2, blank=True, validators=[validate_jurisdiction])
     contact_channel = models.CharField(max_length=8, choices=ContactChannel.choices, blank=True,
                                        help_text="Where a notice must be sent.")
     occurred_at = models.DateTimeField(null=True, blank=True, validators=[validate_moment_range])

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from incidents.models import Incident, TimelineEvent
 from incidents.services import record_event
-from portal.core import inputs
 from portal.core.history import save_tracked
 from remediation.models import AffectedRecord
 from remediation.services.bulk import check_reviewer
@@ -28,9 +27,7 @@ def affected_record_create(*, actor, incident: Incident, **values) -> AffectedRe
     if values.get("reviewer") is not None:
         values["reviewer"] = check_reviewer(values["reviewer"])
     if isinstance(values.get("jurisdiction"), str):
-        values["jurisdiction"] = values["jurisdiction"].strip().upper()
-        if hint := inputs.iso_3166_hint(values["jurisdiction"]):  # as an import refuses it (UK: GB)
-            raise ValidationError({"jurisdiction": f"{values['jurisdiction']!r}{hint}."})
+        values["jurisdiction"] = values["jurisdiction"].strip().upper()  # checked by the field (UK: GB)
     record = AffectedRecord(incident=incident, state=State.IDENTIFIED, state_changed_at=timezone.now(),
                             state_changed_by=actor, **values)
     save_tracked(record, actor=actor)

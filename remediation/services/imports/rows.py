@@ -7,20 +7,18 @@ import codecs
 import csv
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from portal.core import inputs
-from remediation.models import ContactChannel, Kind
+from remediation.models import JURISDICTION, ContactChannel, Kind
 
 COLUMNS = ("external_id", "kind", "subject_ref", "jurisdiction", "contact_channel", "occurred_at", "system",
            "component")
 REQUIRED = ("external_id", "kind")
 MAX_LENGTH = {"external_id": 200, "subject_ref": 200}
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-JURISDICTION = re.compile(r"^[A-Z]{2}$")
 KINDS, CHANNELS = frozenset(Kind.values), frozenset(ContactChannel.values)
 # A JSON line (or a physical CSV line) longer than this is refused without being held in memory.
 MAX_LINE_CHARS = 1_000_000
