@@ -15,7 +15,7 @@ from portal.core.api_pagination import PageOrCursorPagination
 from portal.core.models import TokenScope
 from remediation.models import AffectedRecord
 from remediation.states import State
-from remediation.tests.api_helpers import LIST, api_client, field_errors
+from remediation.tests.api_helpers import LIST, field_errors
 from remediation.tests.factories import affected_record
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +25,6 @@ WORKERS = ("compliance", "responder", "admin")
 NOT_CLEARED = ("leadership", "auditor")
 
 
-@pytest.fixture
-def client_for(role_users):
-    return lambda role, **kwargs: api_client(role_users, role, **kwargs)
-
-
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from incidents.tests.factories import open_incident
 from portal.core.jobs.models import Job
 from remediation.models import AffectedRecord
 from remediation.states import State
-from remediation.tests.api_helpers import LIST, api_client, field_errors
+from remediation.tests.api_helpers import LIST, field_errors
 from remediation.tests.factories import affected_record
 
 pytestmark = pytest.mark.django_db
@@ -19,14 +19,6 @@ pytestmark = pytest.mark.django_db
 BULK = f"{LIST}bulk/"
 
 
-@pytest.fixture
-def client_for(role_users):
-    return lambda role, **kwargs: api_client(role_users, role, **kwargs)
-
-
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
 
 
 @pytest.fixture

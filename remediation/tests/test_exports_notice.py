@@ -16,7 +16,7 @@ from portal.core import roles
 from remediation.models import AffectedRecord
 from remediation.services.notices import notice_records
 from remediation.states import State
-from remediation.tests.api_helpers import API, api_client, field_errors
+from remediation.tests.api_helpers import API, field_errors
 from remediation.tests.factories import affected_record
 from reporting import services as reporting_services
 from reporting.models import Obligation
@@ -26,10 +26,6 @@ pytestmark = pytest.mark.django_db
 
 INJECTION = '=HYPERLINK("http://evil.example/","Click")'
 
-
-@pytest.fixture
-def client_for(role_users):
-    return lambda role, **kwargs: api_client(role_users, role, **kwargs)
 
 
 @pytest.fixture

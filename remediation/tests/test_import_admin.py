@@ -23,10 +23,6 @@ LIST = "admin:remediation_affectedrecordimport_changelist"
 GOOD = (CSV_HEADER + "loan-1,decision,,DE,email,,,\n").encode()
 
 
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
-
 
 def _post(client, incident, content=GOOD, name="records.csv", *, reference=None, **fields):
     data = {"incident": reference or incident.reference, "format": "auto", **fields}

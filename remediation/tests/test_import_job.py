@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from incidents.tests.factories import open_incident
 from portal.core import roles
 from portal.core.jobs.models import JobState
 from remediation.models import AffectedRecord, AffectedRecordImport
@@ -17,10 +16,6 @@ from remediation.tests.factories import CSV_HEADER
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
 
 
 def _start(actor, incident, *lines, name="records.csv", **options):

@@ -23,10 +23,6 @@ postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="CO
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the batched staging of SQLite")
 
 
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
-
 
 def _import(actor, incident, path, **options):
     return affected_records_import(actor=actor, incident=incident, path=path, **options)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 
 from incidents.models import TimelineEvent
-from incidents.tests.factories import open_incident
 from inventory.tests.factories import AISystemFactory, ComponentFactory
 from portal.core import roles
 from remediation.models import AffectedRecord, AffectedRecordImport
@@ -19,10 +18,6 @@ from remediation.tests.factories import affected_record, csv_file, jsonl_file
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def incident(compliance):
-    return open_incident(compliance)
 
 
 def _import(actor, incident, path, **options):
